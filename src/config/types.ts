@@ -1,0 +1,127 @@
+// The producer's options as the user writes them (`ProducerOptions`, everything optional) and as the
+// producer uses them after validation and defaults (`ResolvedConfig`, everything present, frozen).
+
+import type { Serializer } from '../serialization/types.ts'
+
+export type Acks = 0 | 1 | -1 | 'all'
+export type CompressionName = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd'
+export type RetryPresetName = 'bounded' | 'idempotent-unbounded' | 'fail-fast'
+export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512'
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+
+/** A pino-compatible logger: the methods kafka-courier calls. */
+export interface Logger {
+  error (obj: object, msg?: string): void
+  warn (obj: object, msg?: string): void
+  info (obj: object, msg?: string): void
+  debug (obj: object, msg?: string): void
+  trace?(obj: object, msg?: string): void
+  child?(bindings: object): Logger
+}
+
+export interface RetryOptions {
+  /** A preset to start from; the other fields override it. */
+  preset?: RetryPresetName
+  /** Retries after the first attempt; `Infinity` = bounded only by `deliveryTimeoutMs`. */
+  maxRetries?: number
+  initialBackoffMs?: number
+  maxBackoffMs?: number
+  multiplier?: number
+  /** 0..1: the share of each backoff that is randomised (full jitter at 1). */
+  jitter?: number
+}
+
+export interface ResolvedRetryPolicy {
+  preset: RetryPresetName | 'custom'
+  maxRetries: number
+  initialBackoffMs: number
+  maxBackoffMs: number
+  multiplier: number
+  jitter: number
+}
+
+export interface TlsOptions {
+  enabled?: boolean
+  caFile?: string
+  certFile?: string
+  keyFile?: string
+  rejectUnauthorized?: boolean
+  servername?: string
+}
+
+export interface SaslOptions {
+  mechanism: SaslMechanism
+  username: string
+  password: string
+}
+
+export interface HeaderOptions {
+  /** Add `produced-at` (ms since epoch, as a decimal string). Default true. */
+  producedAt?: boolean
+  /** Add `producer-id` (the client id). Default true. */
+  producerId?: boolean
+  /** Add `message-id` (a UUIDv7, kept if the caller set one). Default true. */
+  messageId?: boolean
+}
+
+export interface ProducerOptions {
+  brokers?: string[] | string
+  clientId?: string
+  acks?: Acks
+  idempotent?: boolean
+  retry?: RetryPresetName | RetryOptions
+  deliveryTimeoutMs?: number
+  requestTimeoutMs?: number
+  connectionTimeoutMs?: number
+  metadataMaxAgeMs?: number
+  maxInFlightRequests?: number
+  batchSize?: number
+  lingerMs?: number
+  bufferMemory?: number
+  maxBlockMs?: number
+  maxRequestSize?: number
+  compression?: CompressionName
+  allowAutoTopicCreation?: boolean
+  partitioner?: 'murmur2' | 'sticky' | 'round-robin'
+  headers?: HeaderOptions
+  /** `error` (default): a circular value is a SerializationError; `replace`: cycles become "[Circular]". */
+  circularReferences?: 'error' | 'replace'
+  serializer?: Serializer
+  tls?: TlsOptions | boolean
+  sasl?: SaslOptions
+  logLevel?: LogLevel
+  logger?: Logger
+  /** Warn when more than this many producers are open in one process at once. */
+  maxOpenProducersWarning?: number
+}
+
+export interface ResolvedConfig {
+  brokers: readonly string[]
+  /** True when no brokers were given by code or KAFKA_BROKERS (the local broker default applies). */
+  brokersDefaulted: boolean
+  clientId: string
+  acks: -1 | 0 | 1
+  idempotent: boolean
+  retry: Readonly<ResolvedRetryPolicy>
+  deliveryTimeoutMs: number
+  requestTimeoutMs: number
+  connectionTimeoutMs: number
+  metadataMaxAgeMs: number
+  maxInFlightRequests: number
+  batchSize: number
+  lingerMs: number
+  bufferMemory: number
+  maxBlockMs: number
+  maxRequestSize: number
+  compression: CompressionName
+  allowAutoTopicCreation: boolean
+  partitioner: 'murmur2' | 'sticky' | 'round-robin'
+  headers: Readonly<Required<HeaderOptions>>
+  circularReferences: 'error' | 'replace'
+  serializer: Serializer | undefined
+  tls: Readonly<TlsOptions> | undefined
+  sasl: Readonly<SaslOptions> | undefined
+  logLevel: LogLevel
+  logger: Logger | undefined
+  maxOpenProducersWarning: number
+}

@@ -1,0 +1,218 @@
+// The error model: one base class with a stable string `code`, a `retriable` flag, the original
+// error as `cause`, and (where one exists) the record it concerns. Retrying is decided from this
+// data, never from class names. A `Symbol.for` brand makes `instanceof` work across two installed
+// copies of the package.
+
+export const ErrorCodes = {
+  CONFIG: 'COURIER_CONFIG',
+  VALIDATION: 'COURIER_VALIDATION',
+  SERIALIZATION: 'COURIER_SERIALIZATION',
+  NETWORK: 'COURIER_NETWORK',
+  TIMEOUT: 'COURIER_TIMEOUT',
+  AUTHENTICATION: 'COURIER_AUTHENTICATION',
+  AUTHORIZATION: 'COURIER_AUTHORIZATION',
+  MESSAGE_TOO_LARGE: 'COURIER_MESSAGE_TOO_LARGE',
+  UNKNOWN_TOPIC: 'COURIER_UNKNOWN_TOPIC',
+  KAFKA: 'COURIER_KAFKA',
+  RETRIES_EXHAUSTED: 'COURIER_RETRIES_EXHAUSTED',
+  DELIVERY_TIMEOUT: 'COURIER_DELIVERY_TIMEOUT',
+  PRODUCER_CLOSED: 'COURIER_PRODUCER_CLOSED',
+  BUFFER_EXHAUSTED: 'COURIER_BUFFER_EXHAUSTED'
+} as const
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes]
+
+/** Where a record stands when its send fails (librdkafka's persistence status). */
+export type PersistenceStatus = 'not-persisted' | 'possibly-persisted' | 'persisted'
+
+/** The record an error concerns, without its payload (payloads may be large or sensitive). */
+export interface RecordRef {
+  topic: string
+  /** Index of the record within the `send()` call that carried it. */
+  index?: number
+  partition?: number
+  key?: string
+}
+
+export interface CourierErrorOptions {
+  cause?: unknown
+  retriable?: boolean
+  record?: RecordRef
+  /** How many produce attempts were made before this error was final. */
+  attempts?: number
+  persistence?: PersistenceStatus
+  /** The Kafka protocol error, when the broker answered with one. */
+  kafkaCode?: number
+  kafkaName?: string
+}
+
+const kBrand = Symbol.for('kafka-courier.error')
+
+export class CourierError extends Error {
+  readonly code: ErrorCode
+  readonly retriable: boolean
+  readonly record?: RecordRef
+  attempts?: number
+  persistence: PersistenceStatus
+  readonly kafkaCode?: number
+  readonly kafkaName?: string
+
+  constructor (code: ErrorCode, message: string, options: CourierErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.name = new.target.name
+    this.code = code
+    this.retriable = options.retriable ?? false
+    if (options.record) this.record = options.record
+    if (options.attempts !== undefined) this.attempts = options.attempts
+    this.persistence = options.persistence ?? 'not-persisted'
+    if (options.kafkaCode !== undefined) this.kafkaCode = options.kafkaCode
+    if (options.kafkaName !== undefined) this.kafkaName = options.kafkaName
+    Object.defineProperty(this, kBrand, { value: true })
+  }
+
+  static override [Symbol.hasInstance] (instance: unknown): boolean {
+    if (this === CourierError) {
+      return typeof instance === 'object' && instance !== null && (instance as Record<symbol, unknown>)[kBrand] === true
+    }
+    return Function.prototype[Symbol.hasInstance].call(this, instance)
+  }
+
+  toJSON (): Record<string, unknown> {
+    return {
+      name: this.name,
+      code: this.code,
+      message: this.message,
+      retriable: this.retriable,
+      record: this.record,
+      attempts: this.attempts,
+      persistence: this.persistence,
+      kafkaCode: this.kafkaCode,
+      kafkaName: this.kafkaName
+    }
+  }
+}
+
+export function isCourierError (error: unknown): error is CourierError {
+  return error instanceof CourierError
+}
+
+/** Whether an error may succeed if the same operation is tried again. */
+export function isRetriable (error: unknown): boolean {
+  return isCourierError(error) && error.retriable
+}
+
+export class ConfigError extends CourierError {
+  /** The option path, e.g. `retry.maxRetries` or `acks`. */
+  readonly path: string
+  readonly allowed?: string
+  constructor (path: string, message: string, options: CourierErrorOptions & { allowed?: string } = {}) {
+    super(ErrorCodes.CONFIG, `Invalid option "${path}": ${message}${options.allowed ? ` (allowed: ${options.allowed})` : ''}`, options)
+    this.path = path
+    if (options.allowed) this.allowed = options.allowed
+  }
+}
+
+/** One reason one record of a call was refused. */
+export interface ValidationIssue {
+  /** Index of the record in the call (0 for a single record). */
+  index: number
+  /** The field at fault, e.g. `topic`, `key`, `value`, `headers.trace-id`. */
+  field: string
+  reason: string
+}
+
+export class ValidationError extends CourierError {
+  readonly issues: ValidationIssue[]
+  constructor (issues: ValidationIssue[], options: CourierErrorOptions = {}) {
+    const shown = issues.slice(0, 10).map(i => `[${i.index}] ${i.field}: ${i.reason}`).join('; ')
+    const more = issues.length > 10 ? ` (and ${issues.length - 10} more)` : ''
+    super(ErrorCodes.VALIDATION, `Invalid message${issues.length > 1 ? 's' : ''}, nothing was sent: ${shown}${more}`, options)
+    this.issues = issues
+  }
+}
+
+export class SerializationError extends CourierError {
+  /** Path inside the value, e.g. `$.order.customer.self`. */
+  readonly path: string
+  readonly index?: number
+  constructor (path: string, message: string, options: CourierErrorOptions & { index?: number } = {}) {
+    super(ErrorCodes.SERIALIZATION, `Cannot serialize ${options.index === undefined ? '' : `message [${options.index}] `}value at ${path}: ${message}`, options)
+    this.path = path
+    if (options.index !== undefined) this.index = options.index
+  }
+}
+
+export class NetworkError extends CourierError {
+  constructor (message: string, options: CourierErrorOptions = {}) {
+    super(ErrorCodes.NETWORK, message, { retriable: true, ...options })
+  }
+}
+
+export class TimeoutError extends CourierError {
+  constructor (message: string, options: CourierErrorOptions = {}) {
+    super(ErrorCodes.TIMEOUT, message, { retriable: true, persistence: 'possibly-persisted', ...options })
+  }
+}
+
+export class AuthenticationError extends CourierError {
+  constructor (message: string, options: CourierErrorOptions = {}) {
+    super(ErrorCodes.AUTHENTICATION, message, { ...options, retriable: false })
+  }
+}
+
+export class AuthorizationError extends CourierError {
+  constructor (message: string, options: CourierErrorOptions = {}) {
+    super(ErrorCodes.AUTHORIZATION, message, { ...options, retriable: false })
+  }
+}
+
+export class MessageTooLargeError extends CourierError {
+  readonly sizeBytes?: number
+  readonly limitBytes?: number
+  constructor (message: string, options: CourierErrorOptions & { sizeBytes?: number, limitBytes?: number } = {}) {
+    super(ErrorCodes.MESSAGE_TOO_LARGE, message, { ...options, retriable: false })
+    if (options.sizeBytes !== undefined) this.sizeBytes = options.sizeBytes
+    if (options.limitBytes !== undefined) this.limitBytes = options.limitBytes
+  }
+}
+
+export class UnknownTopicError extends CourierError {
+  readonly topic: string
+  constructor (topic: string, message?: string, options: CourierErrorOptions = {}) {
+    super(ErrorCodes.UNKNOWN_TOPIC, message ?? `Topic "${topic}" does not exist (and auto-creation is off)`, { ...options, retriable: options.retriable ?? false })
+    this.topic = topic
+  }
+}
+
+/** A broker error with no more specific class (see `kafkaCode` / `kafkaName`). */
+export class KafkaError extends CourierError {
+  constructor (message: string, options: CourierErrorOptions = {}) {
+    super(ErrorCodes.KAFKA, message, options)
+  }
+}
+
+export class RetriesExhaustedError extends CourierError {
+  constructor (message: string, options: CourierErrorOptions & { attempts: number }) {
+    super(ErrorCodes.RETRIES_EXHAUSTED, message, { ...options, retriable: false })
+  }
+}
+
+export class DeliveryTimeoutError extends CourierError {
+  readonly elapsedMs: number
+  constructor (message: string, options: CourierErrorOptions & { elapsedMs: number }) {
+    super(ErrorCodes.DELIVERY_TIMEOUT, message, { persistence: 'possibly-persisted', ...options, retriable: false })
+    this.elapsedMs = options.elapsedMs
+  }
+}
+
+export class ProducerClosedError extends CourierError {
+  constructor (message = 'The producer is closed', options: CourierErrorOptions = {}) {
+    super(ErrorCodes.PRODUCER_CLOSED, message, { ...options, retriable: false })
+  }
+}
+
+export class BufferExhaustedError extends CourierError {
+  constructor (message: string, options: CourierErrorOptions = {}) {
+    super(ErrorCodes.BUFFER_EXHAUSTED, message, { ...options, retriable: false })
+  }
+}

@@ -1,0 +1,16 @@
+// The pluggable serializer interface. A serializer turns a caller's key or value into bytes; it
+// throws a SerializationError (naming the path inside the value) when it cannot. JSON is the default;
+// a JSON Schema or Avro serializer implements the same two methods.
+
+export interface SerializeContext {
+  topic: string
+  /** Index of the record within its `send()` call. */
+  index: number
+}
+
+export interface Serializer {
+  /** Bytes for a value. `null` is never passed here (tombstones bypass the serializer). */
+  serializeValue (value: unknown, context: SerializeContext): Buffer
+  /** Bytes for a key. `null`/`undefined` keys are never passed here. */
+  serializeKey (key: unknown, context: SerializeContext): Buffer
+}
