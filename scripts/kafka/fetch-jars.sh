@@ -6,7 +6,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 cache="${KAFKA_COURIER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kafka-courier}"
 version=$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$here/pom.xml")
 libs="$cache/kafka-$version/libs"
-[ -f "$libs/.complete" ] && exit 0
+stamp=$(cksum < "$here/pom.xml")
+[ -f "$libs/.complete" ] && [ "$(cat "$libs/.complete")" = "$stamp" ] && exit 0
 
 if ! command -v java >/dev/null 2>&1; then
   echo "kafka-courier: Java 17+ is needed to run the local Kafka broker (install a JDK, e.g. apt-get install openjdk-17-jre-headless)" >&2
@@ -22,6 +23,6 @@ if ! command -v mvn >/dev/null 2>&1; then
   exit 1
 fi
 echo "kafka-courier: resolving Apache Kafka $version jars into $libs" >&2
-mkdir -p "$libs"
+rm -rf "$libs" && mkdir -p "$libs"
 mvn -q -B -f "$here/pom.xml" dependency:copy-dependencies -DoutputDirectory="$libs" -DincludeScope=runtime >&2
-touch "$libs/.complete"
+echo "$stamp" > "$libs/.complete"

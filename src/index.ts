@@ -1,0 +1,33 @@
+// kafka-courier's public API. Named exports only.
+
+export { createProducer, Producer } from './producer/producer.ts'
+export type { DeliveryReport, TopicMessages, CloseOptions } from './producer/producer.ts'
+export type { Message, Headers, HeaderValue } from './pipeline/prepare.ts'
+export type { ProducerEvents, EventName } from './producer/events.ts'
+export type { ProducerStatsSnapshot } from './producer/stats.ts'
+export { closeOnSignals } from './producer/shutdown.ts'
+export type { ShutdownOptions } from './producer/shutdown.ts'
+
+export * from './errors.ts'
+export type {
+  Acks,
+  CompressionName,
+  HeaderOptions,
+  Logger,
+  LogLevel,
+  ProducerOptions,
+  ResolvedConfig,
+  ResolvedRetryPolicy,
+  RetryOptions,
+  RetryPresetName,
+  SaslMechanism,
+  SaslOptions,
+  TlsOptions
+} from './config/types.ts'
+export { resolveConfig, optionsFromEnv } from './config/index.ts'
+export { RETRY_PRESETS } from './retry/index.ts'
+
+export { createJsonSerializer } from './serialization/index.ts'
+export type { Serializer, SerializeContext } from './serialization/types.ts'
+export { murmur2, partitionForKey } from './partitioner/index.ts'
+export { HEADER_MESSAGE_ID, HEADER_PRODUCED_AT, HEADER_PRODUCER_ID } from './pipeline/headers.ts'

@@ -1,0 +1,18 @@
+// The default logger (pino) and the rule that secrets never reach a log line.
+
+import pino from 'pino'
+import type { Logger, LogLevel } from '../config/types.ts'
+
+/** Paths pino replaces with "[Redacted]" wherever they appear in a logged object. */
+export const REDACTED_PATHS = [
+  'password', '*.password', '*.*.password', 'sasl.password', 'token', '*.token', 'sasl.token', 'authorization', '*.authorization'
+]
+
+export function createDefaultLogger (level: LogLevel, clientId: string): Logger {
+  return pino({
+    level,
+    name: 'kafka-courier',
+    base: { clientId },
+    redact: { paths: REDACTED_PATHS, censor: '[Redacted]' }
+  })
+}

@@ -1,0 +1,36 @@
+// Waiting for the cluster before a record can be accepted (metadata, a producer id) is bounded by
+// `maxBlockMs`, as in the Java client. Retriable failures are tried again with a short backoff;
+// the rest end the wait at once.
+
+import { TimeoutError, isCourierError, type CourierError } from '../errors.ts'
+
+export interface BlockingOptions {
+  maxBlockMs: number
+  backoffMs: number
+  now: () => number
+  /** What is being waited for, for the error message. */
+  what: string
+  /** Errors that end the wait at once even if retriable (e.g. an unknown topic after its grace). */
+  isFinal?: (error: CourierError, attempt: number) => boolean
+}
+
+export async function retryWithinMaxBlock<T> (operation: () => Promise<T>, options: BlockingOptions): Promise<T> {
+  const deadline = options.now() + options.maxBlockMs
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await operation()
+    } catch (error) {
+      if (!isCourierError(error) || !error.retriable || options.isFinal?.(error, attempt)) throw error
+      const wait = Math.min(options.backoffMs * 2 ** Math.min(attempt - 1, 4), 1000)
+      if (options.now() + wait >= deadline) {
+        throw new TimeoutError(`No ${options.what} within maxBlockMs=${options.maxBlockMs} ms after ${attempt} attempt(s): ${error.message}`, {
+          cause: error,
+          attempts: attempt,
+          persistence: 'not-persisted',
+          retriable: false
+        })
+      }
+      await new Promise(resolve => setTimeout(resolve, wait))
+    }
+  }
+}

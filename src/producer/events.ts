@@ -1,0 +1,57 @@
+// A small typed event hub. `on()` returns its own unsubscribe function, listeners that throw are
+// isolated (an observer must never break delivery), and an `error` event with no listener is not
+// an uncaught exception as it would be with EventEmitter: failures reach callers through promises.
+
+import type { CourierError } from '../errors.ts'
+
+export interface ProducerEvents {
+  connect: { brokers: readonly string[], producerId?: bigint }
+  disconnect: { reason: 'close' | 'error' }
+  'request-timeout': { nodeId: number, topics: string[], timeoutMs: number }
+  retry: { topic: string, partition: number, attempt: number, delayMs: number, error: CourierError }
+  error: { error: CourierError, topic?: string, partition?: number, records: number }
+  alert: { kind: string, message: string, error?: CourierError }
+}
+
+export type EventName = keyof ProducerEvents
+type Listener<E extends EventName> = (payload: ProducerEvents[E]) => void
+
+export class EventHub {
+  readonly #listeners = new Map<EventName, Set<Listener<EventName>>>()
+  readonly #onListenerError: (error: unknown, event: EventName) => void
+
+  constructor (onListenerError: (error: unknown, event: EventName) => void = () => {}) {
+    this.#onListenerError = onListenerError
+  }
+
+  on<E extends EventName> (event: E, listener: Listener<E>): () => void {
+    let set = this.#listeners.get(event)
+    if (!set) {
+      set = new Set()
+      this.#listeners.set(event, set)
+    }
+    set.add(listener as Listener<EventName>)
+    return () => { set.delete(listener as Listener<EventName>) }
+  }
+
+  /** True when someone listens: callers skip building payloads otherwise. */
+  has (event: EventName): boolean {
+    return (this.#listeners.get(event)?.size ?? 0) > 0
+  }
+
+  emit<E extends EventName> (event: E, payload: ProducerEvents[E]): void {
+    const set = this.#listeners.get(event)
+    if (!set) return
+    for (const listener of [...set]) {
+      try {
+        listener(payload)
+      } catch (error) {
+        this.#onListenerError(error, event)
+      }
+    }
+  }
+
+  clear (): void {
+    this.#listeners.clear()
+  }
+}

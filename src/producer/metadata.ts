@@ -1,0 +1,77 @@
+// Which partitions a topic has and who leads each. Fetched lazily per topic, refreshed when a
+// broker says our view is stale, and waited for at most `maxBlockMs` (Java's max.block.ms) when a
+// send needs a topic we have never seen.
+
+import { UnknownTopicError } from '../errors.ts'
+import { retryWithinMaxBlock } from './blocking.ts'
+import type { ClusterView, KafkaClient, TopicInfo } from '../kafka-client/client.ts'
+
+export interface MetadataOptions {
+  maxBlockMs: number
+  backoffMs: number
+  now: () => number
+}
+
+/** A freshly created topic can be unknown to the broker's metadata cache for a moment. */
+const UNKNOWN_TOPIC_GRACE_ATTEMPTS = 5
+
+export class MetadataCache {
+  readonly #client: KafkaClient
+  readonly #options: MetadataOptions
+  readonly #topics = new Map<string, TopicInfo>()
+  #stale = false
+  #reachedCluster = false
+  #refreshing: Promise<void> | undefined
+
+  constructor (client: KafkaClient, options: MetadataOptions) {
+    this.#client = client
+    this.#options = options
+  }
+
+  partitionsFor (topic: string): number | undefined {
+    return this.#topics.get(topic)?.partitionsCount
+  }
+
+  leaderFor (topic: string, partition: number): number | undefined {
+    if (this.#stale) return undefined
+    return this.#topics.get(topic)?.leaders[partition]
+  }
+
+  invalidate (): void {
+    this.#stale = true
+    this.#client.invalidateMetadata()
+  }
+
+  /**
+   * Makes sure every topic is known (with no topics: that the cluster answers), waiting up to
+   * `maxBlockMs`. Throws a typed error: UnknownTopicError, or TimeoutError naming the last cause.
+   */
+  async ensureTopics (topics: string[]): Promise<void> {
+    const missing = topics.filter(t => !this.#topics.has(t))
+    if (missing.length === 0 && (topics.length > 0 || this.#reachedCluster)) return
+    const view = await retryWithinMaxBlock(() => this.#client.metadata(missing, true), {
+      maxBlockMs: this.#options.maxBlockMs,
+      backoffMs: this.#options.backoffMs,
+      now: this.#options.now,
+      what: missing.length > 0 ? `metadata for topic(s) ${missing.join(', ')}` : `answer from brokers ${this.#client.brokers.join(', ')}`,
+      // A just-created topic can be missing from a broker's cache for a moment; after that, final.
+      isFinal: (error, attempt) => error instanceof UnknownTopicError && attempt >= UNKNOWN_TOPIC_GRACE_ATTEMPTS
+    })
+    this.#store(view)
+  }
+
+  /** Re-reads the given topics from the cluster (deduplicated while one refresh runs). */
+  refresh (topics: string[]): Promise<void> {
+    const known = [...new Set([...topics, ...this.#topics.keys()])]
+    this.#refreshing ??= this.#client.metadata(known, true).then(view => this.#store(view)).finally(() => {
+      this.#refreshing = undefined
+    })
+    return this.#refreshing
+  }
+
+  #store (view: ClusterView): void {
+    for (const [name, info] of view.topics) this.#topics.set(name, info)
+    this.#stale = false
+    this.#reachedCluster = true
+  }
+}

@@ -1,0 +1,330 @@
+// The Producer: the public face of the send path. It owns the lifecycle (lazy single-flight
+// connect, close that delivers what was accepted, `await using`), turns calls into prepared
+// records, partitions them, hands them to the accumulator, and gives each caller its own reports.
+
+import { randomBytes } from 'node:crypto'
+import { Accumulator, recordSizeBytes, type PendingRecord, type RecordOutcome } from '../accumulator/accumulator.ts'
+import { resolveConfig } from '../config/index.ts'
+import type { Logger, ProducerOptions, ResolvedConfig } from '../config/types.ts'
+import {
+  MessageTooLargeError,
+  ProducerClosedError,
+  ValidationError,
+  isCourierError,
+  type CourierError
+} from '../errors.ts'
+import { KafkaClient } from '../kafka-client/client.ts'
+import { createDefaultLogger } from '../observability/logger.ts'
+import { createStickyPartitioner, partitionForKey } from '../partitioner/index.ts'
+import { prepareMessages, type Message, type PreparedRecord } from '../pipeline/prepare.ts'
+import { createUuidV7Generator } from '../pipeline/uuid.ts'
+import { createJsonSerializer } from '../serialization/index.ts'
+import type { Serializer } from '../serialization/types.ts'
+import { EventHub, type EventName, type ProducerEvents } from './events.ts'
+import { retryWithinMaxBlock } from './blocking.ts'
+import { MetadataCache } from './metadata.ts'
+import { trackOpen, trackClosed } from './registry.ts'
+import { Sender } from './sender.ts'
+import { ProducerStats, type ProducerStatsSnapshot } from './stats.ts'
+
+/** What the broker said about one delivered message. */
+export interface DeliveryReport {
+  topic: string
+  partition: number
+  /** -1 when acks=0 (the broker does not answer) or for a deduplicated retry. */
+  offset: bigint
+  /** The record's timestamp (CreateTime), or the broker's LogAppendTime when the topic uses it. */
+  timestamp: bigint
+}
+
+export interface TopicMessages {
+  topic: string
+  messages: Message | Message[]
+}
+
+export interface CloseOptions {
+  /** How long to wait for accepted messages to be delivered before failing the rest. Default: deliveryTimeoutMs. */
+  timeoutMs?: number
+}
+
+/** Injected for tests; defaults are the real clock and randomness. */
+export interface ProducerInternals {
+  now?: () => number
+  random?: () => number
+}
+
+type State = 'idle' | 'connecting' | 'connected' | 'closing' | 'closed'
+
+export class Producer {
+  readonly config: ResolvedConfig
+  readonly logger: Logger
+  readonly #events: EventHub
+  readonly #client: KafkaClient
+  readonly #metadata: MetadataCache
+  readonly #accumulator: Accumulator
+  readonly #sender: Sender
+  readonly #stats = new ProducerStats()
+  readonly #serializer: Serializer
+  readonly #sticky: ReturnType<typeof createStickyPartitioner>
+  readonly #nextMessageId: () => string
+  readonly #now: () => number
+  #state: State = 'idle'
+  #connecting: Promise<void> | undefined
+  #closing: Promise<void> | undefined
+  /** send() calls between acceptance and the accumulator (waiting for connect or metadata). */
+  readonly #pendingCalls = new Set<Promise<unknown>>()
+
+  constructor (options: ProducerOptions = {}, internals: ProducerInternals = {}) {
+    this.config = resolveConfig(options)
+    this.#now = internals.now ?? Date.now
+    const random = internals.random ?? Math.random
+    this.logger = this.config.logger ?? createDefaultLogger(this.config.logLevel, this.config.clientId)
+    this.#events = new EventHub((error, event) => this.logger.warn({ err: error, event }, 'an event listener threw'))
+    this.#serializer = this.config.serializer ?? createJsonSerializer({ circularReferences: this.config.circularReferences })
+    this.#nextMessageId = createUuidV7Generator({ clock: this.#now, random: randomBytes })
+    this.#sticky = createStickyPartitioner({ random })
+    this.#client = new KafkaClient(this.config)
+    this.#metadata = new MetadataCache(this.#client, { maxBlockMs: this.config.maxBlockMs, backoffMs: this.config.retry.initialBackoffMs, now: this.#now })
+    this.#accumulator = new Accumulator({ batchSize: this.config.batchSize, lingerMs: this.config.lingerMs, deliveryTimeoutMs: this.config.deliveryTimeoutMs })
+    this.#sender = new Sender({
+      config: this.config,
+      client: this.#client,
+      accumulator: this.#accumulator,
+      metadata: this.#metadata,
+      events: this.#events,
+      stats: this.#stats,
+      now: this.#now,
+      random
+    })
+    trackOpen(this)
+  }
+
+  get state (): State {
+    return this.#state
+  }
+
+  /** The producer id the cluster gave this session (idempotence), once connected. */
+  get producerId (): bigint | undefined {
+    return this.#sender.identity?.producerId
+  }
+
+  on<E extends EventName> (event: E, listener: (payload: ProducerEvents[E]) => void): () => void {
+    return this.#events.on(event, listener)
+  }
+
+  /** @internal used by the open-producer registry to raise its alert. */
+  emitAlert (kind: string, message: string): void {
+    this.logger.warn({ kind }, message)
+    this.#events.emit('alert', { kind, message })
+  }
+
+  /**
+   * Connects once: concurrent callers share the same attempt. Waits at most `maxBlockMs` for a
+   * reachable broker (and a producer id when idempotent), then fails with a typed error.
+   */
+  connect (): Promise<void> {
+    if (this.#state === 'closing' || this.#state === 'closed') return Promise.reject(new ProducerClosedError())
+    if (this.#state === 'connected') return Promise.resolve()
+    this.#connecting ??= this.#doConnect().finally(() => { this.#connecting = undefined })
+    return this.#connecting
+  }
+
+  async #doConnect (): Promise<void> {
+    this.#state = 'connecting'
+    try {
+      await this.#metadata.ensureTopics([])
+      await retryWithinMaxBlock(() => this.#sender.ensureIdentity(), {
+        maxBlockMs: this.config.maxBlockMs,
+        backoffMs: this.config.retry.initialBackoffMs,
+        now: this.#now,
+        what: 'producer id (InitProducerId)'
+      })
+      this.#state = 'connected'
+      this.logger.info({ brokers: this.config.brokers, producerId: this.producerId?.toString() }, 'connected')
+      this.#events.emit('connect', { brokers: this.config.brokers, producerId: this.producerId })
+    } catch (error) {
+      if (this.#state === 'connecting') this.#state = 'idle'
+      throw error
+    }
+  }
+
+  /**
+   * Sends one message or several to one topic. Resolves with one report per message, in order.
+   * If any message fails, rejects with that typed error; `error.reports` then holds, per index,
+   * the report or the error of every message of the call, so nothing is silently lost.
+   */
+  send (topic: string, messages: Message | Message[]): Promise<DeliveryReport[]> {
+    const list = Array.isArray(messages) ? messages : [messages]
+    return this.sendBatch([{ topic, messages: list }])
+  }
+
+  /** Sends messages to several topics in one call; reports come back in the order given. */
+  sendBatch (batches: TopicMessages[]): Promise<DeliveryReport[]> {
+    if (this.#state === 'closing' || this.#state === 'closed') {
+      return Promise.reject(new ProducerClosedError('The producer is closed: send() after close() is refused'))
+    }
+    let prepared: PreparedRecord[]
+    try {
+      prepared = prepareMessages(flatten(batches), {
+        config: this.config,
+        serializer: this.#serializer,
+        now: this.#now,
+        nextMessageId: this.#nextMessageId
+      })
+      this.#checkSizes(prepared)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    const call = this.#enqueue(prepared)
+    this.#pendingCalls.add(call.accepted)
+    call.accepted.finally(() => this.#pendingCalls.delete(call.accepted)).catch(() => {})
+    return call.delivered
+  }
+
+  /** Waits until every message accepted so far is delivered or failed (linger is cut short). */
+  async flush (): Promise<void> {
+    await Promise.allSettled([...this.#pendingCalls])
+    await this.#sender.flush()
+  }
+
+  /**
+   * Delivers every accepted message (or fails it with a typed error once `timeoutMs` has passed),
+   * then disconnects. New sends are refused from the moment close() is called. Idempotent.
+   */
+  close (options: CloseOptions = {}): Promise<void> {
+    this.#closing ??= this.#doClose(options.timeoutMs ?? this.config.deliveryTimeoutMs)
+    return this.#closing
+  }
+
+  async #doClose (timeoutMs: number): Promise<void> {
+    this.#state = 'closing'
+    let timer: NodeJS.Timeout | undefined
+    const timedOut = new Promise<'timeout'>(resolve => { timer = setTimeout(() => resolve('timeout'), timeoutMs) })
+    const outcome = await Promise.race([this.flush().then(() => 'done' as const), timedOut])
+    clearTimeout(timer)
+    if (outcome === 'timeout') {
+      const waiting = this.#accumulator.recordCount
+      this.logger.warn({ records: waiting, timeoutMs }, 'close timed out; failing records not yet in flight')
+      this.#sender.abandonIdle(() => new ProducerClosedError(`The producer was closed before this record could be delivered (close timeout ${timeoutMs} ms)`))
+      // What is in flight settles on its response or its request timeout.
+      await this.#sender.flush()
+    }
+    this.#sender.stop()
+    await this.#client.close().catch(error => this.logger.warn({ err: error }, 'error while closing connections'))
+    this.#state = 'closed'
+    trackClosed(this)
+    this.logger.info({ stats: this.stats() }, 'closed')
+    this.#events.emit('disconnect', { reason: 'close' })
+    this.#events.clear()
+  }
+
+  async [Symbol.asyncDispose] (): Promise<void> {
+    await this.close()
+  }
+
+  stats (): ProducerStatsSnapshot {
+    return this.#stats.snapshot()
+  }
+
+  /** Connects, fetches metadata, partitions and appends; `accepted` settles when records are queued. */
+  #enqueue (prepared: PreparedRecord[]): { accepted: Promise<void>, delivered: Promise<DeliveryReport[]> } {
+    let resolveDelivered!: (reports: DeliveryReport[]) => void
+    let rejectDelivered!: (error: unknown) => void
+    const delivered = new Promise<DeliveryReport[]>((resolve, reject) => {
+      resolveDelivered = resolve
+      rejectDelivered = reject
+    })
+    const accepted = (async () => {
+      if (this.#state !== 'connected') await this.connect()
+      const topics = [...new Set(prepared.map(r => r.topic))]
+      await this.#metadata.ensureTopics(topics)
+      const partitions = this.#assignPartitions(prepared)
+      const outcomes: Array<DeliveryReport | CourierError | undefined> = new Array(prepared.length)
+      let remaining = prepared.length
+      const acceptedAtMs = this.#now()
+      const settleOne = (index: number, outcome: RecordOutcome | CourierError): void => {
+        outcomes[index] = isCourierError(outcome)
+          ? outcome
+          : { topic: prepared[index].topic, partition: partitions[index], offset: outcome.offset, timestamp: outcome.timestamp }
+        if (--remaining > 0) return
+        const failed = outcomes.find(isCourierError)
+        if (failed) {
+          Object.defineProperty(failed, 'reports', { value: outcomes, enumerable: false, configurable: true })
+          rejectDelivered(failed)
+        } else {
+          resolveDelivered(outcomes as DeliveryReport[])
+        }
+      }
+      let filled = false
+      prepared.forEach((record, index) => {
+        const pending: PendingRecord = {
+          ...record,
+          partition: partitions[index],
+          sizeBytes: recordSizeBytes(record),
+          acceptedAtMs,
+          settle: outcome => settleOne(index, outcome)
+        }
+        if (this.#accumulator.append(pending)) {
+          filled = true
+          if (pending.key === null) this.#sticky.onNewBatch(record.topic, partitions[index], this.#metadata.partitionsFor(record.topic) as number)
+        }
+      })
+      this.#sender.wake()
+      if (filled) this.#sender.wake()
+    })()
+    accepted.catch(error => rejectDelivered(error))
+    return { accepted, delivered }
+  }
+
+  #assignPartitions (prepared: PreparedRecord[]): number[] {
+    const issues: Array<{ index: number, field: string, reason: string }> = []
+    const partitions = prepared.map((record, index) => {
+      const count = this.#metadata.partitionsFor(record.topic) as number
+      if (record.partition !== undefined) {
+        if (record.partition >= count) issues.push({ index, field: 'partition', reason: `topic "${record.topic}" has ${count} partition(s); ${record.partition} does not exist` })
+        return record.partition
+      }
+      if (record.key !== null && this.config.partitioner === 'murmur2') return partitionForKey(record.key, count)
+      return this.#sticky.partition(record.topic, count)
+    })
+    if (issues.length > 0) throw new ValidationError(issues)
+    return partitions
+  }
+
+  #checkSizes (prepared: PreparedRecord[]): void {
+    for (let index = 0; index < prepared.length; index++) {
+      const size = recordSizeBytes(prepared[index])
+      if (size > this.config.maxRequestSize) {
+        throw new MessageTooLargeError(
+          `Message [${index}] for topic "${prepared[index].topic}" is ${size} bytes, more than maxRequestSize=${this.config.maxRequestSize}; nothing in this call was sent`,
+          { sizeBytes: size, limitBytes: this.config.maxRequestSize, record: { topic: prepared[index].topic, index } })
+      }
+    }
+  }
+}
+
+function flatten (batches: TopicMessages[]): Message[] {
+  if (!Array.isArray(batches)) {
+    throw new ValidationError([{ index: 0, field: 'batches', reason: 'expected an array of { topic, messages }' }])
+  }
+  const out: Message[] = []
+  const issues: Array<{ index: number, field: string, reason: string }> = []
+  for (const { topic, messages } of batches) {
+    const list = Array.isArray(messages) ? messages : [messages]
+    for (const message of list) {
+      const isObject = message !== null && typeof message === 'object' && !Array.isArray(message)
+      if (isObject && message.topic !== undefined && message.topic !== topic) {
+        issues.push({ index: out.length, field: 'topic', reason: `the message names topic "${String(message.topic)}" but is sent to "${topic}"` })
+      }
+      // Validation reports non-objects with their index; only objects get their topic filled in.
+      out.push(isObject ? { ...message, topic } : message)
+    }
+  }
+  if (issues.length > 0) throw new ValidationError(issues)
+  return out
+}
+
+/** Creates a producer. Options come from code, from KAFKA_* environment variables, or both (code wins). */
+export function createProducer (options: ProducerOptions = {}): Producer {
+  return new Producer(options)
+}

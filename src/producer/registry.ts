@@ -1,0 +1,28 @@
+// Counts the producers open in this process. The tutorial's first pitfall is creating a producer
+// per send and never closing it (a connection leak): past a threshold we warn, once per crossing.
+
+interface Tracked {
+  config: { maxOpenProducersWarning: number }
+  emitAlert (kind: string, message: string): void
+}
+
+const open = new Set<Tracked>()
+let warned = false
+
+export function trackOpen (producer: Tracked): void {
+  open.add(producer)
+  const limit = producer.config.maxOpenProducersWarning
+  if (limit > 0 && open.size > limit && !warned) {
+    warned = true
+    producer.emitAlert('producer-leak', `${open.size} kafka-courier producers are open in this process (more than ${limit}). Reuse one producer per process and close() it on shutdown; each open producer holds its own connections.`)
+  }
+}
+
+export function trackClosed (producer: Tracked): void {
+  open.delete(producer)
+  if (warned && open.size <= producer.config.maxOpenProducersWarning) warned = false
+}
+
+export function openProducerCount (): number {
+  return open.size
+}

@@ -1,0 +1,20 @@
+// Finds a port for a test's own broker: free itself, with its controller port (+100) free too.
+
+import { createServer } from 'node:net'
+
+function isFree (port: number): Promise<boolean> {
+  return new Promise(resolve => {
+    const server = createServer()
+    server.once('error', () => resolve(false))
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
+  })
+}
+
+/** A port p in 40000..49899 with p and p + 100 free, for startCluster({ port: p }) (1 node). */
+export async function freePortPair (): Promise<number> {
+  for (let i = 0; i < 200; i++) {
+    const port = 40000 + Math.floor(Math.random() * 9800)
+    if (await isFree(port) && await isFree(port + 100)) return port
+  }
+  throw new Error('no free port pair found')
+}

@@ -1,0 +1,86 @@
+// Retries against a real failure: a broker of our own, killed with SIGKILL after the producer has
+// connected, so every produce attempt meets a refused connection (a retriable network error).
+// Then the broker comes back and the same producer reconnects by itself.
+
+import assert from 'node:assert/strict'
+import { after, before, test } from 'node:test'
+import {
+  CourierError,
+  DeliveryTimeoutError,
+  RetriesExhaustedError,
+  createProducer,
+  type Producer,
+  type ProducerOptions
+} from '../../src/index.ts'
+import { startCluster, type LocalCluster } from '../../src/local-broker/index.ts'
+import { createTopic, readAll, uniqueTopic } from '../helpers/cluster.ts'
+import { freePortPair } from '../helpers/ports.ts'
+
+let cluster: LocalCluster
+let topic: string
+
+before(async () => {
+  cluster = await startCluster({ port: await freePortPair() })
+  topic = uniqueTopic('retries')
+  await createTopic(cluster.brokers, topic)
+})
+after(() => cluster?.stop())
+
+async function connectedProducer (options: ProducerOptions): Promise<Producer> {
+  const producer = createProducer({ brokers: cluster.brokers, logLevel: 'silent', lingerMs: 0, ...options })
+  await producer.send(topic, { value: 'warm-up' })
+  return producer
+}
+
+test('retriable errors retry until deliveryTimeoutMs; the final error names attempts and the cause', async t => {
+  const idempotent = await connectedProducer({ deliveryTimeoutMs: 2500, requestTimeoutMs: 1000, retry: { initialBackoffMs: 50, maxBackoffMs: 200 } })
+  const bounded = await connectedProducer({ retry: { preset: 'bounded', initialBackoffMs: 10, maxBackoffMs: 40 } })
+  const failFast = await connectedProducer({ retry: 'fail-fast' })
+  t.after(() => Promise.all([idempotent, bounded, failFast].map(p => p.close({ timeoutMs: 100 }))))
+  const retries = new Map<Producer, number>([[idempotent, 0], [bounded, 0], [failFast, 0]])
+  for (const producer of retries.keys()) producer.on('retry', () => retries.set(producer, (retries.get(producer) ?? 0) + 1))
+
+  await cluster.killNode(0, 'SIGKILL')
+
+  const [timedOut, exhausted, fastFailed] = await Promise.all([
+    idempotent.send(topic, { value: 'x' }).then(() => undefined, (e: unknown) => e),
+    bounded.send(topic, { value: 'x' }).then(() => undefined, (e: unknown) => e),
+    failFast.send(topic, { value: 'x' }).then(() => undefined, (e: unknown) => e)
+  ])
+
+  // Default preset (idempotent-unbounded): retried until the delivery deadline.
+  assert.ok(timedOut instanceof DeliveryTimeoutError, `got ${String(timedOut)}`)
+  assert.equal(timedOut.code, 'COURIER_DELIVERY_TIMEOUT')
+  assert.ok((timedOut.attempts ?? 0) > 2, `several attempts (${timedOut.attempts})`)
+  assert.match(timedOut.message, /deliveryTimeoutMs=2500/)
+  assert.ok(timedOut.cause instanceof CourierError && timedOut.cause.retriable, 'the last cause was retriable')
+  assert.ok((retries.get(idempotent) ?? 0) >= 2)
+
+  // bounded: 5 retries after the first attempt, then RetriesExhaustedError.
+  assert.ok(exhausted instanceof RetriesExhaustedError, `got ${String(exhausted)}`)
+  assert.equal(exhausted.attempts, 6)
+  assert.match(exhausted.message, /6 attempt/)
+  assert.equal(retries.get(bounded), 5)
+
+  // fail-fast: the first error is final.
+  assert.ok(fastFailed instanceof CourierError, `got ${String(fastFailed)}`)
+  assert.equal(fastFailed.attempts, 1)
+  assert.equal(fastFailed.code, 'COURIER_NETWORK')
+  assert.equal(retries.get(failFast), 0)
+})
+
+test('after the broker comes back, the same producer reconnects and delivers', async t => {
+  const producer = createProducer({ brokers: cluster.brokers, logLevel: 'silent', deliveryTimeoutMs: 60_000 })
+  t.after(() => producer.close({ timeoutMs: 1000 }))
+  if (cluster.nodes[0].state !== 'running') await cluster.startNode(0)
+  await producer.send(topic, { value: 'before' })
+  await cluster.killNode(0, 'SIGKILL')
+  // Accepted while the broker is down; retried until it is back.
+  const pending = producer.send(topic, { value: 'while-down' })
+  await new Promise(resolve => setTimeout(resolve, 1000))
+  await cluster.startNode(0)
+  const [report] = await pending
+  assert.equal(report.topic, topic)
+  const values = (await readAll(cluster.brokers, topic, 5, 30_000)).map(r => r.value?.toString())
+  assert.ok(values.includes('while-down'), `read back: ${values.join(',')}`)
+})
