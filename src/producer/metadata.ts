@@ -21,6 +21,7 @@ export class MetadataCache {
   readonly #topics = new Map<string, TopicInfo>()
   #stale = false
   #reachedCluster = false
+  #lastRefreshAttemptMs = -Infinity
   #refreshing: Promise<void> | undefined
 
   constructor (client: KafkaClient, options: MetadataOptions) {
@@ -32,14 +33,20 @@ export class MetadataCache {
     return this.#topics.get(topic)?.partitionsCount
   }
 
+  /** The last known leader, even while a refresh is due: Java keeps sending to it meanwhile. */
   leaderFor (topic: string, partition: number): number | undefined {
-    if (this.#stale) return undefined
     return this.#topics.get(topic)?.leaders[partition]
   }
 
+  /** A broker said our view is wrong, or a connection failed: refresh soon. */
   invalidate (): void {
     this.#stale = true
     this.#client.invalidateMetadata()
+  }
+
+  /** True when a refresh is due and none was tried in the last `backoffMs`. */
+  refreshDue (nowMs: number): boolean {
+    return this.#stale && this.#refreshing === undefined && nowMs - this.#lastRefreshAttemptMs >= this.#options.backoffMs
   }
 
   /**
@@ -63,6 +70,7 @@ export class MetadataCache {
   /** Re-reads the given topics from the cluster (deduplicated while one refresh runs). */
   refresh (topics: string[]): Promise<void> {
     const known = [...new Set([...topics, ...this.#topics.keys()])]
+    this.#lastRefreshAttemptMs = this.#options.now()
     this.#refreshing ??= this.#client.metadata(known, true).then(view => this.#store(view)).finally(() => {
       this.#refreshing = undefined
     })

@@ -4,15 +4,10 @@
 // the broker deduplicates an attempt that was in fact written ("possibly persisted").
 
 import type { ResolvedConfig } from '../config/types.ts'
-import {
-  DeliveryTimeoutError,
-  RetriesExhaustedError,
-  UnknownTopicError,
-  type CourierError
-} from '../errors.ts'
+import { TimeoutError, UnknownTopicError, type CourierError } from '../errors.ts'
 import { errorFromKafkaCode, isDuplicateSequence, isProducerStateLost, needsMetadataRefresh } from '../kafka-error-codes.ts'
 import type { KafkaClient, PartitionResult, ProducerIdentity } from '../kafka-client/client.ts'
-import { decideRetry } from '../retry/index.ts'
+import { decideRetry, finalRetryError, type RetryStopReason } from '../retry/index.ts'
 import type { Accumulator, Batch } from '../accumulator/accumulator.ts'
 import type { EventHub } from './events.ts'
 import type { MetadataCache } from './metadata.ts'
@@ -124,7 +119,7 @@ export class Sender {
       }
       list.push(batch)
     }
-    if (needMetadata) this.#refreshMetadata(ready.map(b => b.topic))
+    if (needMetadata || (accumulator.recordCount > 0 && this.#deps.metadata.refreshDue(nowMs))) this.#refreshMetadata(ready.map(b => b.topic))
 
     for (const [nodeId, batches] of byNode) {
       while (batches.length > 0 && (this.#inFlightPerNode.get(nodeId) ?? 0) < config.maxInFlightRequests) {
@@ -241,31 +236,30 @@ export class Sender {
       if (events.has('retry')) events.emit('retry', { topic: batch.topic, partition: batch.partition, attempt: batch.attempts, delayMs: decision.delayMs, error })
       return
     }
-    let final: CourierError = error
-    const persistence = batch.everSent ? (error.persistence === 'not-persisted' ? 'not-persisted' : 'possibly-persisted') : 'not-persisted'
-    if (decision.reason === 'retries-exhausted') {
-      final = new RetriesExhaustedError(
-        `Gave up on ${batch.records.length} record(s) for ${batch.topic}[${batch.partition}] after ${batch.attempts} attempt(s) (retry policy "${config.retry.preset}" allows ${config.retry.maxRetries} retries); last error: ${error.message}`,
-        { cause: error, attempts: batch.attempts, persistence, record: { topic: batch.topic, partition: batch.partition } })
-    } else if (decision.reason === 'delivery-timeout') {
-      final = this.#timeoutError(batch, nowMs, error)
-    } else {
-      error.attempts = batch.attempts
-      if (batch.everSent && error.retriable) error.persistence = persistence
-    }
-    this.#fail(batch, final)
+    // fail-fast (no retries at all) ends with the error itself, not "retries exhausted".
+    const reason = decision.reason === 'retries-exhausted' && config.retry.maxRetries === 0 ? 'not-retriable' : decision.reason
+    this.#fail(batch, this.#finalError(batch, reason, error, nowMs))
   }
 
   #expire (batch: Batch, nowMs: number): void {
-    this.#fail(batch, this.#timeoutError(batch, nowMs, batch.lastError))
+    const lastError = batch.lastError ?? new TimeoutError('never sent: no partition leader or broker was reachable', { persistence: 'not-persisted' })
+    this.#fail(batch, this.#finalError(batch, 'delivery-timeout', lastError, nowMs))
   }
 
-  #timeoutError (batch: Batch, nowMs: number, lastError: CourierError | undefined): DeliveryTimeoutError {
-    const elapsedMs = nowMs - (batch.deadlineMs - this.#deps.config.deliveryTimeoutMs)
-    const why = lastError ? `; last error: ${lastError.message}` : batch.attempts === 0 ? '; it was never sent (no leader or broker reachable)' : ''
-    return new DeliveryTimeoutError(
-      `${batch.records.length} record(s) for ${batch.topic}[${batch.partition}] not delivered within deliveryTimeoutMs=${this.#deps.config.deliveryTimeoutMs} (${elapsedMs} ms, ${batch.attempts} attempt(s))${why}`,
-      { cause: lastError, attempts: batch.attempts, elapsedMs, persistence: batch.everSent ? 'possibly-persisted' : 'not-persisted', record: { topic: batch.topic, partition: batch.partition } })
+  #finalError (batch: Batch, reason: RetryStopReason, lastError: CourierError, nowMs: number): CourierError {
+    const { config } = this.#deps
+    // Once an attempt reached the broker, a later failure cannot prove the batch was not written.
+    const persistence = batch.everSent && lastError.persistence !== 'persisted' ? 'possibly-persisted' : lastError.persistence
+    return finalRetryError({
+      reason,
+      lastError,
+      attempts: batch.attempts,
+      elapsedMs: nowMs - (batch.deadlineMs - config.deliveryTimeoutMs),
+      policy: config.retry,
+      deliveryTimeoutMs: config.deliveryTimeoutMs,
+      record: { topic: batch.topic, partition: batch.partition },
+      persistence
+    })
   }
 
   #fail (batch: Batch, error: CourierError): void {

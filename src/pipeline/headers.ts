@@ -1,0 +1,66 @@
+// Record headers as Kafka carries them: an ordered list of (name, bytes) where a name may repeat.
+// The standard headers are added only where the caller did not set that name, so a caller's own
+// `message-id` wins and can stay stable across restarts (idempotence only dedupes within a session).
+
+export const HEADER_PRODUCED_AT = 'produced-at'
+export const HEADER_PRODUCER_ID = 'producer-id'
+export const HEADER_MESSAGE_ID = 'message-id'
+
+export type HeaderValue = string | Uint8Array
+export type HeadersInput =
+  | Record<string, HeaderValue | readonly HeaderValue[]>
+  | Map<string, HeaderValue | readonly HeaderValue[]>
+
+export type HeaderList = Array<[string, Buffer]>
+
+export interface StandardHeaderValues {
+  /** Milliseconds since the epoch, written as a decimal string. */
+  producedAt?: number
+  producerId?: string
+  /** Called only when a message id is actually added. */
+  messageId?: () => string
+}
+
+export interface StandardHeaderSwitches {
+  producedAt: boolean
+  producerId: boolean
+  messageId: boolean
+}
+
+/** Headers as a list; arrays expand to repeated names, strings become UTF-8. Assumes validated input. */
+export function normalizeHeaders (headers: HeadersInput | undefined): HeaderList {
+  const list: HeaderList = []
+  if (headers === undefined) return list
+  const entries = headers instanceof Map ? headers.entries() : Object.entries(headers)
+  for (const [name, value] of entries) {
+    if (Array.isArray(value)) {
+      for (const item of value as readonly HeaderValue[]) list.push([name, headerBytes(item)])
+    } else {
+      list.push([name, headerBytes(value as HeaderValue)])
+    }
+  }
+  return list
+}
+
+/** A new list: the caller's headers, then each enabled standard header the caller did not set. */
+export function addStandardHeaders (list: readonly [string, Buffer][], values: StandardHeaderValues, enabled: StandardHeaderSwitches): HeaderList {
+  const out: HeaderList = list.slice()
+  const has = (name: string): boolean => list.some(([n]) => n === name)
+  if (enabled.producedAt && values.producedAt !== undefined && !has(HEADER_PRODUCED_AT)) {
+    out.push([HEADER_PRODUCED_AT, Buffer.from(String(Math.trunc(values.producedAt)), 'latin1')])
+  }
+  if (enabled.producerId && values.producerId !== undefined && !has(HEADER_PRODUCER_ID)) {
+    out.push([HEADER_PRODUCER_ID, Buffer.from(values.producerId, 'utf8')])
+  }
+  if (enabled.messageId && values.messageId !== undefined && !has(HEADER_MESSAGE_ID)) {
+    out.push([HEADER_MESSAGE_ID, Buffer.from(values.messageId(), 'utf8')])
+  }
+  return out
+}
+
+function headerBytes (value: HeaderValue): Buffer {
+  if (typeof value === 'string') return Buffer.from(value, 'utf8')
+  if (Buffer.isBuffer(value)) return value
+  // A view over the same memory: no copy.
+  return Buffer.from(value.buffer, value.byteOffset, value.byteLength)
+}

@@ -1,0 +1,6 @@
+export { resolveRetryPolicy, DEFAULT_JITTER, DEFAULT_RETRY_PRESET, RETRY_PRESET_NAMES, RETRY_PRESETS } from './policy.ts'
+export { backoffDelayMs, cappedBackoffMs } from './backoff.ts'
+export { decideRetry } from './decide.ts'
+export type { RetryDecision, RetryDecisionInput, RetryStopReason } from './decide.ts'
+export { finalRetryError } from './final-error.ts'
+export type { FinalErrorInput } from './final-error.ts'

@@ -1,0 +1,50 @@
+// Turns `retry` as written (a preset name, or fields overriding a preset) into a complete, checked,
+// frozen policy. The checks come from the option table, so the docs and the errors agree.
+
+import type { ResolvedRetryPolicy, RetryOptions, RetryPresetName } from '../config/types.ts'
+import { ConfigError } from '../errors.ts'
+import { assertOptionValue, formatAllowed, groupFields, OPTION_BY_PATH, unknownOptionError } from '../config/options.ts'
+import { DEFAULT_RETRY_PRESET, RETRY_PRESET_NAMES, RETRY_PRESETS } from './presets.ts'
+
+export { DEFAULT_JITTER, DEFAULT_RETRY_PRESET, RETRY_PRESET_NAMES, RETRY_PRESETS } from './presets.ts'
+
+const FIELDS = ['maxRetries', 'initialBackoffMs', 'maxBackoffMs', 'multiplier', 'jitter'] as const
+
+/**
+ * The policy for `input`: undefined = the default preset (`idempotent-unbounded`); a name = that
+ * preset; an object = its `preset` (or the default) with the given fields overriding. A policy that
+ * differs from its preset is reported as `preset: 'custom'`. Invalid input is a ConfigError at `retry.*`.
+ */
+export function resolveRetryPolicy (input: RetryPresetName | RetryOptions | undefined): Readonly<ResolvedRetryPolicy> {
+  if (input === undefined) return RETRY_PRESETS[DEFAULT_RETRY_PRESET]
+  if (typeof input === 'string') {
+    if (!RETRY_PRESET_NAMES.includes(input)) {
+      throw new ConfigError('retry', `unknown retry preset ${JSON.stringify(input)}`, { allowed: formatAllowed(RETRY_PRESET_NAMES) })
+    }
+    return RETRY_PRESETS[input]
+  }
+  assertOptionValue(OPTION_BY_PATH.get('retry')!, input)
+  const fields = groupFields('retry')
+  const known = [...fields.keys()]
+  for (const key of Object.keys(input)) {
+    if (!fields.has(key)) throw unknownOptionError('retry', key, known)
+  }
+  const given = input as Record<string, unknown>
+  for (const [key, spec] of fields) {
+    if (given[key] !== undefined) assertOptionValue(spec, given[key])
+  }
+  const base = RETRY_PRESETS[input.preset ?? DEFAULT_RETRY_PRESET]
+  const policy: ResolvedRetryPolicy = { ...base }
+  for (const field of FIELDS) {
+    const v = input[field]
+    if (v !== undefined) policy[field] = v
+  }
+  if (policy.maxBackoffMs < policy.initialBackoffMs) {
+    // Java quietly raises the cap to the initial backoff; a contradiction is better reported.
+    throw new ConfigError('retry.maxBackoffMs',
+      `${policy.maxBackoffMs}${input.maxBackoffMs === undefined ? ` (from preset "${base.preset}")` : ''} is less than retry.initialBackoffMs ${policy.initialBackoffMs}`)
+  }
+  if (!FIELDS.some(f => policy[f] !== base[f])) return base
+  policy.preset = 'custom'
+  return Object.freeze(policy)
+}
