@@ -8,11 +8,12 @@ export const REDACTED_PATHS = [
   'password', '*.password', '*.*.password', 'sasl.password', 'token', '*.token', 'sasl.token', 'authorization', '*.authorization'
 ]
 
-export function createDefaultLogger (level: LogLevel, clientId: string): Logger {
-  return pino({
+export function createDefaultLogger (level: LogLevel, clientId: string, destination?: pino.DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
     level,
     name: 'kafka-courier',
     base: { clientId },
     redact: { paths: REDACTED_PATHS, censor: '[Redacted]' }
-  })
+  }
+  return destination ? pino(options, destination) : pino(options)
 }

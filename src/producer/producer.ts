@@ -15,7 +15,7 @@ import {
 } from '../errors.ts'
 import { KafkaClient } from '../kafka-client/client.ts'
 import { createDefaultLogger } from '../observability/logger.ts'
-import { createStickyPartitioner, partitionForKey } from '../partitioner/index.ts'
+import { createRoundRobinPartitioner, createStickyPartitioner, partitionForKey, type KeylessPartitioner } from '../partitioner/index.ts'
 import { prepareMessages, type Message, type PreparedRecord } from '../pipeline/prepare.ts'
 import { createUuidV7Generator } from '../pipeline/uuid.ts'
 import { createJsonSerializer } from '../serialization/index.ts'
@@ -65,7 +65,8 @@ export class Producer {
   readonly #sender: Sender
   readonly #stats = new ProducerStats()
   readonly #serializer: Serializer
-  readonly #sticky: ReturnType<typeof createStickyPartitioner>
+  /** Keyless records (and all records unless the partitioner is murmur2). */
+  readonly #keyless: KeylessPartitioner
   readonly #nextMessageId: () => string
   readonly #now: () => number
   #state: State = 'idle'
@@ -82,7 +83,7 @@ export class Producer {
     this.#events = new EventHub((error, event) => this.logger.warn({ err: error, event }, 'an event listener threw'))
     this.#serializer = this.config.serializer ?? createJsonSerializer({ circularReferences: this.config.circularReferences })
     this.#nextMessageId = createUuidV7Generator({ clock: this.#now, random: randomBytes })
-    this.#sticky = createStickyPartitioner({ random })
+    this.#keyless = this.config.partitioner === 'round-robin' ? createRoundRobinPartitioner() : createStickyPartitioner({ random })
     this.#client = new KafkaClient(this.config)
     this.#metadata = new MetadataCache(this.#client, { maxBlockMs: this.config.maxBlockMs, backoffMs: this.config.retry.initialBackoffMs, now: this.#now })
     this.#accumulator = new Accumulator({ batchSize: this.config.batchSize, lingerMs: this.config.lingerMs, deliveryTimeoutMs: this.config.deliveryTimeoutMs })
@@ -266,7 +267,7 @@ export class Producer {
         }
         if (this.#accumulator.append(pending)) {
           filled = true
-          if (pending.key === null) this.#sticky.onNewBatch(record.topic, partitions[index], this.#metadata.partitionsFor(record.topic) as number)
+          if (pending.key === null || this.config.partitioner !== 'murmur2') this.#keyless.onNewBatch(record.topic, partitions[index], this.#metadata.partitionsFor(record.topic) as number)
         }
       })
       this.#sender.wake()
@@ -285,7 +286,7 @@ export class Producer {
         return record.partition
       }
       if (record.key !== null && this.config.partitioner === 'murmur2') return partitionForKey(record.key, count)
-      return this.#sticky.partition(record.topic, count)
+      return this.#keyless.partition(record.topic, count)
     })
     if (issues.length > 0) throw new ValidationError(issues)
     return partitions
