@@ -74,17 +74,25 @@ export class Accumulator {
     return this.#recordCount
   }
 
-  /** Adds a record to its partition's open batch. Returns true when that batch became full. */
+  /**
+   * Adds a record to its partition's open batch. Returns true when a batch of that partition
+   * became full (this record filled it, or did not fit and closed it): it is ready to send, and a
+   * sticky partitioner should move on.
+   */
   append (record: PendingRecord): boolean {
     const queue = this.#queue(record.topic, record.partition)
     const last = queue.batches.at(-1)
     const fits = last !== undefined && !last.closed && last.attempts === 0 &&
       last.sizeBytes + record.sizeBytes <= this.#options.batchSize
     let batch: Batch
+    let closedPrevious = false
     if (fits) {
       batch = last
     } else {
-      if (last && !last.closed) last.closed = true
+      if (last && !last.closed) {
+        last.closed = true
+        closedPrevious = true
+      }
       batch = {
         topic: record.topic,
         partition: record.partition,
@@ -103,7 +111,7 @@ export class Accumulator {
     batch.sizeBytes += record.sizeBytes
     this.#recordCount++
     if (batch.sizeBytes >= this.#options.batchSize) batch.closed = true
-    return batch.closed
+    return closedPrevious || batch.closed
   }
 
   /**

@@ -3,7 +3,7 @@
 // and hands back a handle to stop it or to kill, restart and pause single nodes.
 
 import { spawn, type ChildProcess } from 'node:child_process'
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs'
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { basename, dirname, extname, join, resolve } from 'node:path'
@@ -93,15 +93,37 @@ interface NodeRuntime extends LocalClusterNode {
   exitDescription: string
 }
 
-// Non-detached clusters are killed when this process exits, so a crashed test run leaves no JVMs.
+// Non-detached clusters are SIGKILLed when this process exits or is killed by SIGINT, SIGTERM or
+// SIGHUP (e.g. the test runner cancelling a file), so an interrupted test run leaves no JVMs. The
+// signal handlers exist only while such a cluster runs; when ours is the only handler, the signal
+// is re-raised after the cleanup so the process still dies of it as it would have.
 const liveClusters = new Set<ClusterHandle>()
-let exitHookInstalled = false
-function installExitHook (): void {
-  if (exitHookInstalled) return
-  exitHookInstalled = true
-  process.once('exit', () => {
-    for (const cluster of liveClusters) cluster.killSync()
-  })
+const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP']
+
+function killAllSync (): void {
+  for (const cluster of liveClusters) cluster.killSync()
+  liveClusters.clear()
+}
+
+function onSignal (signal: NodeJS.Signals): void {
+  killAllSync()
+  uninstallHooks()
+  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal)
+}
+
+let hooksInstalled = false
+function installHooks (): void {
+  if (hooksInstalled) return
+  hooksInstalled = true
+  process.on('exit', killAllSync)
+  for (const signal of SIGNALS) process.on(signal, onSignal)
+}
+
+function uninstallHooks (): void {
+  if (!hooksInstalled) return
+  hooksInstalled = false
+  process.removeListener('exit', killAllSync)
+  for (const signal of SIGNALS) process.removeListener(signal, onSignal)
 }
 
 /** Starts a local Kafka cluster and resolves once every node answers a metadata request. */
@@ -138,7 +160,8 @@ export async function startCluster (options: StartClusterOptions = {}): Promise<
     : resolve(options.dataDir as string)
   mkdirSync(dataDir, { recursive: true })
 
-  const clusterId = newClusterId()
+  // A kept data dir is not re-formatted (--ignore-formatted): keep the cluster id it has.
+  const clusterId = (createdDataDir ? undefined : existingClusterId(join(dataDir, 'node-0', 'kafka-logs'))) ?? newClusterId()
   const nodes: NodeRuntime[] = []
   for (let i = 0; i < count; i++) {
     const nodeDir = join(dataDir, `node-${i}`)
@@ -313,7 +336,7 @@ class ClusterHandle implements LocalCluster {
   register (): void {
     if (!this.#init.detached) {
       liveClusters.add(this)
-      installExitHook()
+      installHooks()
     }
     this.#saveState()
   }
@@ -450,6 +473,7 @@ class ClusterHandle implements LocalCluster {
       node.state = 'stopped'
     }))
     liveClusters.delete(this)
+    if (liveClusters.size === 0) uninstallHooks()
     if (this.name !== undefined) {
       const state = readState(this.name)
       if (state && state.clusterId === this.clusterId) removeState(this.name)
@@ -477,6 +501,15 @@ class ClusterHandle implements LocalCluster {
 
   [Symbol.asyncDispose] (): Promise<void> {
     return this.stop()
+  }
+}
+
+function existingClusterId (logDir: string): string | undefined {
+  try {
+    const meta = readFileSync(join(logDir, 'meta.properties'), 'utf8')
+    return /^cluster\.id=(\S+)$/m.exec(meta)?.[1]
+  } catch {
+    return undefined
   }
 }
 

@@ -4,9 +4,11 @@
 
 import { randomBytes } from 'node:crypto'
 import { Accumulator, recordSizeBytes, type PendingRecord, type RecordOutcome } from '../accumulator/accumulator.ts'
+import { BufferPool } from '../accumulator/buffer-pool.ts'
 import { resolveConfig } from '../config/index.ts'
 import type { Logger, ProducerOptions, ResolvedConfig } from '../config/types.ts'
 import {
+  BufferExhaustedError,
   MessageTooLargeError,
   ProducerClosedError,
   ValidationError,
@@ -62,6 +64,7 @@ export class Producer {
   readonly #client: KafkaClient
   readonly #metadata: MetadataCache
   readonly #accumulator: Accumulator
+  readonly #buffer: BufferPool
   readonly #sender: Sender
   readonly #stats = new ProducerStats()
   readonly #serializer: Serializer
@@ -86,6 +89,7 @@ export class Producer {
     this.#keyless = this.config.partitioner === 'round-robin' ? createRoundRobinPartitioner() : createStickyPartitioner({ random })
     this.#client = new KafkaClient(this.config)
     this.#metadata = new MetadataCache(this.#client, { maxBlockMs: this.config.maxBlockMs, backoffMs: this.config.retry.initialBackoffMs, now: this.#now })
+    this.#buffer = new BufferPool(this.config.bufferMemory)
     this.#accumulator = new Accumulator({ batchSize: this.config.batchSize, lingerMs: this.config.lingerMs, deliveryTimeoutMs: this.config.deliveryTimeoutMs })
     this.#sender = new Sender({
       config: this.config,
@@ -165,6 +169,7 @@ export class Producer {
       return Promise.reject(new ProducerClosedError('The producer is closed: send() after close() is refused'))
     }
     let prepared: PreparedRecord[]
+    let sizes: number[]
     try {
       prepared = prepareMessages(flatten(batches), {
         config: this.config,
@@ -172,14 +177,35 @@ export class Producer {
         now: this.#now,
         nextMessageId: this.#nextMessageId
       })
-      this.#checkSizes(prepared)
+      sizes = prepared.map(recordSizeBytes)
+      this.#checkSizes(prepared, sizes)
     } catch (error) {
       return Promise.reject(error)
     }
-    const call = this.#enqueue(prepared)
+    const call = this.#enqueue(prepared, sizes)
     this.#pendingCalls.add(call.accepted)
     call.accepted.finally(() => this.#pendingCalls.delete(call.accepted)).catch(() => {})
     return call.delivered
+  }
+
+  /**
+   * The tutorial's fire-and-forget mode: returns nothing and never produces an unhandled rejection.
+   * A failure goes to `onError` when given, else to the `error` event (always logged at warn level).
+   */
+  sendAndForget (topic: string, messages: Message | Message[], onError?: (error: CourierError) => void): void {
+    this.send(topic, messages).catch((error: CourierError) => {
+      if (onError) {
+        try {
+          onError(error)
+        } catch (callbackError) {
+          this.logger.warn({ err: callbackError }, 'a sendAndForget onError callback threw')
+        }
+        return
+      }
+      this.logger.warn({ err: error, topic }, 'fire-and-forget send failed')
+      // Batch failures were already announced by the sender; announce the others here.
+      if (!this.#sender.announced(error)) this.#events.emit('error', { error, topic, records: Array.isArray(messages) ? messages.length : 1 })
+    })
   }
 
   /** Waits until every message accepted so far is delivered or failed (linger is cut short). */
@@ -206,7 +232,9 @@ export class Producer {
     if (outcome === 'timeout') {
       const waiting = this.#accumulator.recordCount
       this.logger.warn({ records: waiting, timeoutMs }, 'close timed out; failing records not yet in flight')
-      this.#sender.abandonIdle(() => new ProducerClosedError(`The producer was closed before this record could be delivered (close timeout ${timeoutMs} ms)`))
+      const closedError = () => new ProducerClosedError(`The producer was closed before this record could be delivered (close timeout ${timeoutMs} ms)`)
+      this.#buffer.rejectWaiters(closedError)
+      this.#sender.abandonIdle(closedError)
       // What is in flight settles on its response or its request timeout.
       await this.#sender.flush()
     }
@@ -227,15 +255,26 @@ export class Producer {
     return this.#stats.snapshot()
   }
 
-  /** Connects, fetches metadata, partitions and appends; `accepted` settles when records are queued. */
-  #enqueue (prepared: PreparedRecord[]): { accepted: Promise<void>, delivered: Promise<DeliveryReport[]> } {
+  /**
+   * Reserves buffer memory, connects, fetches metadata, partitions and appends. `accepted` settles
+   * when the records are queued (or refused); `delivered` when every record has its outcome.
+   */
+  #enqueue (prepared: PreparedRecord[], sizes: number[]): { accepted: Promise<void>, delivered: Promise<DeliveryReport[]> } {
     let resolveDelivered!: (reports: DeliveryReport[]) => void
     let rejectDelivered!: (error: unknown) => void
     const delivered = new Promise<DeliveryReport[]>((resolve, reject) => {
       resolveDelivered = resolve
       rejectDelivered = reject
     })
+    let reservedBytes = sizes.reduce((sum, size) => sum + size, 0)
+    let reservation: Promise<void> | undefined
+    try {
+      reservation = this.#buffer.reserve(reservedBytes, this.config.maxBlockMs)
+    } catch (error) {
+      return { accepted: Promise.resolve(), delivered: Promise.reject(error) }
+    }
     const accepted = (async () => {
+      if (reservation) await reservation
       if (this.#state !== 'connected') await this.connect()
       const topics = [...new Set(prepared.map(r => r.topic))]
       await this.#metadata.ensureTopics(topics)
@@ -244,6 +283,7 @@ export class Producer {
       let remaining = prepared.length
       const acceptedAtMs = this.#now()
       const settleOne = (index: number, outcome: RecordOutcome | CourierError): void => {
+        this.#buffer.release(sizes[index])
         outcomes[index] = isCourierError(outcome)
           ? outcome
           : { topic: prepared[index].topic, partition: partitions[index], offset: outcome.offset, timestamp: outcome.timestamp }
@@ -256,24 +296,26 @@ export class Producer {
           resolveDelivered(outcomes as DeliveryReport[])
         }
       }
-      let filled = false
+      // From here on every record releases its own bytes when it settles.
+      reservedBytes = 0
       prepared.forEach((record, index) => {
         const pending: PendingRecord = {
           ...record,
           partition: partitions[index],
-          sizeBytes: recordSizeBytes(record),
+          sizeBytes: sizes[index],
           acceptedAtMs,
           settle: outcome => settleOne(index, outcome)
         }
-        if (this.#accumulator.append(pending)) {
-          filled = true
-          if (pending.key === null || this.config.partitioner !== 'murmur2') this.#keyless.onNewBatch(record.topic, partitions[index], this.#metadata.partitionsFor(record.topic) as number)
+        if (this.#accumulator.append(pending) && (pending.key === null || this.config.partitioner !== 'murmur2')) {
+          this.#keyless.onNewBatch(record.topic, partitions[index], this.#metadata.partitionsFor(record.topic) as number)
         }
       })
       this.#sender.wake()
-      if (filled) this.#sender.wake()
     })()
-    accepted.catch(error => rejectDelivered(error))
+    accepted.catch(error => {
+      if (reservedBytes > 0 && !(error instanceof BufferExhaustedError)) this.#buffer.release(reservedBytes)
+      rejectDelivered(error)
+    })
     return { accepted, delivered }
   }
 
@@ -292,9 +334,9 @@ export class Producer {
     return partitions
   }
 
-  #checkSizes (prepared: PreparedRecord[]): void {
+  #checkSizes (prepared: PreparedRecord[], sizes: number[]): void {
     for (let index = 0; index < prepared.length; index++) {
-      const size = recordSizeBytes(prepared[index])
+      const size = sizes[index]
       if (size > this.config.maxRequestSize) {
         throw new MessageTooLargeError(
           `Message [${index}] for topic "${prepared[index].topic}" is ${size} bytes, more than maxRequestSize=${this.config.maxRequestSize}; nothing in this call was sent`,

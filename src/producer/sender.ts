@@ -38,6 +38,8 @@ export class Sender {
   #flushing = 0
   #idleWaiters: Array<() => void> = []
   #stopped = false
+  /** Errors already emitted as `error` events (so callers do not announce them twice). */
+  readonly #announced = new WeakSet<CourierError>()
 
   constructor (deps: SenderDeps) {
     this.#deps = deps
@@ -85,6 +87,10 @@ export class Sender {
   abandonIdle (error: () => CourierError): void {
     for (const batch of this.#deps.accumulator.allIdle()) this.#fail(batch, error())
     this.#checkIdle()
+  }
+
+  announced (error: CourierError): boolean {
+    return this.#announced.has(error)
   }
 
   stop (): void {
@@ -271,7 +277,10 @@ export class Sender {
       this.#identity = undefined
     }
     stats.recordsFailed(batch.records.length)
-    if (events.has('error')) events.emit('error', { error, topic: batch.topic, partition: batch.partition, records: batch.records.length })
+    if (events.has('error')) {
+      this.#announced.add(error)
+      events.emit('error', { error, topic: batch.topic, partition: batch.partition, records: batch.records.length })
+    }
     for (const record of batch.records) record.settle(error)
   }
 

@@ -1,0 +1,96 @@
+// The memory bound. Every accepted record holds its bytes here from the moment its call is accepted
+// until it settles. When the pool is full, a call waits (first come, first served) up to
+// `maxBlockMs`, then fails with BufferExhaustedError. Calls already waiting may hold at most another
+// `bufferMemory` bytes; past that a call fails at once, so memory stays bounded however long the
+// broker is away and however fast the application keeps calling send().
+
+import { BufferExhaustedError } from '../errors.ts'
+
+interface Waiter {
+  bytes: number
+  resolve: () => void
+  reject: (error: Error) => void
+  timer: NodeJS.Timeout
+}
+
+export class BufferPool {
+  readonly totalBytes: number
+  #usedBytes = 0
+  #waitingBytes = 0
+  readonly #waiters: Waiter[] = []
+
+  constructor (totalBytes: number) {
+    this.totalBytes = totalBytes
+  }
+
+  get usedBytes (): number {
+    return this.#usedBytes
+  }
+
+  get availableBytes (): number {
+    return this.totalBytes - this.#usedBytes
+  }
+
+  /** Bytes of calls waiting for room. */
+  get waitingBytes (): number {
+    return this.#waitingBytes
+  }
+
+  /**
+   * Takes `bytes` from the pool. Returns undefined when they were free at once (the fast path
+   * allocates no promise), else a promise that resolves when they are, or rejects after `maxBlockMs`.
+   */
+  reserve (bytes: number, maxBlockMs: number): Promise<void> | undefined {
+    if (bytes > this.totalBytes) {
+      throw new BufferExhaustedError(`A call of ${bytes} bytes can never fit in bufferMemory=${this.totalBytes}`)
+    }
+    if (this.#waiters.length === 0 && this.#usedBytes + bytes <= this.totalBytes) {
+      this.#usedBytes += bytes
+      return undefined
+    }
+    if (this.#waitingBytes + bytes > this.totalBytes || maxBlockMs === 0) {
+      throw new BufferExhaustedError(
+        `bufferMemory=${this.totalBytes} is full (${this.#usedBytes} bytes queued, ${this.#waitingBytes} bytes of calls already waiting); the broker is not keeping up or is unreachable`)
+    }
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = {
+        bytes,
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          const index = this.#waiters.indexOf(waiter)
+          if (index >= 0) this.#waiters.splice(index, 1)
+          this.#waitingBytes -= bytes
+          reject(new BufferExhaustedError(`No room in bufferMemory=${this.totalBytes} within maxBlockMs=${maxBlockMs} ms (${this.#usedBytes} bytes queued)`))
+          this.#grant()
+        }, maxBlockMs)
+      }
+      this.#waiters.push(waiter)
+      this.#waitingBytes += bytes
+    })
+  }
+
+  release (bytes: number): void {
+    this.#usedBytes -= bytes
+    this.#grant()
+  }
+
+  /** Fails every waiting call (close() ran out of time). */
+  rejectWaiters (error: () => Error): void {
+    for (const waiter of this.#waiters.splice(0)) {
+      clearTimeout(waiter.timer)
+      this.#waitingBytes -= waiter.bytes
+      waiter.reject(error())
+    }
+  }
+
+  #grant (): void {
+    while (this.#waiters.length > 0 && this.#usedBytes + this.#waiters[0].bytes <= this.totalBytes) {
+      const waiter = this.#waiters.shift() as Waiter
+      clearTimeout(waiter.timer)
+      this.#waitingBytes -= waiter.bytes
+      this.#usedBytes += waiter.bytes
+      waiter.resolve()
+    }
+  }
+}

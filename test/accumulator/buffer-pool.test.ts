@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { BufferPool } from '../../src/accumulator/buffer-pool.ts'
+import { BufferExhaustedError } from '../../src/errors.ts'
+
+test('reservations within the pool are granted at once, without a promise', () => {
+  const pool = new BufferPool(100)
+  assert.equal(pool.reserve(60, 1000), undefined)
+  assert.equal(pool.usedBytes, 60)
+  pool.release(60)
+  assert.equal(pool.usedBytes, 0)
+})
+
+test('a full pool makes the caller wait until bytes are released, first come first served', async () => {
+  const pool = new BufferPool(100)
+  pool.reserve(90, 1000)
+  const order: string[] = []
+  const a = pool.reserve(50, 1000)?.then(() => order.push('a'))
+  const b = pool.reserve(10, 1000)?.then(() => order.push('b'))
+  assert.ok(a && b, 'both wait (b would fit, but a came first)')
+  pool.release(90)
+  await Promise.all([a, b])
+  assert.deepEqual(order, ['a', 'b'])
+  assert.equal(pool.usedBytes, 60)
+})
+
+test('waiting longer than maxBlockMs fails with BufferExhaustedError', async () => {
+  const pool = new BufferPool(100)
+  pool.reserve(100, 1000)
+  await assert.rejects(pool.reserve(1, 20) as Promise<void>, (error: unknown) => {
+    assert.ok(error instanceof BufferExhaustedError)
+    assert.equal(error.code, 'COURIER_BUFFER_EXHAUSTED')
+    assert.match(error.message, /maxBlockMs=20/)
+    return true
+  })
+  assert.equal(pool.waitingBytes, 0)
+})
+
+test('waiting calls may hold at most bufferMemory more bytes; past that a call fails at once', () => {
+  const pool = new BufferPool(100)
+  pool.reserve(100, 1000)
+  const waiting = pool.reserve(100, 60_000)
+  assert.ok(waiting)
+  assert.throws(() => pool.reserve(1, 60_000), BufferExhaustedError)
+  pool.rejectWaiters(() => new Error('closed'))
+  return assert.rejects(waiting, /closed/)
+})
+
+test('a call larger than the whole pool can never fit and fails at once', () => {
+  assert.throws(() => new BufferPool(100).reserve(101, 1000), /can never fit/)
+})
+
+test('maxBlockMs 0 fails at once instead of waiting', () => {
+  const pool = new BufferPool(10)
+  pool.reserve(10, 0)
+  assert.throws(() => pool.reserve(1, 0), BufferExhaustedError)
+})

@@ -1,0 +1,165 @@
+// Helpers for tests that talk to a real Kafka cluster: where it is (KAFKA_BROKERS, set by
+// scripts/test.sh), unique topic names, topic creation/deletion and reading a topic back.
+// They use @platformatic/kafka directly, so they do not depend on the code under test.
+
+import { randomBytes } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { Admin, Consumer } from '@platformatic/kafka'
+
+/** The bootstrap brokers from `KAFKA_BROKERS` ("host:port,host:port"). */
+export function brokersFromEnv (): string[] {
+  const raw = process.env.KAFKA_BROKERS
+  const brokers = (raw ?? '').split(',').map((b) => b.trim()).filter(Boolean)
+  if (brokers.length === 0) {
+    throw new Error('KAFKA_BROKERS is not set: run the tests with `npm test` (which starts a local broker), ' +
+      'or start one with `npm run courier -- broker start` and export the KAFKA_BROKERS=... line it prints')
+  }
+  return brokers
+}
+
+/** `<prefix>-<timestamp>-<random>`: a topic name no other test (or earlier run) uses. */
+export function uniqueTopic (prefix = 'test'): string {
+  return `${prefix}-${Date.now()}-${randomBytes(4).toString('hex')}`
+}
+
+export interface CreateTopicOptions {
+  partitions?: number
+  replicationFactor?: number
+  /** Topic configs, e.g. `{ 'min.insync.replicas': '2' }`. */
+  config?: Record<string, string>
+  /** How long to wait until every partition has a leader. Default 30000. */
+  timeoutMs?: number
+}
+
+function admin (brokers: string[]): Admin {
+  return new Admin({ clientId: 'kafka-courier-test-helper', bootstrapBrokers: brokers })
+}
+
+/** Creates a topic and waits until every partition has a leader in the metadata. */
+export async function createTopic (brokers: string[], name: string, options: CreateTopicOptions = {}): Promise<void> {
+  const { partitions = 1, replicationFactor = 1, config = {}, timeoutMs = 30_000 } = options
+  const client = admin(brokers)
+  try {
+    await client.createTopics({
+      topics: [name],
+      partitions,
+      replicas: replicationFactor,
+      configs: Object.entries(config).map(([key, value]) => ({ name: key, value }))
+    })
+    const deadline = Date.now() + timeoutMs
+    while (true) {
+      try {
+        const metadata = await client.metadata({ topics: [name], forceUpdate: true })
+        const topic = metadata.topics.get(name)
+        if (topic && topic.partitions.length === partitions && topic.partitions.every((p) => p.leader >= 0)) return
+      } catch (err) {
+        if (Date.now() >= deadline) throw err
+      }
+      if (Date.now() >= deadline) throw new Error(`createTopic: partitions of ${name} have no leader after ${timeoutMs} ms`)
+      await sleep(100)
+    }
+  } finally {
+    await client.close()
+  }
+}
+
+/** Deletes topics; unknown topics are ignored. */
+export async function deleteTopic (brokers: string[], ...names: string[]): Promise<void> {
+  if (names.length === 0) return
+  const client = admin(brokers)
+  try {
+    await client.deleteTopics({ topics: names })
+  } catch (err) {
+    // UNKNOWN_TOPIC_OR_PARTITION (error code 3): already gone.
+    if (!/"errorCode":3\b|does not host this topic|UNKNOWN_TOPIC/i.test(collectMessages(err))) throw err
+  } finally {
+    await client.close()
+  }
+}
+
+function collectMessages (err: unknown): string {
+  if (!(err instanceof Error)) return String(err)
+  const nested = (err as Error & { errors?: unknown[] }).errors ?? []
+  const parts = [err.message, JSON.stringify((err as Error & { response?: unknown }).response ?? '', (_k, v: unknown) => typeof v === 'bigint' ? String(v) : v)]
+  return parts.concat(nested.map(collectMessages)).join(' ')
+}
+
+export interface ReadRecord {
+  topic: string
+  partition: number
+  offset: bigint
+  /** null when the record has no key (an empty key is an empty Buffer). */
+  key: Buffer | null
+  value: Buffer | null
+  /** Header values as UTF-8 strings; for a repeated header name, the last one. */
+  headers: Record<string, string>
+  /** The headers as sent, in order, repeated names kept. */
+  rawHeaders: Array<[Buffer, Buffer]>
+  timestamp: bigint
+}
+
+export interface ReadAllOptions {
+  /** Return what arrived by the deadline instead of throwing. Default false. */
+  allowFewer?: boolean
+}
+
+/**
+ * Reads `topic` from the beginning (all partitions, a throwaway consumer group, nothing committed)
+ * until `expectedCount` records arrived; throws after `timeoutMs` unless `allowFewer`. Records are
+ * returned in arrival order (per partition: offset order).
+ */
+export async function readAll (brokers: string[], topic: string, expectedCount: number, timeoutMs = 30_000, options: ReadAllOptions = {}): Promise<ReadRecord[]> {
+  const consumer = new Consumer({
+    clientId: 'kafka-courier-test-reader',
+    groupId: `kafka-courier-test-reader-${randomBytes(6).toString('hex')}`,
+    bootstrapBrokers: brokers,
+    autocommit: false,
+    maxWaitTime: 200,
+    sessionTimeout: 10_000,
+    heartbeatInterval: 1000
+  })
+  const records: ReadRecord[] = []
+  let timer: NodeJS.Timeout | undefined
+  try {
+    const stream = await consumer.consume({ topics: [topic], mode: 'earliest', autocommit: false })
+    let timedOut = false
+    try {
+      if (expectedCount > 0) {
+        timer = setTimeout(() => {
+          timedOut = true
+          stream.close().catch(() => {})
+        }, Math.max(0, timeoutMs))
+        try {
+          for await (const message of stream) {
+            const rawHeaders: Array<[Buffer, Buffer]> = message.headerEntries.map(([k, v]) => [Buffer.from(k ?? []), Buffer.from(v ?? [])])
+            const headers: Record<string, string> = {}
+            for (const [k, v] of rawHeaders) headers[k.toString('utf8')] = v.toString('utf8')
+            records.push({
+              topic: message.topic,
+              partition: message.partition,
+              offset: message.offset,
+              key: message.key ?? null,
+              value: message.value ?? null,
+              headers,
+              rawHeaders,
+              timestamp: message.timestamp
+            })
+            if (records.length >= expectedCount) break
+          }
+        } catch (err) {
+          // Closing the stream on timeout may end the iteration with a premature-close error.
+          if (!timedOut) throw err
+        }
+      }
+    } finally {
+      if (timer) clearTimeout(timer)
+      if (!timedOut) await stream.close().catch(() => {})
+    }
+    if (records.length < expectedCount && !options.allowFewer) {
+      throw new Error(`readAll: got ${records.length} of ${expectedCount} records from ${topic} within ${timeoutMs} ms`)
+    }
+    return records
+  } finally {
+    await consumer.close(true).catch(() => {})
+  }
+}
