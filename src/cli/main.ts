@@ -9,7 +9,8 @@ export interface CommandModule {
 }
 
 const commands: Record<string, { summary: string, load: () => Promise<CommandModule> }> = {
-  broker: { summary: 'start, stop or inspect a local Kafka broker', load: () => import('./broker.ts') }
+  broker: { summary: 'start, stop or inspect a local Kafka broker', load: () => import('./broker.ts') },
+  partitions: { summary: 'plan a partition-count change: which keys move, per partitioner', load: () => import('./partitions.ts') }
 }
 
 /** Exit code for an unknown command or flag, or a missing argument. */

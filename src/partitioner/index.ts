@@ -1,2 +1,6 @@
 export { murmur2, partitionForKey, createStickyPartitioner, createRoundRobinPartitioner } from './murmur2.ts'
 export type { KeylessPartitioner, StickyPartitionerOptions } from './murmur2.ts'
+export { jumpHash, hash64, jumpPartitionForKey, createJumpPartitioner } from './jump.ts'
+export type { KeyedPartitioner } from './jump.ts'
+export { planPartitionChange, isKeyedRow, PLAN_STRATEGIES, KEYLESS_NOTE } from './plan.ts'
+export type { PlanStrategy, PlanRow, KeyedPlanRow, KeylessPlanRow } from './plan.ts'

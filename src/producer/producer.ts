@@ -278,7 +278,8 @@ export class Producer {
       if (this.#state !== 'connected') await this.connect()
       const topics = [...new Set(prepared.map(r => r.topic))]
       await this.#metadata.ensureTopics(topics)
-      const partitions = this.#assignPartitions(prepared)
+      this.#checkExplicitPartitions(prepared)
+      const partitions: number[] = new Array(prepared.length)
       const outcomes: Array<DeliveryReport | CourierError | undefined> = new Array(prepared.length)
       let remaining = prepared.length
       const acceptedAtMs = this.#now()
@@ -299,6 +300,9 @@ export class Producer {
       // From here on every record releases its own bytes when it settles.
       reservedBytes = 0
       prepared.forEach((record, index) => {
+        // Keyless records are partitioned one by one, so a sticky partitioner moves on as soon as
+        // a batch fills, even in the middle of a large call.
+        partitions[index] = this.#partitionFor(record)
         const pending: PendingRecord = {
           ...record,
           partition: partitions[index],
@@ -319,19 +323,22 @@ export class Producer {
     return { accepted, delivered }
   }
 
-  #assignPartitions (prepared: PreparedRecord[]): number[] {
+  #checkExplicitPartitions (prepared: PreparedRecord[]): void {
     const issues: Array<{ index: number, field: string, reason: string }> = []
-    const partitions = prepared.map((record, index) => {
+    prepared.forEach((record, index) => {
       const count = this.#metadata.partitionsFor(record.topic) as number
-      if (record.partition !== undefined) {
-        if (record.partition >= count) issues.push({ index, field: 'partition', reason: `topic "${record.topic}" has ${count} partition(s); ${record.partition} does not exist` })
-        return record.partition
+      if (record.partition !== undefined && record.partition >= count) {
+        issues.push({ index, field: 'partition', reason: `topic "${record.topic}" has ${count} partition(s); ${record.partition} does not exist` })
       }
-      if (record.key !== null && this.config.partitioner === 'murmur2') return partitionForKey(record.key, count)
-      return this.#keyless.partition(record.topic, count)
     })
     if (issues.length > 0) throw new ValidationError(issues)
-    return partitions
+  }
+
+  #partitionFor (record: PreparedRecord): number {
+    if (record.partition !== undefined) return record.partition
+    const count = this.#metadata.partitionsFor(record.topic) as number
+    if (record.key !== null && this.config.partitioner === 'murmur2') return partitionForKey(record.key, count)
+    return this.#keyless.partition(record.topic, count)
   }
 
   #checkSizes (prepared: PreparedRecord[], sizes: number[]): void {

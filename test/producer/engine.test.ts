@@ -1,0 +1,101 @@
+// The throughput engine against the real broker: separate send() calls coalesce into few produce
+// requests with one report each, per-partition order holds, flush() cuts linger short, and the
+// fire-and-forget form never leaves an unhandled rejection.
+
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { CourierError, ValidationError, createProducer } from '../../src/index.ts'
+import { brokersFromEnv, createTopic, readAll, uniqueTopic } from '../helpers/cluster.ts'
+
+const brokers = brokersFromEnv()
+const quiet = { logLevel: 'silent' as const }
+
+test('1000 concurrent single sends travel in far fewer produce requests, each with its own report', async t => {
+  const topic = uniqueTopic('coalesce')
+  await createTopic(brokers, topic, { partitions: 6 })
+  const producer = createProducer({ brokers, lingerMs: 10, ...quiet })
+  t.after(() => producer.close())
+  await producer.connect()
+
+  const sends = Array.from({ length: 1000 }, (_, i) => producer.send(topic, { key: `user-${i % 100}`, value: { i, pad: 'x'.repeat(200) } }))
+  const reports = (await Promise.all(sends)).map(r => r[0])
+  assert.equal(new Set(reports.map(r => `${r.partition}:${r.offset}`)).size, 1000, 'one distinct report per call')
+  const stats = producer.stats()
+  assert.ok(stats.requestTotal <= 100, `1000 sends in ${stats.requestTotal} produce requests`)
+  assert.ok(stats.recordsPerRequestAvg >= 10)
+  t.diagnostic(`1000 sends -> ${stats.requestTotal} requests, ${stats.recordsPerRequestAvg.toFixed(1)} records/request, avg batch ${stats.batchSizeAvgBytes.toFixed(0)} bytes`)
+  assert.equal((await readAll(brokers, topic, 1000)).length, 1000)
+})
+
+test('per-partition order is the order of acceptance, across many batches', async t => {
+  const topic = uniqueTopic('order')
+  await createTopic(brokers, topic, { partitions: 1 })
+  const producer = createProducer({ brokers, batchSize: 2048, lingerMs: 2, ...quiet })
+  t.after(() => producer.close())
+  const sends = []
+  for (let i = 0; i < 2000; i++) sends.push(producer.send(topic, { value: { i, pad: 'y'.repeat(100) } }))
+  const reports = (await Promise.all(sends)).map(r => r[0])
+  for (let i = 1; i < reports.length; i++) assert.ok(reports[i].offset > reports[i - 1].offset, `offset of send ${i} follows send ${i - 1}`)
+  const records = await readAll(brokers, topic, 2000)
+  records.sort((a, b) => (a.offset < b.offset ? -1 : 1))
+  records.forEach((record, index) => assert.equal(JSON.parse(record.value?.toString() as string).i, index))
+  assert.ok(producer.stats().requestTotal > 10, 'the test really spanned many batches')
+})
+
+test('keyless records stick to a partition until a batch fills, then move on', async t => {
+  const topic = uniqueTopic('sticky')
+  await createTopic(brokers, topic, { partitions: 6 })
+  const producer = createProducer({ brokers, batchSize: 4096, ...quiet })
+  t.after(() => producer.close())
+  const reports = await producer.send(topic, Array.from({ length: 600 }, (_, i) => ({ value: { i, pad: 'z'.repeat(100) } })))
+  const partitions = reports.map(r => r.partition)
+  const used = new Set(partitions)
+  assert.ok(used.size > 1, 'spread over several partitions')
+  let switches = 0
+  for (let i = 1; i < partitions.length; i++) if (partitions[i] !== partitions[i - 1]) switches++
+  assert.ok(switches < 600 / 10, `runs of one partition, not round-robin (${switches} switches)`)
+})
+
+test('flush() sends lingering records at once and resolves when all are settled', async t => {
+  const topic = uniqueTopic('flush')
+  await createTopic(brokers, topic)
+  // A linger far longer than the test timeout: only flush() can get these out in time.
+  const producer = createProducer({ brokers, lingerMs: 600_000, deliveryTimeoutMs: 1_000_000, ...quiet })
+  t.after(() => producer.close())
+  await producer.connect()
+  let settled = 0
+  for (let i = 0; i < 20; i++) producer.send(topic, { value: `m${i}` }).then(() => { settled++ }, () => {})
+  await new Promise(resolve => setTimeout(resolve, 50))
+  assert.equal(settled, 0, 'still lingering')
+  await producer.flush()
+  await new Promise(resolve => setImmediate(resolve))
+  assert.equal(settled, 20)
+  assert.equal((await readAll(brokers, topic, 20)).length, 20)
+})
+
+test('sendAndForget delivers, and routes failures to onError or the error event, never to an unhandled rejection', async t => {
+  const topic = uniqueTopic('forget')
+  await createTopic(brokers, topic)
+  const producer = createProducer({ brokers, ...quiet })
+  t.after(() => producer.close())
+  const unhandled: unknown[] = []
+  const onUnhandled = (reason: unknown): void => { unhandled.push(reason) }
+  process.on('unhandledRejection', onUnhandled)
+  t.after(() => process.off('unhandledRejection', onUnhandled))
+
+  const viaCallback: CourierError[] = []
+  const viaEvent: CourierError[] = []
+  producer.on('error', e => viaEvent.push(e.error))
+  producer.sendAndForget(topic, { value: 'delivered' })
+  producer.sendAndForget(topic, { value: undefined }, error => viaCallback.push(error))
+  producer.sendAndForget(topic, { value: undefined })
+  producer.sendAndForget(uniqueTopic('missing'), { value: 'x' })
+  await producer.flush()
+  await new Promise(resolve => setTimeout(resolve, 100))
+
+  assert.equal(viaCallback.length, 1)
+  assert.ok(viaCallback[0] instanceof ValidationError)
+  assert.deepEqual(viaEvent.map(e => e.code).sort(), ['COURIER_UNKNOWN_TOPIC', 'COURIER_VALIDATION'])
+  assert.deepEqual(unhandled, [])
+  assert.equal((await readAll(brokers, topic, 1)).length, 1)
+})
