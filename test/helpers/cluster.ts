@@ -119,6 +119,8 @@ export async function readAll (brokers: string[], topic: string, expectedCount: 
     heartbeatInterval: 1000
   })
   const records: ReadRecord[] = []
+  // A group rebalance can hand the same record over twice; the log has it once.
+  const seen = new Set<string>()
   let timer: NodeJS.Timeout | undefined
   try {
     const stream = await consumer.consume({ topics: [topic], mode: 'earliest', autocommit: false })
@@ -131,6 +133,9 @@ export async function readAll (brokers: string[], topic: string, expectedCount: 
         }, Math.max(0, timeoutMs))
         try {
           for await (const message of stream) {
+            const position = `${message.partition}:${message.offset}`
+            if (seen.has(position)) continue
+            seen.add(position)
             const rawHeaders: Array<[Buffer, Buffer]> = message.headerEntries.map(([k, v]) => [Buffer.from(k ?? []), Buffer.from(v ?? [])])
             const headers: Record<string, string> = {}
             for (const [k, v] of rawHeaders) headers[k.toString('utf8')] = v.toString('utf8')
