@@ -27,6 +27,8 @@ async function main (): Promise<void> {
 
     // Everything else comes from KAFKA_* variables or the defaults: idempotent, acks=all,
     // retries bounded by deliveryTimeoutMs, murmur2 partitioning, linger batching.
+    // The example prints its own lines; the producer's pino log shows warnings unless KAFKA_LOG_LEVEL says otherwise.
+    process.env.KAFKA_LOG_LEVEL ??= 'warn'
     const producer = createProducer({ brokers, clientId: process.env.KAFKA_CLIENT_ID ?? 'orders-service' })
     const removeSignalHandlers = closeOnSignals(producer)
     producer.on('retry', e => console.log(`retrying ${e.topic}[${e.partition}] (attempt ${e.attempt}): ${e.error.message}`))
