@@ -15,6 +15,7 @@ export type {
   HeaderOptions,
   Logger,
   LogLevel,
+  PartitionerName,
   ProducerOptions,
   ResolvedConfig,
   ResolvedRetryPolicy,
@@ -29,5 +30,6 @@ export { RETRY_PRESETS } from './retry/index.ts'
 
 export { createJsonSerializer } from './serialization/index.ts'
 export type { Serializer, SerializeContext } from './serialization/types.ts'
-export { murmur2, partitionForKey } from './partitioner/index.ts'
+export { murmur2, partitionForKey, jumpHash, hash64, jumpPartitionForKey, planPartitionChange } from './partitioner/index.ts'
+export type { PlanRow } from './partitioner/index.ts'
 export { HEADER_MESSAGE_ID, HEADER_PRODUCED_AT, HEADER_PRODUCER_ID } from './pipeline/headers.ts'

@@ -221,6 +221,8 @@ export interface KafkaErrorContext {
   cause?: unknown
   /** Overrides the default guess (see `persistenceFor`). */
   persistence?: PersistenceStatus
+  /** Overrides the table's retriable flag (the producer recovers from some codes by itself). */
+  retriable?: boolean
 }
 
 /**
@@ -241,7 +243,7 @@ export function errorFromKafkaCode (code: number, context: KafkaErrorContext = {
   const detail = context.message ? `: ${context.message}` : ''
   const message = `Kafka error ${info.name} (${code})${where}${detail}`
   const options: CourierErrorOptions = {
-    retriable: info.retriable,
+    retriable: context.retriable ?? info.retriable,
     kafkaCode: code,
     kafkaName: info.name,
     persistence: context.persistence ?? persistenceFor(code)

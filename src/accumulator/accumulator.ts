@@ -1,8 +1,12 @@
 // Per-partition queues of batches. Records from separate send() calls that go to the same
 // partition while a batch lingers travel together. A batch is ready when it is full (`batchSize`
-// bytes), has waited `lingerMs`, or a flush/close asked for everything. One batch per partition is
-// in flight at a time, and a failed batch stays at the head of its queue until it is retried or
-// given up, so per-partition order holds across retries.
+// bytes), has waited `lingerMs`, or a flush/close asked for everything.
+//
+// Up to `maxInFlightPerPartition` batches of a partition are in flight at once, always the oldest
+// ones (in-flight batches are a prefix of the queue). When one fails and will be retried, the
+// partition is "blocked": nothing more is sent for it until everything in flight has come back,
+// then its batches go one at a time, oldest first, until the head is acknowledged. With
+// idempotence the broker deduplicates by sequence number, so order holds across retries.
 
 import type { CourierError } from '../errors.ts'
 import type { ProducerIdentity, WireRecord } from '../kafka-client/client.ts'
@@ -13,13 +17,20 @@ export interface RecordOutcome {
   timestamp: bigint
 }
 
+/** Receives the outcomes of the records of one send() call (one object per call, not per record). */
+export interface RecordSink {
+  settle (index: number, outcome: RecordOutcome | CourierError): void
+}
+
 export interface PendingRecord extends WireRecord {
   topic: string
   partition: number
   /** Bytes this record holds in the buffer (key + value + headers + overhead). */
   sizeBytes: number
   acceptedAtMs: number
-  settle (outcome: RecordOutcome | CourierError): void
+  /** Where the outcome goes, and this record's index in its call. */
+  sink: RecordSink
+  index: number
 }
 
 export interface Batch {
@@ -41,6 +52,7 @@ export interface Batch {
   baseSequence?: number
   /** At least one attempt reached the socket: the broker may have written it. */
   everSent: boolean
+  inFlight: boolean
   lastError?: CourierError
 }
 
@@ -48,13 +60,18 @@ interface PartitionQueue {
   topic: string
   partition: number
   batches: Batch[]
-  inFlight: boolean
+  /** How many of the first batches are in flight. */
+  inFlight: number
+  /** A batch failed and will be retried: send one at a time until the head is acknowledged. */
+  blocked: boolean
 }
 
 export interface AccumulatorOptions {
   batchSize: number
   lingerMs: number
   deliveryTimeoutMs: number
+  /** 5 with idempotence (the broker remembers the last 5 batches per producer), else 1 to keep order. */
+  maxInFlightPerPartition: number
 }
 
 /** Per-batch framing overhead of Kafka's record batch v2 header. */
@@ -103,7 +120,8 @@ export class Accumulator {
         attempts: 0,
         retryAtMs: 0,
         deadlineMs: record.acceptedAtMs + this.#options.deliveryTimeoutMs,
-        everSent: false
+        everSent: false,
+        inFlight: false
       }
       queue.batches.push(batch)
     }
@@ -115,16 +133,17 @@ export class Accumulator {
   }
 
   /**
-   * The head batch of every partition that may be sent now: nothing in flight for that partition,
-   * not waiting out a backoff, and full, lingered long enough, or `flushAll`.
+   * The next batch of every partition that may be sent now: the oldest one not in flight, if the
+   * partition has room in flight, is not blocked behind a retry, has waited out any backoff, and
+   * is full, lingered long enough, followed by another batch, or `flushAll`.
    */
   ready (nowMs: number, flushAll: boolean): Batch[] {
     const ready: Batch[] = []
     for (const queue of this.#queues.values()) {
-      const head = queue.batches[0]
-      if (!head || queue.inFlight || head.retryAtMs > nowMs) continue
-      if (head.closed || flushAll || head.attempts > 0 || nowMs - head.createdAtMs >= this.#options.lingerMs || queue.batches.length > 1) {
-        ready.push(head)
+      const next = this.#candidate(queue)
+      if (next === undefined || next.retryAtMs > nowMs) continue
+      if (next.closed || flushAll || next.attempts > 0 || nowMs - next.createdAtMs >= this.#options.lingerMs || next !== queue.batches.at(-1)) {
+        ready.push(next)
       }
     }
     return ready
@@ -134,9 +153,9 @@ export class Accumulator {
   nextWakeupMs (nowMs: number): number | undefined {
     let next: number | undefined
     for (const queue of this.#queues.values()) {
-      const head = queue.batches[0]
-      if (!head || queue.inFlight) continue
-      const at = head.attempts > 0 ? head.retryAtMs : Math.max(head.retryAtMs, head.createdAtMs + this.#options.lingerMs)
+      const batch = this.#candidate(queue)
+      if (batch === undefined) continue
+      const at = batch.attempts > 0 ? batch.retryAtMs : Math.max(batch.retryAtMs, batch.createdAtMs + this.#options.lingerMs)
       const wake = Math.max(at, nowMs)
       if (next === undefined || wake < next) next = wake
     }
@@ -154,36 +173,50 @@ export class Accumulator {
     return next
   }
 
+  /** True when no older batch of the same partition is still unacknowledged. */
+  isOldest (batch: Batch): boolean {
+    return this.#queues.get(`${batch.topic}:${batch.partition}`)?.batches[0] === batch
+  }
+
   markInFlight (batch: Batch): void {
     const queue = this.#queue(batch.topic, batch.partition)
-    queue.inFlight = true
+    queue.inFlight++
+    batch.inFlight = true
     batch.closed = true
   }
 
-  /** The batch's attempt ended and it will be tried again (it stays at the head). */
+  /** The batch's attempt ended and it will be tried again; its partition waits for it. */
   requeue (batch: Batch, retryAtMs: number): void {
     const queue = this.#queue(batch.topic, batch.partition)
-    queue.inFlight = false
+    if (batch.inFlight) queue.inFlight--
+    batch.inFlight = false
     batch.retryAtMs = retryAtMs
+    queue.blocked = true
   }
 
   /** The batch is finished (every record settled by the caller): remove it from its queue. */
   complete (batch: Batch): void {
-    const queue = this.#queue(batch.topic, batch.partition)
-    queue.inFlight = false
+    const key = `${batch.topic}:${batch.partition}`
+    const queue = this.#queues.get(key)
+    if (!queue) return
+    if (batch.inFlight) queue.inFlight--
+    batch.inFlight = false
     const index = queue.batches.indexOf(batch)
-    if (index >= 0) queue.batches.splice(index, 1)
-    this.#recordCount -= batch.records.length
-    if (queue.batches.length === 0) this.#queues.delete(`${batch.topic}:${batch.partition}`)
+    if (index >= 0) {
+      queue.batches.splice(index, 1)
+      this.#recordCount -= batch.records.length
+    }
+    if (queue.blocked && queue.inFlight === 0 && !queue.batches.some(b => b.attempts > 0 && b.lastError !== undefined)) queue.blocked = false
+    if (queue.batches.length === 0) this.#queues.delete(key)
   }
 
   /** Batches that are not in flight and whose deadline has passed. */
   expired (nowMs: number): Batch[] {
     const expired: Batch[] = []
     for (const queue of this.#queues.values()) {
-      queue.batches.forEach((batch, i) => {
-        if (batch.deadlineMs <= nowMs && !(i === 0 && queue.inFlight)) expired.push(batch)
-      })
+      for (const batch of queue.batches) {
+        if (batch.deadlineMs <= nowMs && !batch.inFlight) expired.push(batch)
+      }
     }
     return expired
   }
@@ -192,18 +225,25 @@ export class Accumulator {
   allIdle (): Batch[] {
     const idle: Batch[] = []
     for (const queue of this.#queues.values()) {
-      queue.batches.forEach((batch, i) => {
-        if (!(i === 0 && queue.inFlight)) idle.push(batch)
-      })
+      for (const batch of queue.batches) {
+        if (!batch.inFlight) idle.push(batch)
+      }
     }
     return idle
+  }
+
+  /** The batch of a partition that would be sent next, if the partition may send at all. */
+  #candidate (queue: PartitionQueue): Batch | undefined {
+    if (queue.blocked) return queue.inFlight === 0 ? queue.batches[0] : undefined
+    if (queue.inFlight >= this.#options.maxInFlightPerPartition) return undefined
+    return queue.batches[queue.inFlight]
   }
 
   #queue (topic: string, partition: number): PartitionQueue {
     const key = `${topic}:${partition}`
     let queue = this.#queues.get(key)
     if (!queue) {
-      queue = { topic, partition, batches: [], inFlight: false }
+      queue = { topic, partition, batches: [], inFlight: 0, blocked: false }
       this.#queues.set(key, queue)
     }
     return queue

@@ -63,9 +63,9 @@ export function formatPlan (file: string, lines: number, from: number, to: numbe
     if (repeats) cells.push(`${r.recordsMoved} of ${r.records} (${percent(r.records === 0 ? 0 : r.recordsMoved / r.records)})`)
     return cells
   })
-  // Keyless rows span the table; keep them out of the column widths.
+  // Keyless rows' note spans the table: it counts for the first column's width only.
   const widthRows = [header, ...body.filter((b) => b.length > 2)]
-  const widths = header.map((_, c) => Math.max(...widthRows.map((r) => (r[c] ?? '').length)))
+  const widths = header.map((_, c) => Math.max(...(c === 0 ? [header, ...body] : widthRows).map((r) => (r[c] ?? '').length)))
   const render = (r: string[]): string => r.length === 2
     ? `${r[0].padEnd(widths[0])}  ${r[1]}`
     : r.map((cell, c) => c === r.length - 1 ? cell : cell.padEnd(widths[c])).join('  ')
@@ -74,8 +74,12 @@ export function formatPlan (file: string, lines: number, from: number, to: numbe
     ...[header, ...body].map(render),
     ''
   ]
-  const minimal = from < to ? 1 - from / to : 1 - to / from
-  out.push(`Adding partitions re-routes keys (hash % n changes, Kafka moves no data): a moved key's new records land on another partition than its old ones, so its order breaks across the change. Jump hash moves only the minimum, ${percent(minimal)} here, to new partitions only; not zero.`)
+  const [small, large] = from < to ? [from, to] : [to, from]
+  const least = `The least any partitioner can move is 1 - ${small}/${large} = ${percent(1 - small / large)}`
+  out.push(`Why it matters (the tutorial's pitfall 3): Kafka moves no data, so a moved key's new records go to another partition than its old ones and its order breaks across the change. ${least}: ` +
+    (large % small === 0
+      ? `${large} is a multiple of ${small}, so hash % n (murmur2) and jump hash both move about that.`
+      : 'jump hash moves about that; hash % n (murmur2) moves more, between old partitions too.'))
   if (to < from) out.push('Note: Kafka cannot reduce a topic\'s partition count; this plan is hypothetical (e.g. a new, smaller topic).')
   return out.join('\n')
 }

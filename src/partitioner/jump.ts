@@ -10,7 +10,7 @@
 // so a Java or Go producer can share the mapping. Jump hash then runs its own 64-bit LCG over it,
 // which spreads FNV's weakly mixed low bits into the high bits it reads.
 //
-// Everything is computed on two unsigned 32-bit halves (Math.imul, 16-bit partial products) so the
+// Everything is computed on two 32-bit halves (Math.imul, 16-bit partial products) so the
 // per-message path allocates no BigInt; `jumpHash` and `hash64` are the BigInt-facing API.
 
 /** Picks a partition for a keyed record. */
@@ -31,55 +31,40 @@ const LCG_LO = 0x87b0b0fd
 const LCG_LO_1 = LCG_LO >>> 16
 const LCG_LO_0 = LCG_LO & 0xffff
 
-const TWO_32 = 4294967296
 const TWO_31 = 2147483648
-
-// Scratch for the two halves of the last FNV result: module state, but written and read within one
-// synchronous call, so no caller can observe it.
-let outHi = 0
-let outLo = 0
-
-/** FNV-1a 64 of the bytes into outHi/outLo (unsigned halves). */
-function fnv1a64Into (bytes: Uint8Array): void {
-  let hi = FNV_OFFSET_HI
-  let lo = FNV_OFFSET_LO
-  for (let i = 0; i < bytes.length; i++) {
-    lo = (lo ^ bytes[i]) >>> 0
-    // lo * 0x1b3 < 2^41: exact in a double; its top bits carry into hi.
-    const t = lo * FNV_PRIME_LOW
-    hi = (Math.imul(hi, FNV_PRIME_LOW) + Math.floor(t / TWO_32) + (lo << 8)) >>> 0
-    lo = t >>> 0
-  }
-  outHi = hi
-  outLo = lo
-}
 
 /** The 64-bit key hash (FNV-1a 64 of the bytes) as an unsigned BigInt. */
 export function hash64 (bytes: Uint8Array): bigint {
-  fnv1a64Into(bytes)
-  return (BigInt(outHi) << 32n) | BigInt(outLo)
+  let hi = FNV_OFFSET_HI | 0
+  let lo = FNV_OFFSET_LO | 0
+  for (let i = 0; i < bytes.length; i++) {
+    lo ^= bytes[i]
+    // lo * 0x1b3 in 16-bit pieces (integer ops only; the part above 32 bits carries into hi).
+    const a = (lo & 0xffff) * FNV_PRIME_LOW
+    const b = (lo >>> 16) * FNV_PRIME_LOW + (a >>> 16)
+    hi = (Math.imul(hi, FNV_PRIME_LOW) + (b >>> 16) + (lo << 8)) | 0
+    lo = (b << 16) | (a & 0xffff)
+  }
+  return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0)
 }
 
-/** Jump hash over a 64-bit key given as unsigned 32-bit halves. */
+/** Jump hash over a 64-bit key given as 32-bit halves (signed or unsigned: only the bits count). */
 function jumpHiLo (hi: number, lo: number, buckets: number): number {
   let b = -1
   let j = 0
   while (j < buckets) {
     b = j
-    // key = key * LCG + 1 (mod 2^64). High half of lo * LCG_LO from 16-bit partial products.
+    // key = key * LCG + 1 (mod 2^64). The high half of lo * LCG_LO comes from 16-bit partial
+    // products (each < 2^32, so >>> is exact); the rest of the product wraps in Math.imul.
     const l1 = lo >>> 16
     const l0 = lo & 0xffff
-    const p00 = l0 * LCG_LO_0
     const p01 = l0 * LCG_LO_1
     const p10 = l1 * LCG_LO_0
-    const mid = (p00 >>> 16) + (p01 & 0xffff) + (p10 & 0xffff)
-    const carry = l1 * LCG_LO_1 + Math.floor(p01 / 65536) + Math.floor(p10 / 65536) + Math.floor(mid / 65536)
-    hi = (carry + Math.imul(hi, LCG_LO) + Math.imul(lo, LCG_HI)) >>> 0
-    lo = (Math.imul(lo, LCG_LO) >>> 0) + 1
-    if (lo === TWO_32) {
-      lo = 0
-      hi = (hi + 1) >>> 0
-    }
+    const mid = ((l0 * LCG_LO_0) >>> 16) + (p01 & 0xffff) + (p10 & 0xffff)
+    const carry = l1 * LCG_LO_1 + (p01 >>> 16) + (p10 >>> 16) + (mid >>> 16)
+    hi = (carry + Math.imul(hi, LCG_LO) + Math.imul(lo, LCG_HI)) | 0
+    lo = (Math.imul(lo, LCG_LO) + 1) | 0
+    if (lo === 0) hi = (hi + 1) | 0 // the + 1 carried out of the low half
     // The paper's `(b + 1) * (double(1LL << 31) / double((key >> 33) + 1))`, same double operations.
     j = Math.floor((b + 1) * (TWO_31 / ((hi >>> 1) + 1)))
   }
@@ -96,8 +81,18 @@ export function jumpHash (key64: bigint, buckets: number): number {
 /** `jumpHash(hash64(key), numPartitions)`, without BigInt allocations. */
 export function jumpPartitionForKey (key: Uint8Array, numPartitions: number): number {
   checkBuckets(numPartitions)
-  fnv1a64Into(key)
-  return jumpHiLo(outHi, outLo, numPartitions)
+  // hash64's loop, repeated: its halves stay in locals (unboxed), where returning a pair would
+  // allocate per message.
+  let hi = FNV_OFFSET_HI | 0
+  let lo = FNV_OFFSET_LO | 0
+  for (let i = 0; i < key.length; i++) {
+    lo ^= key[i]
+    const a = (lo & 0xffff) * FNV_PRIME_LOW
+    const b = (lo >>> 16) * FNV_PRIME_LOW + (a >>> 16)
+    hi = (Math.imul(hi, FNV_PRIME_LOW) + (b >>> 16) + (lo << 8)) | 0
+    lo = (b << 16) | (a & 0xffff)
+  }
+  return jumpHiLo(hi, lo, numPartitions)
 }
 
 /**

@@ -4,7 +4,7 @@
 
 import type { ResolvedConfig } from '../config/types.ts'
 import { SerializationError, ValidationError, isCourierError } from '../errors.ts'
-import type { WireRecord } from '../kafka-client/client.ts'
+import { recordSizeBytes, type PendingRecord, type RecordSink } from '../accumulator/accumulator.ts'
 import type { Serializer } from '../serialization/types.ts'
 import { addStandardHeaders, normalizeHeaders } from './headers.ts'
 import { validateBatch } from './validate.ts'
@@ -26,13 +26,16 @@ export interface Message {
   tombstone?: boolean
 }
 
-export interface PreparedRecord extends WireRecord {
-  topic: string
-  /** An explicit partition from the caller, if any. */
-  partition?: number
-  /** The key as text, for error reports (undefined for binary or absent keys). */
-  keyText?: string
+/**
+ * A record ready for the accumulator. Created once with every field, so the same object travels
+ * through partitioning, batching and settling without copies.
+ */
+export interface PreparedRecord extends PendingRecord {
+  /** The caller chose the partition. */
+  explicitPartition: boolean
 }
+
+const NO_SINK: RecordSink = { settle () {} }
 
 export interface PrepareContext {
   config: ResolvedConfig
@@ -59,10 +62,21 @@ export function prepareMessages (messages: Message[], ctx: PrepareContext): Prep
     try {
       const key = message.key === undefined || message.key === null ? null : toKeyBytes(message.key, serializer, topic, index)
       const value = message.tombstone === true ? null : serializer.serializeValue(message.value, { topic, index })
-      const headers = addStandardHeaders(message.headers ? normalizeHeaders(message.headers) : [], standard, config.headers)
-      const record: PreparedRecord = { topic, key, value, headers, timestamp: toTimestamp(message.timestamp, nowMs) }
-      if (message.partition !== undefined) record.partition = message.partition
-      if (typeof message.key === 'string') record.keyText = message.key
+      const headerList = addStandardHeaders(message.headers ? normalizeHeaders(message.headers) : [], standard, config.headers)
+      const record: PreparedRecord = {
+        topic,
+        key,
+        value,
+        headers: headerList,
+        timestamp: toTimestamp(message.timestamp, nowMs),
+        partition: message.partition ?? -1,
+        explicitPartition: message.partition !== undefined,
+        sizeBytes: 0,
+        acceptedAtMs: nowMs,
+        sink: NO_SINK,
+        index
+      }
+      record.sizeBytes = recordSizeBytes(record)
       prepared[index] = record
     } catch (error) {
       if (isCourierError(error)) throw error

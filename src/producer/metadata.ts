@@ -21,12 +21,19 @@ export class MetadataCache {
   readonly #topics = new Map<string, TopicInfo>()
   #stale = false
   #reachedCluster = false
+  readonly #fetching = new Map<string, Promise<void>>()
   #lastRefreshAttemptMs = -Infinity
   #refreshing: Promise<void> | undefined
 
   constructor (client: KafkaClient, options: MetadataOptions) {
     this.#client = client
     this.#options = options
+  }
+
+  /** True when every record's topic is known (the send fast path needs no metadata wait). */
+  knowsAll (records: ReadonlyArray<{ topic: string }>): boolean {
+    for (const record of records) if (!this.#topics.has(record.topic)) return false
+    return true
   }
 
   partitionsFor (topic: string): number | undefined {
@@ -53,18 +60,24 @@ export class MetadataCache {
    * Makes sure every topic is known (with no topics: that the cluster answers), waiting up to
    * `maxBlockMs`. Throws a typed error: UnknownTopicError, or TimeoutError naming the last cause.
    */
-  async ensureTopics (topics: string[]): Promise<void> {
+  ensureTopics (topics: string[]): Promise<void> {
     const missing = topics.filter(t => !this.#topics.has(t))
-    if (missing.length === 0 && (topics.length > 0 || this.#reachedCluster)) return
-    const view = await retryWithinMaxBlock(() => this.#client.metadata(missing, true), {
-      maxBlockMs: this.#options.maxBlockMs,
-      backoffMs: this.#options.backoffMs,
-      now: this.#options.now,
-      what: missing.length > 0 ? `metadata for topic(s) ${missing.join(', ')}` : `answer from brokers ${this.#client.brokers.join(', ')}`,
-      // A just-created topic can be missing from a broker's cache for a moment; after that, final.
-      isFinal: (error, attempt) => error instanceof UnknownTopicError && attempt >= UNKNOWN_TOPIC_GRACE_ATTEMPTS
-    })
-    this.#store(view)
+    if (missing.length === 0 && (topics.length > 0 || this.#reachedCluster)) return Promise.resolve()
+    // A burst of first sends to one topic shares one wait.
+    const key = missing.join('\u0000')
+    let pending = this.#fetching.get(key)
+    if (!pending) {
+      pending = retryWithinMaxBlock(() => this.#client.metadata(missing, true), {
+        maxBlockMs: this.#options.maxBlockMs,
+        backoffMs: this.#options.backoffMs,
+        now: this.#options.now,
+        what: missing.length > 0 ? `metadata for topic(s) ${missing.join(', ')}` : `answer from brokers ${this.#client.brokers.join(', ')}`,
+        // A just-created topic can be missing from a broker's cache for a moment; after that, final.
+        isFinal: (error, attempt) => error instanceof UnknownTopicError && attempt >= UNKNOWN_TOPIC_GRACE_ATTEMPTS
+      }).then(view => this.#store(view)).finally(() => this.#fetching.delete(key))
+      this.#fetching.set(key, pending)
+    }
+    return pending
   }
 
   /** Re-reads the given topics from the cluster (deduplicated while one refresh runs). */

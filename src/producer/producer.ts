@@ -3,7 +3,7 @@
 // records, partitions them, hands them to the accumulator, and gives each caller its own reports.
 
 import { randomBytes } from 'node:crypto'
-import { Accumulator, recordSizeBytes, type PendingRecord, type RecordOutcome } from '../accumulator/accumulator.ts'
+import { Accumulator, type RecordOutcome, type RecordSink } from '../accumulator/accumulator.ts'
 import { BufferPool } from '../accumulator/buffer-pool.ts'
 import { resolveConfig } from '../config/index.ts'
 import type { Logger, ProducerOptions, ResolvedConfig } from '../config/types.ts'
@@ -17,7 +17,7 @@ import {
 } from '../errors.ts'
 import { KafkaClient } from '../kafka-client/client.ts'
 import { createDefaultLogger } from '../observability/logger.ts'
-import { createRoundRobinPartitioner, createStickyPartitioner, partitionForKey, type KeylessPartitioner } from '../partitioner/index.ts'
+import { createRoundRobinPartitioner, createStickyPartitioner, jumpPartitionForKey, partitionForKey, type KeylessPartitioner } from '../partitioner/index.ts'
 import { prepareMessages, type Message, type PreparedRecord } from '../pipeline/prepare.ts'
 import { createUuidV7Generator } from '../pipeline/uuid.ts'
 import { createJsonSerializer } from '../serialization/index.ts'
@@ -70,6 +70,8 @@ export class Producer {
   readonly #serializer: Serializer
   /** Keyless records (and all records unless the partitioner is murmur2). */
   readonly #keyless: KeylessPartitioner
+  /** Keyed records, unless the partitioner ignores keys. */
+  readonly #keyed: ((key: Uint8Array, partitions: number) => number) | undefined
   readonly #nextMessageId: () => string
   readonly #now: () => number
   #state: State = 'idle'
@@ -86,11 +88,18 @@ export class Producer {
     this.#events = new EventHub((error, event) => this.logger.warn({ err: error, event }, 'an event listener threw'))
     this.#serializer = this.config.serializer ?? createJsonSerializer({ circularReferences: this.config.circularReferences })
     this.#nextMessageId = createUuidV7Generator({ clock: this.#now, random: randomBytes })
+    this.#keyed = this.config.partitioner === 'murmur2' ? partitionForKey : this.config.partitioner === 'jump' ? jumpPartitionForKey : undefined
     this.#keyless = this.config.partitioner === 'round-robin' ? createRoundRobinPartitioner() : createStickyPartitioner({ random })
     this.#client = new KafkaClient(this.config)
     this.#metadata = new MetadataCache(this.#client, { maxBlockMs: this.config.maxBlockMs, backoffMs: this.config.retry.initialBackoffMs, now: this.#now })
     this.#buffer = new BufferPool(this.config.bufferMemory)
-    this.#accumulator = new Accumulator({ batchSize: this.config.batchSize, lingerMs: this.config.lingerMs, deliveryTimeoutMs: this.config.deliveryTimeoutMs })
+    this.#accumulator = new Accumulator({
+      batchSize: this.config.batchSize,
+      lingerMs: this.config.lingerMs,
+      deliveryTimeoutMs: this.config.deliveryTimeoutMs,
+      // Without idempotence a retried batch could overtake a later one: keep one in flight.
+      maxInFlightPerPartition: this.config.idempotent ? this.config.maxInFlightRequests : 1
+    })
     this.#sender = new Sender({
       config: this.config,
       client: this.#client,
@@ -169,7 +178,7 @@ export class Producer {
       return Promise.reject(new ProducerClosedError('The producer is closed: send() after close() is refused'))
     }
     let prepared: PreparedRecord[]
-    let sizes: number[]
+    let totalBytes = 0
     try {
       prepared = prepareMessages(flatten(batches), {
         config: this.config,
@@ -177,15 +186,32 @@ export class Producer {
         now: this.#now,
         nextMessageId: this.#nextMessageId
       })
-      sizes = prepared.map(recordSizeBytes)
-      this.#checkSizes(prepared, sizes)
+      this.#checkSizes(prepared)
+      for (const record of prepared) totalBytes += record.sizeBytes
     } catch (error) {
       return Promise.reject(error)
     }
-    const call = this.#enqueue(prepared, sizes)
-    this.#pendingCalls.add(call.accepted)
-    call.accepted.finally(() => this.#pendingCalls.delete(call.accepted)).catch(() => {})
-    return call.delivered
+    const call = new CallOutcome(prepared, this.#buffer)
+    // Fast path, the common case: connected, topics known, buffer room free. No awaiting at all.
+    if (this.#state === 'connected' && this.#metadata.knowsAll(prepared)) {
+      let reservation: Promise<void> | undefined
+      try {
+        reservation = this.#buffer.reserve(totalBytes, this.config.maxBlockMs)
+      } catch (error) {
+        return Promise.reject(error)
+      }
+      if (reservation === undefined) {
+        try {
+          this.#append(prepared, call)
+        } catch (error) {
+          this.#buffer.release(totalBytes)
+          return Promise.reject(error)
+        }
+        return call.promise
+      }
+      return this.#appendLater(prepared, call, totalBytes, reservation)
+    }
+    return this.#appendLater(prepared, call, totalBytes, undefined)
   }
 
   /**
@@ -256,78 +282,54 @@ export class Producer {
   }
 
   /**
-   * Reserves buffer memory, connects, fetches metadata, partitions and appends. `accepted` settles
-   * when the records are queued (or refused); `delivered` when every record has its outcome.
+   * The slow path: waits for buffer room, a connection and metadata (each bounded by maxBlockMs),
+   * then appends. Tracked so flush() and close() wait for calls still on their way in.
    */
-  #enqueue (prepared: PreparedRecord[], sizes: number[]): { accepted: Promise<void>, delivered: Promise<DeliveryReport[]> } {
-    let resolveDelivered!: (reports: DeliveryReport[]) => void
-    let rejectDelivered!: (error: unknown) => void
-    const delivered = new Promise<DeliveryReport[]>((resolve, reject) => {
-      resolveDelivered = resolve
-      rejectDelivered = reject
-    })
-    let reservedBytes = sizes.reduce((sum, size) => sum + size, 0)
-    let reservation: Promise<void> | undefined
-    try {
-      reservation = this.#buffer.reserve(reservedBytes, this.config.maxBlockMs)
-    } catch (error) {
-      return { accepted: Promise.resolve(), delivered: Promise.reject(error) }
-    }
+  #appendLater (prepared: PreparedRecord[], call: CallOutcome, totalBytes: number, reservation: Promise<void> | undefined): Promise<DeliveryReport[]> {
+    let reserved = false
     const accepted = (async () => {
-      if (reservation) await reservation
-      if (this.#state !== 'connected') await this.connect()
-      const topics = [...new Set(prepared.map(r => r.topic))]
-      await this.#metadata.ensureTopics(topics)
-      this.#checkExplicitPartitions(prepared)
-      const partitions: number[] = new Array(prepared.length)
-      const outcomes: Array<DeliveryReport | CourierError | undefined> = new Array(prepared.length)
-      let remaining = prepared.length
-      const acceptedAtMs = this.#now()
-      const settleOne = (index: number, outcome: RecordOutcome | CourierError): void => {
-        this.#buffer.release(sizes[index])
-        outcomes[index] = isCourierError(outcome)
-          ? outcome
-          : { topic: prepared[index].topic, partition: partitions[index], offset: outcome.offset, timestamp: outcome.timestamp }
-        if (--remaining > 0) return
-        const failed = outcomes.find(isCourierError)
-        if (failed) {
-          Object.defineProperty(failed, 'reports', { value: outcomes, enumerable: false, configurable: true })
-          rejectDelivered(failed)
-        } else {
-          resolveDelivered(outcomes as DeliveryReport[])
-        }
+      if (reservation) {
+        await reservation
+      } else {
+        const pending = this.#buffer.reserve(totalBytes, this.config.maxBlockMs)
+        if (pending) await pending
       }
-      // From here on every record releases its own bytes when it settles.
-      reservedBytes = 0
-      prepared.forEach((record, index) => {
-        // Keyless records are partitioned one by one, so a sticky partitioner moves on as soon as
-        // a batch fills, even in the middle of a large call.
-        partitions[index] = this.#partitionFor(record)
-        const pending: PendingRecord = {
-          ...record,
-          partition: partitions[index],
-          sizeBytes: sizes[index],
-          acceptedAtMs,
-          settle: outcome => settleOne(index, outcome)
-        }
-        if (this.#accumulator.append(pending) && (pending.key === null || this.config.partitioner !== 'murmur2')) {
-          this.#keyless.onNewBatch(record.topic, partitions[index], this.#metadata.partitionsFor(record.topic) as number)
-        }
-      })
-      this.#sender.wake()
+      reserved = true
+      if (this.#state !== 'connected') await this.connect()
+      await this.#metadata.ensureTopics([...new Set(prepared.map(r => r.topic))])
+      this.#append(prepared, call)
     })()
-    accepted.catch(error => {
-      if (reservedBytes > 0 && !(error instanceof BufferExhaustedError)) this.#buffer.release(reservedBytes)
-      rejectDelivered(error)
+    this.#pendingCalls.add(accepted)
+    accepted.then(() => this.#pendingCalls.delete(accepted), error => {
+      this.#pendingCalls.delete(accepted)
+      if (reserved) this.#buffer.release(totalBytes)
+      call.fail(error)
     })
-    return { accepted, delivered }
+    return call.promise
+  }
+
+  /** Partitions each record and appends it; synchronous, all or nothing for bad partitions. */
+  #append (prepared: PreparedRecord[], call: CallOutcome): void {
+    this.#checkExplicitPartitions(prepared)
+    const acceptedAtMs = this.#now()
+    for (const record of prepared) {
+      // Keyless records are partitioned one by one, so a sticky partitioner moves on as soon as
+      // a batch fills, even in the middle of a large call.
+      if (!record.explicitPartition) record.partition = this.#partitionFor(record)
+      record.acceptedAtMs = acceptedAtMs
+      record.sink = call
+      if (this.#accumulator.append(record) && (record.key === null || !this.#keyed)) {
+        this.#keyless.onNewBatch(record.topic, record.partition, this.#metadata.partitionsFor(record.topic) as number)
+      }
+    }
+    this.#sender.wake()
   }
 
   #checkExplicitPartitions (prepared: PreparedRecord[]): void {
     const issues: Array<{ index: number, field: string, reason: string }> = []
     prepared.forEach((record, index) => {
       const count = this.#metadata.partitionsFor(record.topic) as number
-      if (record.partition !== undefined && record.partition >= count) {
+      if (record.explicitPartition && record.partition >= count) {
         issues.push({ index, field: 'partition', reason: `topic "${record.topic}" has ${count} partition(s); ${record.partition} does not exist` })
       }
     })
@@ -335,21 +337,66 @@ export class Producer {
   }
 
   #partitionFor (record: PreparedRecord): number {
-    if (record.partition !== undefined) return record.partition
     const count = this.#metadata.partitionsFor(record.topic) as number
-    if (record.key !== null && this.config.partitioner === 'murmur2') return partitionForKey(record.key, count)
+    if (record.key !== null && this.#keyed) return this.#keyed(record.key, count)
     return this.#keyless.partition(record.topic, count)
   }
 
-  #checkSizes (prepared: PreparedRecord[], sizes: number[]): void {
+  #checkSizes (prepared: PreparedRecord[]): void {
     for (let index = 0; index < prepared.length; index++) {
-      const size = sizes[index]
+      const size = prepared[index].sizeBytes
       if (size > this.config.maxRequestSize) {
         throw new MessageTooLargeError(
           `Message [${index}] for topic "${prepared[index].topic}" is ${size} bytes, more than maxRequestSize=${this.config.maxRequestSize}; nothing in this call was sent`,
           { sizeBytes: size, limitBytes: this.config.maxRequestSize, record: { topic: prepared[index].topic, index } })
       }
     }
+  }
+}
+
+/**
+ * The outcome of one send() call: collects each record's report or error and settles the caller's
+ * promise once all are in. One object per call; records point at it instead of holding closures.
+ */
+class CallOutcome implements RecordSink {
+  readonly promise: Promise<DeliveryReport[]>
+  readonly #records: PreparedRecord[]
+  readonly #buffer: BufferPool
+  readonly #outcomes: Array<DeliveryReport | CourierError | undefined>
+  #remaining: number
+  #resolve!: (reports: DeliveryReport[]) => void
+  #reject!: (error: unknown) => void
+
+  constructor (records: PreparedRecord[], buffer: BufferPool) {
+    this.#records = records
+    this.#buffer = buffer
+    this.#outcomes = new Array(records.length)
+    this.#remaining = records.length
+    this.promise = new Promise((resolve, reject) => {
+      this.#resolve = resolve
+      this.#reject = reject
+    })
+  }
+
+  settle (index: number, outcome: RecordOutcome | CourierError): void {
+    const record = this.#records[index]
+    this.#buffer.release(record.sizeBytes)
+    this.#outcomes[index] = isCourierError(outcome)
+      ? outcome
+      : { topic: record.topic, partition: record.partition, offset: outcome.offset, timestamp: outcome.timestamp }
+    if (--this.#remaining > 0) return
+    const failed = this.#outcomes.find(isCourierError)
+    if (failed) {
+      Object.defineProperty(failed, 'reports', { value: this.#outcomes, enumerable: false, configurable: true })
+      this.#reject(failed)
+    } else {
+      this.#resolve(this.#outcomes as DeliveryReport[])
+    }
+  }
+
+  /** The call failed before any record reached the accumulator. */
+  fail (error: unknown): void {
+    this.#reject(error)
   }
 }
 

@@ -129,18 +129,35 @@ export class Sender {
 
     for (const [nodeId, batches] of byNode) {
       while (batches.length > 0 && (this.#inFlightPerNode.get(nodeId) ?? 0) < config.maxInFlightRequests) {
-        const request: Batch[] = []
-        let bytes = 0
-        while (batches.length > 0 && (request.length === 0 || bytes + batches[0].sizeBytes <= config.maxRequestSize)) {
-          const batch = batches.shift() as Batch
-          bytes += batch.sizeBytes
-          request.push(batch)
-        }
-        this.#send(nodeId, request)
+        this.#send(nodeId, this.#takeRequest(batches))
       }
     }
     this.#schedule(nowMs)
     this.#checkIdle()
+  }
+
+  /**
+   * Takes batches for one produce request: at most maxRequestSize bytes, and one producer identity
+   * (a batch retried from an older producer session keeps its own and goes separately).
+   */
+  #takeRequest (batches: Batch[]): Batch[] {
+    const { config } = this.#deps
+    const identityOf = (b: Batch): ProducerIdentity | undefined => b.identity ?? this.#identity
+    const first = batches.shift() as Batch
+    const request = [first]
+    let bytes = first.sizeBytes
+    for (let i = 0; i < batches.length;) {
+      const batch = batches[i]
+      if (bytes + batch.sizeBytes > config.maxRequestSize) break
+      if (identityOf(batch) !== identityOf(first)) {
+        i++
+        continue
+      }
+      bytes += batch.sizeBytes
+      request.push(batch)
+      batches.splice(i, 1)
+    }
+    return request
   }
 
   #send (nodeId: number, batches: Batch[]): void {
@@ -199,11 +216,16 @@ export class Sender {
       this.#succeed(batch, result)
       return
     }
-    const error = errorFromKafkaCode(result.errorCode, { topic: batch.topic, partition: batch.partition, message: result.errorMessage })
+    let error = errorFromKafkaCode(result.errorCode, { topic: batch.topic, partition: batch.partition, message: result.errorMessage })
+    if (isProducerStateLost(result.errorCode) && !error.retriable) {
+      // Recoverable on our side (new session, or waiting for the older batch): retry it.
+      error = errorFromKafkaCode(result.errorCode, { topic: batch.topic, partition: batch.partition, message: result.errorMessage, retriable: true })
+    }
     if (needsMetadataRefresh(result.errorCode)) this.#deps.metadata.invalidate()
-    if (isProducerStateLost(result.errorCode)) {
-      // The broker no longer knows our producer id or sequence: start a new producer session and
-      // send this batch again under it.
+    if (isProducerStateLost(result.errorCode) && this.#deps.accumulator.isOldest(batch)) {
+      // The broker no longer knows our producer id or sequence, and no older batch of ours explains
+      // the gap: start a new producer session and send this batch again under it. (An out-of-order
+      // answer behind an older failed batch only means "after that one": a plain retry.)
       this.#identity = undefined
       batch.identity = undefined
       batch.baseSequence = undefined
@@ -219,7 +241,7 @@ export class Sender {
     batch.records.forEach((record, i) => {
       const offset = result.baseOffset >= 0n ? result.baseOffset + BigInt(i) : -1n
       stats.recordDelivered(nowMs - record.acceptedAtMs, batch.attempts)
-      record.settle({ offset, timestamp: appendTime ?? record.timestamp })
+      record.sink.settle(record.index, { offset, timestamp: appendTime ?? record.timestamp })
     })
   }
 
@@ -281,7 +303,7 @@ export class Sender {
       this.#announced.add(error)
       events.emit('error', { error, topic: batch.topic, partition: batch.partition, records: batch.records.length })
     }
-    for (const record of batch.records) record.settle(error)
+    for (const record of batch.records) record.sink.settle(record.index, error)
   }
 
   #takeSequence (topic: string, partition: number, count: number): number {

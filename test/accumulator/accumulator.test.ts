@@ -4,10 +4,10 @@ import { Accumulator, recordSizeBytes, type PendingRecord } from '../../src/accu
 
 function record (partition: number, valueBytes: number, acceptedAtMs = 0): PendingRecord {
   const base = { key: null, value: Buffer.alloc(valueBytes), headers: [] as Array<[string, Buffer]>, timestamp: 0n }
-  return { ...base, topic: 't', partition, sizeBytes: recordSizeBytes(base), acceptedAtMs, settle () {} }
+  return { ...base, topic: 't', partition, sizeBytes: recordSizeBytes(base), acceptedAtMs, sink: { settle () {} }, index: 0 }
 }
 
-const options = { batchSize: 1000, lingerMs: 10, deliveryTimeoutMs: 60_000 }
+const options = { batchSize: 1000, lingerMs: 10, deliveryTimeoutMs: 60_000, maxInFlightPerPartition: 1 }
 
 test('records of separate appends to one partition share a batch until batchSize', () => {
   const acc = new Accumulator(options)
