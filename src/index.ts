@@ -1,8 +1,8 @@
 // kafka-courier's public API. Named exports only.
 
 export { createProducer, Producer } from './producer/producer.ts'
-export type { DeliveryReport, TopicMessages, CloseOptions } from './producer/producer.ts'
-export type { Message, Headers, HeaderValue } from './pipeline/prepare.ts'
+export type { DeliveryReport, CloseOptions } from './producer/producer.ts'
+export type { Message, Headers, HeaderValue, TopicMessages } from './pipeline/prepare.ts'
 export type { ProducerEvents, EventName } from './producer/events.ts'
 export type { ProducerStatsSnapshot } from './producer/stats.ts'
 export { closeOnSignals } from './producer/shutdown.ts'

@@ -17,6 +17,12 @@ export interface StandardHeaderValues {
   /** Milliseconds since the epoch, written as a decimal string. */
   producedAt?: number
   producerId?: string
+  /**
+   * The same values already encoded, shared by every record of a call (header values are never
+   * mutated), so the hot path does not allocate them per record.
+   */
+  producedAtBytes?: Buffer
+  producerIdBytes?: Buffer
   /** Called only when a message id is actually added. */
   messageId?: () => string
 }
@@ -45,12 +51,12 @@ export function normalizeHeaders (headers: HeadersInput | undefined): HeaderList
 /** A new list: the caller's headers, then each enabled standard header the caller did not set. */
 export function addStandardHeaders (list: readonly [string, Buffer][], values: StandardHeaderValues, enabled: StandardHeaderSwitches): HeaderList {
   const out: HeaderList = list.slice()
-  const has = (name: string): boolean => list.some(([n]) => n === name)
+  const has = (name: string): boolean => list.length > 0 && list.some(([n]) => n === name)
   if (enabled.producedAt && values.producedAt !== undefined && !has(HEADER_PRODUCED_AT)) {
-    out.push([HEADER_PRODUCED_AT, Buffer.from(String(Math.trunc(values.producedAt)), 'latin1')])
+    out.push([HEADER_PRODUCED_AT, values.producedAtBytes ?? Buffer.from(String(Math.trunc(values.producedAt)), 'latin1')])
   }
   if (enabled.producerId && values.producerId !== undefined && !has(HEADER_PRODUCER_ID)) {
-    out.push([HEADER_PRODUCER_ID, Buffer.from(values.producerId, 'utf8')])
+    out.push([HEADER_PRODUCER_ID, values.producerIdBytes ?? Buffer.from(values.producerId, 'utf8')])
   }
   if (enabled.messageId && values.messageId !== undefined && !has(HEADER_MESSAGE_ID)) {
     out.push([HEADER_MESSAGE_ID, Buffer.from(values.messageId(), 'utf8')])

@@ -3,18 +3,18 @@
 // whole; nothing of it reaches the accumulator.
 
 import type { ResolvedConfig } from '../config/types.ts'
-import { SerializationError, ValidationError, isCourierError } from '../errors.ts'
+import { SerializationError, ValidationError, isCourierError, type ValidationIssue } from '../errors.ts'
 import { recordSizeBytes, type PendingRecord, type RecordSink } from '../accumulator/accumulator.ts'
 import type { Serializer } from '../serialization/types.ts'
 import { addStandardHeaders, normalizeHeaders } from './headers.ts'
-import { validateBatch } from './validate.ts'
+import { validateRecord } from './validate.ts'
 
 export type HeaderValue = string | Buffer | Uint8Array
 export type Headers = Record<string, HeaderValue | HeaderValue[]> | Map<string, HeaderValue | HeaderValue[]>
 
 /** A message as callers write it. */
 export interface Message {
-  /** Only in the multi-topic forms; `send(topic, …)` sets it. */
+  /** Optional: the topic comes from `send(topic, …)` or `sendBatch([{ topic, … }])`; if set, it must match. */
   topic?: string
   key?: string | Buffer | Uint8Array | number | bigint | null
   value: unknown
@@ -42,23 +42,60 @@ export interface PrepareContext {
   serializer: Serializer
   now: () => number
   nextMessageId: () => string
+  /** The client id as bytes, encoded once per producer. */
+  producerIdBytes: Buffer
 }
 
-/** Validates then serializes every message of one call; throws before returning anything. */
-export function prepareMessages (messages: Message[], ctx: PrepareContext): PreparedRecord[] {
-  const issues = validateBatch(messages, {})
+/** Messages for one topic, as `send(topic, messages)` and `sendBatch()` take them. */
+export interface TopicMessages {
+  topic: string
+  messages: Message | Message[]
+}
+
+/**
+ * Validates every message of one call (all of them, so the caller sees every bad index at once),
+ * then serializes them. Throws before returning anything: a call is refused whole.
+ */
+export function prepareMessages (batches: TopicMessages[], ctx: PrepareContext): PreparedRecord[] {
+  if (!Array.isArray(batches)) {
+    throw new ValidationError([{ index: 0, field: 'batches', reason: 'expected an array of { topic, messages }' }])
+  }
+  const messages: unknown[] = []
+  const topics: string[] = []
+  const issues: ValidationIssue[] = []
+  for (const batch of batches) {
+    const topic = batch?.topic
+    const list: unknown[] = Array.isArray(batch?.messages) ? batch.messages : [batch?.messages]
+    if (list.length === 0) issues.push({ index: messages.length, field: 'messages', reason: `an empty array for topic "${String(topic)}": nothing to send` })
+    for (const message of list) {
+      const index = messages.length
+      for (const issue of validateRecord(message, index, { defaultTopic: topic })) issues.push(issue)
+      const own = (message as Message | null)?.topic
+      if (own !== undefined && own !== topic) {
+        issues.push({ index, field: 'topic', reason: `the message names topic "${String(own)}" but is sent to "${String(topic)}"` })
+      }
+      messages.push(message)
+      topics.push(topic)
+    }
+  }
   if (issues.length > 0) throw new ValidationError(issues)
+  return serializeAll(messages as Message[], topics, ctx)
+}
+
+function serializeAll (messages: Message[], topics: string[], ctx: PrepareContext): PreparedRecord[] {
   const { config, serializer } = ctx
   const nowMs = ctx.now()
   const standard = {
     producedAt: nowMs,
     producerId: config.clientId,
+    producedAtBytes: Buffer.from(String(Math.trunc(nowMs)), 'latin1'),
+    producerIdBytes: ctx.producerIdBytes,
     messageId: ctx.nextMessageId
   }
   const prepared: PreparedRecord[] = new Array(messages.length)
   for (let index = 0; index < messages.length; index++) {
     const message = messages[index]
-    const topic = message.topic as string
+    const topic = topics[index]
     try {
       const key = message.key === undefined || message.key === null ? null : toKeyBytes(message.key, serializer, topic, index)
       const value = message.tombstone === true ? null : serializer.serializeValue(message.value, { topic, index })

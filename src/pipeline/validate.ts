@@ -17,7 +17,18 @@ const INT32_MAX = 2 ** 31 - 1
 const INT64_MAX = 2n ** 63n - 1n
 
 /** Why a topic name is invalid for Kafka (`Topic.validate` rules), or undefined when it is valid. */
+/** Names already found valid; the check runs per record, the set of topics is small. */
+const knownGoodTopics = new Set<string>()
+const KNOWN_GOOD_LIMIT = 10_000
+
 export function topicNameProblem (name: unknown): string | undefined {
+  if (typeof name === 'string' && knownGoodTopics.has(name)) return undefined
+  const problem = checkTopicName(name)
+  if (problem === undefined && knownGoodTopics.size < KNOWN_GOOD_LIMIT) knownGoodTopics.add(name as string)
+  return problem
+}
+
+function checkTopicName (name: unknown): string | undefined {
   if (typeof name !== 'string') return `must be a string, got ${describe(name)}`
   if (name.length === 0) return 'must not be empty'
   if (name === '.' || name === '..') return `"${name}" is not allowed as a topic name`

@@ -18,7 +18,7 @@ import {
 import { KafkaClient } from '../kafka-client/client.ts'
 import { createDefaultLogger } from '../observability/logger.ts'
 import { createRoundRobinPartitioner, createStickyPartitioner, jumpPartitionForKey, partitionForKey, type KeylessPartitioner } from '../partitioner/index.ts'
-import { prepareMessages, type Message, type PreparedRecord } from '../pipeline/prepare.ts'
+import { prepareMessages, type Message, type PreparedRecord, type TopicMessages } from '../pipeline/prepare.ts'
 import { createUuidV7Generator } from '../pipeline/uuid.ts'
 import { createJsonSerializer } from '../serialization/index.ts'
 import type { Serializer } from '../serialization/types.ts'
@@ -37,11 +37,6 @@ export interface DeliveryReport {
   offset: bigint
   /** The record's timestamp (CreateTime), or the broker's LogAppendTime when the topic uses it. */
   timestamp: bigint
-}
-
-export interface TopicMessages {
-  topic: string
-  messages: Message | Message[]
 }
 
 export interface CloseOptions {
@@ -73,6 +68,7 @@ export class Producer {
   /** Keyed records, unless the partitioner ignores keys. */
   readonly #keyed: ((key: Uint8Array, partitions: number) => number) | undefined
   readonly #nextMessageId: () => string
+  readonly #producerIdBytes: Buffer
   readonly #now: () => number
   #state: State = 'idle'
   #connecting: Promise<void> | undefined
@@ -87,6 +83,7 @@ export class Producer {
     this.logger = this.config.logger ?? createDefaultLogger(this.config.logLevel, this.config.clientId)
     this.#events = new EventHub((error, event) => this.logger.warn({ err: error, event }, 'an event listener threw'))
     this.#serializer = this.config.serializer ?? createJsonSerializer({ circularReferences: this.config.circularReferences })
+    this.#producerIdBytes = Buffer.from(this.config.clientId, 'utf8')
     this.#nextMessageId = createUuidV7Generator({ clock: this.#now, random: randomBytes })
     this.#keyed = this.config.partitioner === 'murmur2' ? partitionForKey : this.config.partitioner === 'jump' ? jumpPartitionForKey : undefined
     this.#keyless = this.config.partitioner === 'round-robin' ? createRoundRobinPartitioner() : createStickyPartitioner({ random })
@@ -168,8 +165,7 @@ export class Producer {
    * the report or the error of every message of the call, so nothing is silently lost.
    */
   send (topic: string, messages: Message | Message[]): Promise<DeliveryReport[]> {
-    const list = Array.isArray(messages) ? messages : [messages]
-    return this.sendBatch([{ topic, messages: list }])
+    return this.sendBatch([{ topic, messages }])
   }
 
   /** Sends messages to several topics in one call; reports come back in the order given. */
@@ -180,11 +176,12 @@ export class Producer {
     let prepared: PreparedRecord[]
     let totalBytes = 0
     try {
-      prepared = prepareMessages(flatten(batches), {
+      prepared = prepareMessages(batches, {
         config: this.config,
         serializer: this.#serializer,
         now: this.#now,
-        nextMessageId: this.#nextMessageId
+        nextMessageId: this.#nextMessageId,
+        producerIdBytes: this.#producerIdBytes
       })
       this.#checkSizes(prepared)
       for (const record of prepared) totalBytes += record.sizeBytes
@@ -398,27 +395,6 @@ class CallOutcome implements RecordSink {
   fail (error: unknown): void {
     this.#reject(error)
   }
-}
-
-function flatten (batches: TopicMessages[]): Message[] {
-  if (!Array.isArray(batches)) {
-    throw new ValidationError([{ index: 0, field: 'batches', reason: 'expected an array of { topic, messages }' }])
-  }
-  const out: Message[] = []
-  const issues: Array<{ index: number, field: string, reason: string }> = []
-  for (const { topic, messages } of batches) {
-    const list = Array.isArray(messages) ? messages : [messages]
-    for (const message of list) {
-      const isObject = message !== null && typeof message === 'object' && !Array.isArray(message)
-      if (isObject && message.topic !== undefined && message.topic !== topic) {
-        issues.push({ index: out.length, field: 'topic', reason: `the message names topic "${String(message.topic)}" but is sent to "${topic}"` })
-      }
-      // Validation reports non-objects with their index; only objects get their topic filled in.
-      out.push(isObject ? { ...message, topic } : message)
-    }
-  }
-  if (issues.length > 0) throw new ValidationError(issues)
-  return out
 }
 
 /** Creates a producer. Options come from code, from KAFKA_* environment variables, or both (code wins). */
