@@ -68,6 +68,8 @@ export const DEFAULTS: Readonly<ResolvedConfig> = deepFreeze({
   maxBlockMs: 60000,
   maxRequestSize: 1048576,
   compression: 'none',
+  compressionLevel: undefined,
+  compressionByTopic: undefined,
   allowAutoTopicCreation: false,
   partitioner: 'murmur2',
   headers: { producedAt: true, producerId: true, messageId: true },
@@ -192,15 +194,39 @@ export const OPTIONS: readonly OptionSpec[] = deepFreeze<OptionSpec[]>([
   { path: 'bufferMemory', type: 'integer', min: 1, unit: 'bytes', default: DEFAULTS.bufferMemory, env: 'KAFKA_BUFFER_MEMORY', description: 'Total bytes of records waiting to be sent; when full, `send()` waits up to `maxBlockMs`.' },
   { path: 'maxBlockMs', type: 'integer', min: 0, max: MAX_TIMER_MS, unit: 'ms', default: DEFAULTS.maxBlockMs, env: 'KAFKA_MAX_BLOCK_MS', description: 'How long `send()` may wait for buffer space or metadata before it fails.' },
   { path: 'maxRequestSize', type: 'integer', min: 1, unit: 'bytes', default: DEFAULTS.maxRequestSize, env: 'KAFKA_MAX_REQUEST_SIZE', description: 'Largest request (and so largest uncompressed batch or record) the producer sends.' },
-  { path: 'compression', type: 'enum', default: DEFAULTS.compression, allowed: ['none', 'gzip', 'snappy', 'lz4', 'zstd'], env: 'KAFKA_COMPRESSION', description: 'Batch compression codec.' },
+  {
+    path: 'compression',
+    type: 'enum',
+    default: DEFAULTS.compression,
+    allowed: ['none', 'gzip', 'snappy', 'lz4', 'zstd', 'auto'],
+    env: 'KAFKA_COMPRESSION',
+    description: "Batch compression codec. `'auto'`: zstd, except for batches and topics where it saves less than 10% (already-compressed payloads). See docs/compression.md."
+  },
+  {
+    path: 'compressionLevel',
+    type: 'integer',
+    min: -131072,
+    max: 22,
+    default: undefined,
+    defaultText: 'per codec (gzip 6, zstd 3)',
+    env: 'KAFKA_COMPRESSION_LEVEL',
+    description: "Codec level (KIP-390): gzip 1..9 (-1 = default), zstd -131072..22 (negative = fast), `'auto'` as zstd. lz4 and snappy take none."
+  },
+  {
+    path: 'compressionByTopic',
+    type: 'object',
+    default: undefined,
+    defaultText: 'none (every topic uses `compression`)',
+    description: "Per-topic `compression`, e.g. `{ images: 'none', events: 'zstd' }`. Keys must be valid topic names."
+  },
   { path: 'allowAutoTopicCreation', type: 'boolean', default: DEFAULTS.allowAutoTopicCreation, env: 'KAFKA_ALLOW_AUTO_TOPIC_CREATION', description: 'Let the broker create unknown topics on first use. Off: a typo in a topic name is an error, not a new topic.' },
   {
     path: 'partitioner',
     type: 'enum',
     default: DEFAULTS.partitioner,
-    allowed: ['murmur2', 'sticky', 'round-robin'],
+    allowed: ['murmur2', 'jump', 'sticky', 'round-robin'],
     env: 'KAFKA_PARTITIONER',
-    description: 'Keyed records: `murmur2` is Java-compatible (same key, same partition as Java producers). Keyless records always go sticky.'
+    description: 'Keyed records: `murmur2` is Java-compatible (same key, same partition as Java producers); `jump` is a consistent hash that moves the fewest keys when partitions are added (docs/partitioners.md). `sticky` and `round-robin` ignore keys. Keyless records go sticky (or round-robin).'
   },
   { path: 'headers', type: 'object', default: DEFAULTS.headers, defaultText: 'all true', description: 'Headers added to every record.' },
   { path: 'headers.producedAt', type: 'boolean', default: true, description: '`produced-at`: ms since epoch, as a decimal string.' },

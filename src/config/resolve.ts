@@ -18,6 +18,7 @@ import {
   unknownOptionError
 } from './options.ts'
 import { resolveRetryPolicy } from '../retry/policy.ts'
+import { resolveCompressionOptions } from '../compression/config.ts'
 import { RETRY_PRESET_NAMES } from '../retry/presets.ts'
 
 type Layer = Record<string, unknown>
@@ -161,7 +162,7 @@ function validate (merged: Layer, note: (path: string) => string): Readonly<Reso
     bufferMemory: value('bufferMemory'),
     maxBlockMs: value('maxBlockMs'),
     maxRequestSize: value('maxRequestSize'),
-    compression: value('compression'),
+    ...resolveCompressionOptions(merged, note),
     allowAutoTopicCreation: value('allowAutoTopicCreation'),
     partitioner: value('partitioner'),
     headers: Object.freeze({ ...DEFAULTS.headers, ...(merged.headers as Layer | undefined) }) as ResolvedConfig['headers'],

@@ -4,7 +4,10 @@
 import type { Serializer } from '../serialization/types.ts'
 
 export type Acks = 0 | 1 | -1 | 'all'
-export type CompressionName = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd'
+/** The `compression` setting: a codec, none, or 'auto' (zstd when it pays; see docs/compression.md). */
+export type CompressionName = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd' | 'auto'
+/** Keyed records: murmur2 (Java-compatible) or jump (consistent hash); sticky/round-robin ignore keys. */
+export type PartitionerName = 'murmur2' | 'jump' | 'sticky' | 'round-robin'
 export type RetryPresetName = 'bounded' | 'idempotent-unbounded' | 'fail-fast'
 export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512'
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
@@ -81,8 +84,12 @@ export interface ProducerOptions {
   maxBlockMs?: number
   maxRequestSize?: number
   compression?: CompressionName
+  /** Codec level (KIP-390): gzip 1..9 (or -1), zstd -131072..22; 'auto' uses zstd's range. */
+  compressionLevel?: number
+  /** Per-topic `compression`, overriding the option for those topics. */
+  compressionByTopic?: Record<string, CompressionName>
   allowAutoTopicCreation?: boolean
-  partitioner?: 'murmur2' | 'sticky' | 'round-robin'
+  partitioner?: PartitionerName
   headers?: HeaderOptions
   /** `error` (default): a circular value is a SerializationError; `replace`: cycles become "[Circular]". */
   circularReferences?: 'error' | 'replace'
@@ -114,8 +121,11 @@ export interface ResolvedConfig {
   maxBlockMs: number
   maxRequestSize: number
   compression: CompressionName
+  /** Undefined = each codec's default. Optional until resolveConfig sets it (resolveCompressionOptions). */
+  compressionLevel?: number | undefined
+  compressionByTopic?: Readonly<Record<string, CompressionName>> | undefined
   allowAutoTopicCreation: boolean
-  partitioner: 'murmur2' | 'sticky' | 'round-robin'
+  partitioner: PartitionerName
   headers: Readonly<Required<HeaderOptions>>
   circularReferences: 'error' | 'replace'
   serializer: Serializer | undefined

@@ -6,18 +6,24 @@
 // Why not platformatic's own Producer.send(): with idempotence it forces one request in flight,
 // resets the producer id (and so the broker's deduplication) after any failed send, and its retry
 // loop cannot be bounded by a per-record delivery deadline. We use its connections, API version
-// negotiation, record batch encoding and metadata cache, and drive the produce requests ourselves.
+// negotiation and metadata cache; record batches and Produce v9 requests are our own encoding
+// (record-batch.ts, produce-request.ts), so compression levels work and a retry reuses its bytes.
 
 import { readFileSync } from 'node:fs'
 import {
   Producer as PlatformaticProducer,
+  Writer,
   kGetApi,
   kGetConnection,
+  produceV9,
   type ClusterMetadata,
   type Connection
 } from '@platformatic/kafka'
 import type { CompressionName, ResolvedConfig } from '../config/types.ts'
+import { compressionPolicyFor, type CompressionPolicy } from '../compression/policy.ts'
 import { errorFromPlatformatic } from './errors.ts'
+import { encodeProduceRequestChunks, PRODUCE_API_KEY, PRODUCE_VERSION, type ProduceTopicData } from './produce-request.ts'
+import { NO_PRODUCER_EPOCH, NO_PRODUCER_ID, NO_SEQUENCE } from './record-batch.ts'
 
 export interface TopicInfo {
   partitionsCount: number
@@ -141,25 +147,32 @@ export class KafkaClient {
         reject(errorFromPlatformatic(new Error(`Broker ${request.nodeId} is not in the cluster metadata`), { retriable: true }))
         return
       }
+      // Encoded before any I/O, once per batch: a retry of the same batch reuses its bytes.
+      let body: Buffer[]
+      try {
+        body = encodeProduceBody(request, compressionPolicyFor(this.#config))
+      } catch (error) {
+        reject(errorFromPlatformatic(error, { topic: request.batches[0]?.topic }))
+        return
+      }
       this.#client[kGetConnection](broker, (connectionError: Error | null, connection: Connection | undefined) => {
         if (connectionError || !connection) {
           reject(errorFromPlatformatic(connectionError, {}))
           return
         }
-        this.#client[kGetApi]('Produce', (apiError: Error | null, api: ProduceApi | undefined) => {
-          if (apiError || !api) {
-            reject(errorFromPlatformatic(apiError, {}))
+        // kGetApi negotiates the versions with ApiVersions once per client; our encoder speaks v9 only.
+        this.#client[kGetApi]('Produce', (apiError: Error | null, api: { version: number } | undefined) => {
+          const problem = apiError ?? produceVersionProblem(this.#client, api)
+          if (problem) {
+            reject(errorFromPlatformatic(problem, {}))
             return
           }
-          const { messages, sequences } = toPlatformaticMessages(request.batches)
-          const options = {
-            compression: request.compression === 'none' ? undefined : request.compression,
-            producerId: request.identity?.producerId,
-            producerEpoch: request.identity?.producerEpoch,
-            sequences: request.identity ? sequences : undefined
-          }
-          api(connection, request.acks, request.timeoutMs, messages, options, (error: unknown, response: ProduceResponse | undefined) => {
-            const body = response ?? (error as { response?: ProduceResponse } | null)?.response
+          const payload = Writer.create()
+          for (const chunk of body) payload.append(chunk)
+          // acks=0: the broker sends nothing back, so the connection must not wait for an answer.
+          if (request.acks === 0) payload.context.noResponse = true
+          connection.send(PRODUCE_API_KEY, PRODUCE_VERSION, () => payload, produceV9.parseResponse, true, true, (error: unknown, response: unknown) => {
+            const body = (response ?? (error as { response?: unknown } | null)?.response) as ProduceResponse | undefined
             if (body?.responses) {
               resolve(flattenResponse(body))
               return
@@ -186,24 +199,6 @@ export class KafkaClient {
   }
 }
 
-type ProduceApi = (
-  connection: Connection,
-  acks: number,
-  timeout: number,
-  messages: PlatformaticMessage[],
-  options: Record<string, unknown>,
-  callback: (error: unknown, response: ProduceResponse | undefined) => void
-) => void
-
-interface PlatformaticMessage {
-  topic: string
-  partition: number
-  key: Buffer | undefined
-  value: Buffer | undefined
-  headers: Map<Buffer, Buffer>
-  timestamp: bigint
-}
-
 interface ProduceResponse {
   responses: Array<{
     name: string
@@ -211,26 +206,66 @@ interface ProduceResponse {
   }>
 }
 
-function toPlatformaticMessages (batches: WireBatch[]): { messages: PlatformaticMessage[], sequences: { getWithDefault (key: string, fallback: number): number } } {
-  const messages: PlatformaticMessage[] = []
-  const baseSequences = new Map<string, number>()
-  for (const batch of batches) {
-    baseSequences.set(`${batch.topic}:${batch.partition}`, batch.baseSequence)
-    for (const record of batch.records) {
-      const headers = new Map<Buffer, Buffer>()
-      // A Map keyed by Buffers keeps repeated header names as separate entries.
-      for (const [name, value] of record.headers) headers.set(Buffer.from(name), value)
-      messages.push({
-        topic: batch.topic,
-        partition: batch.partition,
-        key: record.key ?? undefined,
-        value: record.value ?? undefined,
-        headers,
-        timestamp: record.timestamp
-      })
-    }
+/** Batches are encoded once; retries of the same batch (same records, identity and sequence) reuse the bytes. */
+interface EncodedBatch {
+  count: number
+  producerId: bigint
+  producerEpoch: number
+  baseSequence: number
+  bytes: Buffer
+}
+
+// Keyed by the batch's records array, which the accumulator keeps (and stops appending to) once the
+// batch is first sent, so the entry lives exactly as long as the batch.
+const encodedBatches = new WeakMap<readonly WireRecord[], EncodedBatch>()
+
+function encodeBatch (batch: WireBatch, identity: ProducerIdentity | undefined, policy: CompressionPolicy): Buffer {
+  const producerId = identity?.producerId ?? NO_PRODUCER_ID
+  const producerEpoch = identity?.producerEpoch ?? NO_PRODUCER_EPOCH
+  const baseSequence = identity ? batch.baseSequence : NO_SEQUENCE
+  const cached = encodedBatches.get(batch.records)
+  if (cached && cached.count === batch.records.length && cached.producerId === producerId &&
+      cached.producerEpoch === producerEpoch && cached.baseSequence === baseSequence) {
+    return cached.bytes
   }
-  return { messages, sequences: { getWithDefault: (key, fallback) => baseSequences.get(key) ?? fallback } }
+  const bytes = policy.encode(batch.topic, { records: batch.records, producerId, producerEpoch, baseSequence })
+  encodedBatches.set(batch.records, { count: batch.records.length, producerId, producerEpoch, baseSequence, bytes })
+  return bytes
+}
+
+/** The Produce v9 body for one request, as chunks (the batches are not copied). */
+function encodeProduceBody (request: ProduceRequest, policy: CompressionPolicy): Buffer[] {
+  const topics = new Map<string, ProduceTopicData>()
+  for (const batch of request.batches) {
+    let topic = topics.get(batch.topic)
+    if (!topic) {
+      topic = { name: batch.topic, partitions: [] }
+      topics.set(batch.topic, topic)
+    }
+    topic.partitions.push({ index: batch.partition, batch: encodeBatch(batch, request.identity, policy) })
+  }
+  return encodeProduceRequestChunks({ transactionalId: null, acks: request.acks, timeoutMs: request.timeoutMs, topics: [...topics.values()] })
+}
+
+let apisSymbol: symbol | null | undefined
+
+/**
+ * Why the broker cannot take Produce v9, or undefined. platformatic's kGetApi hands back its highest
+ * implementation within the broker's range, so a version below 9 means the broker's maximum is
+ * below 9. The broker's minimum sits in the client's (unexported) kApis list; it is read when found
+ * (Kafka 4.x accepts v3..v12, so v9 is inside it).
+ */
+function produceVersionProblem (client: object, api: { version: number } | undefined): Error | undefined {
+  if (!api) return new Error('The broker offers no Produce API')
+  if (api.version < PRODUCE_VERSION) return new Error(`The broker supports Produce up to v${api.version}; kafka-courier needs v${PRODUCE_VERSION} (Kafka 2.8 or later)`)
+  if (apisSymbol === undefined) apisSymbol = Object.getOwnPropertySymbols(client).find(s => s.description === 'plt.kafka.base.apis') ?? null
+  if (apisSymbol === null) return undefined
+  const apis = (client as Record<symbol, unknown>)[apisSymbol] as Array<{ name: string, minVersion: number, maxVersion: number }> | undefined
+  const range = apis?.find(a => a.name === 'Produce')
+  if (range && (range.minVersion > PRODUCE_VERSION || range.maxVersion < PRODUCE_VERSION)) {
+    return new Error(`The broker supports Produce v${range.minVersion}..v${range.maxVersion}; kafka-courier sends v${PRODUCE_VERSION}`)
+  }
+  return undefined
 }
 
 function flattenResponse (response: ProduceResponse): PartitionResult[] {

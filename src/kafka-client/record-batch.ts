@@ -42,6 +42,9 @@ const CRC_OFFSET = 17
 const ATTRIBUTES_OFFSET = 21
 const COMPRESSION_MASK = 0b111
 
+// Deltas up to 2^52 - 1 keep their zig-zag value a safe integer (2 x delta < 2^53).
+const MAX_FAST_DELTA = 2 ** 52 - 1
+
 // Scratch space for per-record sizes, reused across calls (grown when a batch has more records).
 let bodySizes = new Int32Array(1024)
 let timestampDeltas = new Float64Array(1024)
@@ -59,7 +62,8 @@ export function encodeRecordBatch (input: RecordBatchInput): Buffer {
   const baseTimestamp = records[0].timestamp
   let maxTimestamp = baseTimestamp
   const baseNumber = Number(baseTimestamp)
-  // Deltas as doubles when every timestamp is a safe integer (always, for real clocks); else bigint.
+  // Deltas as doubles when every timestamp is a safe integer and every delta < 2^52 (always, for
+  // real clocks); else bigints.
   let exact = Number.isSafeInteger(baseNumber)
 
   // Pass 1: sizes.
@@ -71,7 +75,7 @@ export function encodeRecordBatch (input: RecordBatchInput): Buffer {
     let delta = 0
     if (exact) {
       const n = Number(ts)
-      if (Number.isSafeInteger(n) && Number.isSafeInteger(n - baseNumber)) delta = n - baseNumber
+      if (Number.isSafeInteger(n) && Math.abs(n - baseNumber) <= MAX_FAST_DELTA) delta = n - baseNumber
       else exact = false
     }
     timestampDeltas[i] = delta
@@ -184,12 +188,13 @@ export function writeVarint (buf: Buffer, pos: number, value: number): number {
   return pos
 }
 
-// Varlongs for safe integers (|n| < 2^53): zig-zag by arithmetic, since bit operators are 32-bit.
+// Varlongs for |n| < 2^52 (so the zig-zag value is a safe integer): zig-zag by arithmetic, since
+// bit operators are 32-bit.
 function zigzag (value: number): number {
   return value >= 0 ? value * 2 : -value * 2 - 1
 }
 
-/** Bytes of a zig-zag varlong of a safe integer. */
+/** Bytes of a zig-zag varlong of an integer with |value| < 2^52. */
 export function varlongSize (value: number): number {
   let v = zigzag(value)
   if (v < 0x80) return 1
@@ -201,7 +206,7 @@ export function varlongSize (value: number): number {
   return size
 }
 
-/** Writes a zig-zag varlong of a safe integer; returns the next position. */
+/** Writes a zig-zag varlong of an integer with |value| < 2^52; returns the next position. */
 export function writeVarlong (buf: Buffer, pos: number, value: number): number {
   let v = zigzag(value)
   if (v < 0x80000000) {

@@ -1,0 +1,98 @@
+// Memory with the broker down: kafka-courier keeps calling send() for `outageSeconds` after its
+// broker was stopped. Protocol with the runner: connect and deliver a few messages, print READY,
+// wait for GO on stdin (the runner has stopped the broker by then), then send in a loop.
+// The loop keeps at most 2 x bufferMemory / valueBytes sends unsettled, so the producer's own
+// bound (bufferMemory, then maxBlockMs -> BufferExhaustedError) is what limits memory, not the
+// loop; without such a bound in the producer, memory grows until the loop's cap.
+// RSS is sampled every second; the peak is the larger of the samples and VmHWM at the end. After
+// the loop a full GC shows how much of that was retained rather than uncollected garbage.
+
+import { readFileSync } from 'node:fs'
+import { createProducer } from '../../src/index.ts'
+import { Window, createPayloads, now, round, runChild, type Workload } from '../lib/common.ts'
+
+function vmHwmMb (): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))
+    return m ? Number(m[1]) / 1024 : 0
+  } catch { return 0 }
+}
+
+runChild(async (w: Workload) => {
+  const producer = createProducer({ brokers: w.brokers, clientId: 'courier-bench-outage', lingerMs: w.lingerMs, bufferMemory: w.bufferMemory, compression: w.compression, logLevel: 'silent' })
+  await producer.connect()
+  const payloads = createPayloads(w.valueBytes, w.keys)
+  const message = (i: number) => {
+    const key = payloads.key(i)
+    return key === undefined ? { value: payloads.value(i) } : { key, value: payloads.value(i) }
+  }
+  for (let i = 0; i < 100; i++) await producer.send(w.topic, message(i))
+  const baselineRssMb = process.memoryUsage.rss() / 2 ** 20
+
+  process.stdout.write('READY\n')
+  await new Promise<void>(resolve => {
+    let buffered = ''
+    process.stdin.on('data', (d: Buffer) => {
+      buffered += d.toString()
+      if (buffered.includes('GO')) resolve()
+    })
+  })
+
+  const samples: number[] = []
+  let heapPeakMb = 0
+  const sampler = setInterval(() => {
+    const m = process.memoryUsage()
+    samples.push(round(m.rss / 2 ** 20, 1))
+    heapPeakMb = Math.max(heapPeakMb, m.heapUsed / 2 ** 20)
+  }, 1000)
+  const cap = Math.ceil(2 * w.bufferMemory / w.valueBytes)
+  const window = new Window(cap)
+  const outcomes: Record<string, number> = {}
+  const count = (name: string) => { outcomes[name] = (outcomes[name] ?? 0) + 1 }
+  let calls = 0
+  const start = now()
+  const end = start + w.outageSeconds * 1000
+  while (now() < end) {
+    const wait = window.acquire()
+    if (wait) {
+      // Wake up at the deadline even if nothing settles.
+      await Promise.race([wait, new Promise(resolve => setTimeout(resolve, Math.max(0, end - now())))])
+      if (now() >= end) break
+    }
+    calls++
+    producer.send(w.topic, message(calls)).then(() => count('delivered'), (e: unknown) => count(e instanceof Error ? e.name : 'error')).finally(() => window.release())
+    if (calls % 1000 === 0) await new Promise(resolve => setImmediate(resolve))
+  }
+  clearInterval(sampler)
+  const hwm = vmHwmMb()
+  // What is retained (the producer's buffer, the unsettled calls) versus garbage of the failed
+  // calls that V8 had not collected yet: a full GC (the runner starts this child with --expose-gc).
+  const gc = (globalThis as { gc?: () => void }).gc
+  let afterGc: { rssMb: number, heapUsedMb: number } | undefined
+  if (gc) {
+    gc()
+    gc()
+    const m = process.memoryUsage()
+    afterGc = { rssMb: round(m.rss / 2 ** 20, 1), heapUsedMb: round(m.heapUsed / 2 ** 20, 1) }
+  }
+  const peakSampled = Math.max(0, ...samples)
+  const stats = producer.stats() as unknown as Record<string, unknown>
+  return {
+    messages: calls,
+    elapsedMs: now() - start,
+    latency: { count: 0, p50Ms: 0, p99Ms: 0, maxMs: 0, meanMs: 0 },
+    notes: [`${calls} send() calls in ${w.outageSeconds} s with the broker stopped; at most ${cap} unsettled (loop cap)`],
+    extra: {
+      baselineRssMb: round(baselineRssMb, 1),
+      peakRssSampledMb: round(peakSampled, 1),
+      peakHeapUsedSampledMb: round(heapPeakMb, 1),
+      afterFullGc: afterGc ?? 'gc not exposed',
+      vmHwmMb: round(hwm, 1),
+      rssSamplesMb: samples,
+      unsettledAtEnd: window.inFlight,
+      outcomes,
+      bufferMemory: w.bufferMemory,
+      stats
+    }
+  }
+})

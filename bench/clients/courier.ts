@@ -1,0 +1,84 @@
+// kafka-courier. Modes:
+//   awaited    - `await producer.send(topic, message)` one at a time (a request per message)
+//   concurrent - one send() per message, up to `window` unsettled at once (the HTTP-handler
+//                pattern); the accumulator batches them (lingerMs, batchSize)
+//   batch      - explicit arrays of `batch` messages per send(), up to 5 calls unsettled
+//   paced      - concurrent sends paced at `rate` msgs/s (the latency-at-half-rate run)
+
+import { createProducer } from '../../src/index.ts'
+import { Latencies, Window, acksNumber, createPayloads, now, paced, runChild, type Workload } from '../lib/common.ts'
+
+runChild(async (w: Workload) => {
+  const producer = createProducer({
+    brokers: w.brokers,
+    clientId: 'courier-bench',
+    acks: w.acks === 'all' ? 'all' : acksNumber(w.acks) as 0 | 1,
+    idempotent: w.idempotent,
+    compression: w.compression,
+    lingerMs: w.lingerMs,
+    bufferMemory: w.bufferMemory,
+    logLevel: 'error'
+  })
+  await producer.connect()
+  const payloads = createPayloads(w.valueBytes, w.keys)
+  const message = (i: number) => {
+    const key = payloads.key(i)
+    return key === undefined ? { value: payloads.value(i) } : { key, value: payloads.value(i) }
+  }
+  const lat = new Latencies(w.messages)
+  let failed = 0
+  let firstError: string | undefined
+  const fail = (error: unknown) => {
+    failed++
+    firstError ??= error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+  }
+  const start = now()
+
+  if (w.mode === 'awaited') {
+    for (let i = 0; i < w.messages; i++) {
+      const t0 = now()
+      try {
+        await producer.send(w.topic, message(i))
+        lat.add(now() - t0)
+      } catch (error) { fail(error) }
+    }
+  } else if (w.mode === 'concurrent') {
+    const window = new Window(w.window)
+    for (let i = 0; i < w.messages; i++) {
+      const wait = window.acquire()
+      if (wait) await wait
+      const t0 = now()
+      producer.send(w.topic, message(i)).then(() => lat.add(now() - t0), fail).finally(() => window.release())
+    }
+    await window.drain()
+  } else if (w.mode === 'batch') {
+    const window = new Window(5)
+    for (let i = 0; i < w.messages; i += w.batch) {
+      const wait = window.acquire()
+      if (wait) await wait
+      const list = []
+      for (let j = i; j < Math.min(w.messages, i + w.batch); j++) list.push(message(j))
+      const t0 = now()
+      producer.send(w.topic, list).then(() => lat.addMany(now() - t0, list.length), (error: unknown) => { for (let k = 0; k < list.length; k++) fail(error) }).finally(() => window.release())
+    }
+    await window.drain()
+  } else if (w.mode === 'paced' || w.mode === 'half-rate') {
+    const window = new Window(Number.MAX_SAFE_INTEGER)
+    await paced(w.messages, w.rate, (i, scheduledAt) => {
+      window.acquire()
+      producer.send(w.topic, message(i)).then(() => lat.add(now() - scheduledAt), fail).finally(() => window.release())
+    })
+    await window.drain()
+  } else {
+    throw new Error(`unknown mode ${w.mode}`)
+  }
+
+  const elapsedMs = now() - start
+  // The producer's own view (batching, requests, request latency) to explain the numbers.
+  const stats = producer.stats()
+  await producer.close()
+  const notes = ['headers on (produced-at, producer-id, message-id: the defaults)']
+  const extra = { producerStats: stats }
+  if (failed > 0) return { messages: w.messages - failed, elapsedMs, latency: lat.summary(), notes, extra, error: `${failed} sends failed; first: ${firstError}` }
+  return { messages: w.messages, elapsedMs, latency: lat.summary(), notes, extra }
+})

@@ -1,0 +1,573 @@
+// `npm run bench`: produces the same workload with several Kafka clients, each in a child process
+// of its own (fresh heap, own CPU and memory accounting), against one local broker, and writes
+// bench/results/latest.{json,md,svg}. See docs/benchmark.md. Not part of the test suite.
+//
+//   npm run bench -- [--quick] [--messages N] [--value-bytes B] [--partitions P] [--acks all|1|0]
+//                    [--idempotent true|false] [--compression none|gzip|snappy|lz4|zstd]
+//                    [--linger-ms MS] [--keys K (0 = keyless)] [--only courier,kafkajs,...]
+//                    [--outage-seconds S] [--buffer-memory BYTES] [--window W] [--batch B]
+//                    [--kafkajs-awaited-cap N] [--out DIR]
+//
+// KAFKA_BROKERS set: use that cluster (topics are created and deleted on it) and skip the
+// broker-outage run, which needs a broker of its own to stop.
+
+import { spawn, spawnSync } from 'node:child_process'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { availableParallelism, cpus, loadavg, totalmem } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { Admin } from '@platformatic/kafka'
+import { kafkaVersion, startCluster, type LocalCluster } from '../src/local-broker/index.ts'
+import { createTopic, deleteTopic, uniqueTopic } from '../test/helpers/cluster.ts'
+import { RESULT_PREFIX, round, type AcksSetting, type ChildResult, type CompressionSetting, type Workload } from './lib/common.ts'
+import { markdown, svgChart, type ResultRow, type RunInfo, type TargetCheck } from './lib/report.ts'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const root = resolve(here, '..')
+
+// ---------------------------------------------------------------------------------------------
+// Options
+
+interface Options {
+  messages: number
+  valueBytes: number
+  partitions: number
+  acks: AcksSetting
+  idempotent: boolean
+  compression: CompressionSetting
+  lingerMs: number
+  keys: number
+  only: Set<string> | undefined
+  outageSeconds: number
+  bufferMemory: number
+  window: number
+  batch: number
+  kafkajsAwaitedCap: number
+  quick: boolean
+  out: string
+}
+
+const CLIENTS = ['courier', 'platformatic', 'kafkajs', 'confluent', 'java', 'half-rate', 'outage']
+
+function usage (): never {
+  process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').filter(l => l.startsWith('//')).slice(0, 12).map(l => l.slice(3)).join('\n') + '\n')
+  process.exit(0)
+}
+
+function parseArgs (argv: string[]): Options {
+  const flags = new Map<string, string>()
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]
+    if (arg === '--help' || arg === '-h') usage()
+    if (!arg.startsWith('--')) throw new Error(`unexpected argument ${arg}`)
+    const eq = arg.indexOf('=')
+    if (eq > 0) flags.set(arg.slice(2, eq), arg.slice(eq + 1))
+    else if (arg === '--quick') flags.set('quick', 'true')
+    else flags.set(arg.slice(2), argv[++i] ?? '')
+  }
+  const known = new Set(['messages', 'value-bytes', 'partitions', 'acks', 'idempotent', 'compression', 'linger-ms', 'keys', 'only', 'outage-seconds', 'buffer-memory', 'window', 'batch', 'kafkajs-awaited-cap', 'quick', 'out'])
+  for (const k of flags.keys()) if (!known.has(k)) throw new Error(`unknown flag --${k} (see --help)`)
+  const quick = flags.get('quick') === 'true'
+  const int = (name: string, dflt: number, min = 0): number => {
+    const raw = flags.get(name)
+    if (raw === undefined) return dflt
+    const n = Number(raw)
+    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} expects an integer >= ${min}, got "${raw}"`)
+    return n
+  }
+  const acks = flags.get('acks') ?? 'all'
+  if (!['all', '-1', '0', '1'].includes(acks)) throw new Error(`--acks expects all, 1 or 0, got "${acks}"`)
+  const compression = flags.get('compression') ?? 'none'
+  if (!['none', 'gzip', 'snappy', 'lz4', 'zstd'].includes(compression)) throw new Error(`--compression expects none, gzip, snappy, lz4 or zstd, got "${compression}"`)
+  const idem = flags.get('idempotent') ?? 'true'
+  if (!['true', 'false'].includes(idem)) throw new Error(`--idempotent expects true or false, got "${idem}"`)
+  const only = flags.get('only')
+  const onlySet = only === undefined ? undefined : new Set(only.split(',').map(s => s.trim()).filter(Boolean))
+  if (onlySet) for (const c of onlySet) if (!CLIENTS.includes(c)) throw new Error(`--only: unknown client "${c}"; known: ${CLIENTS.join(', ')}`)
+  return {
+    messages: int('messages', quick ? 20_000 : 200_000, 1),
+    valueBytes: int('value-bytes', 1024, 64),
+    partitions: int('partitions', 6, 1),
+    acks: (acks === '-1' ? 'all' : acks) as AcksSetting,
+    idempotent: idem === 'true' && (acks === 'all' || acks === '-1'),
+    compression: compression as CompressionSetting,
+    lingerMs: int('linger-ms', 5),
+    keys: int('keys', 10_000),
+    only: onlySet,
+    outageSeconds: int('outage-seconds', quick ? 10 : 60, 1),
+    bufferMemory: int('buffer-memory', 32 * 1024 * 1024, 1),
+    window: int('window', 10_000, 1),
+    batch: int('batch', 500, 1),
+    kafkajsAwaitedCap: int('kafkajs-awaited-cap', quick ? 2000 : 5000, 1),
+    quick,
+    out: resolve(flags.get('out') ?? join(here, 'results'))
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+function log (message: string): void {
+  process.stderr.write(`[bench] ${message}\n`)
+}
+
+function isFree (port: number): Promise<boolean> {
+  return new Promise(resolve => {
+    const server = createServer()
+    server.once('error', () => resolve(false))
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(true)))
+  })
+}
+
+/** A port p in 45000..45899 with p and p + 100 (the controller) free. */
+async function freePort (): Promise<number> {
+  for (let i = 0; i < 200; i++) {
+    const port = 45000 + Math.floor(Math.random() * 900)
+    if (await isFree(port) && await isFree(port + 100)) return port
+  }
+  throw new Error('no free port pair in 45000-45999')
+}
+
+async function endOffsetsSum (brokers: string[], topic: string, partitions: number): Promise<number> {
+  const admin = new Admin({ clientId: 'courier-bench-verify', bootstrapBrokers: brokers })
+  try {
+    const listed = await admin.listOffsets({
+      topics: [{ name: topic, partitions: Array.from({ length: partitions }, (_, p) => ({ partitionIndex: p, timestamp: -1n })) }]
+    })
+    let sum = 0
+    for (const t of listed) for (const p of t.partitions) sum += Number(p.offset)
+    return sum
+  } finally {
+    await admin.close()
+  }
+}
+
+interface ChildRun {
+  result?: ChildResult
+  /** Why there is no result: exit code, timeout, unparsable output. */
+  problem?: string
+}
+
+/**
+ * Runs `node bench/clients/<file>` with the workload in BENCH_WORKLOAD and returns its result line.
+ * `onLine` sees every other stdout line (the outage run's READY handshake uses it).
+ */
+function runChild (file: string, workload: Workload, options: { timeoutMs: number, env?: Record<string, string>, nodeFlags?: string[], onLine?: (line: string, stdin: NodeJS.WritableStream) => void }): Promise<ChildRun> {
+  return new Promise(resolvePromise => {
+    const child = spawn(process.execPath, [...(options.nodeFlags ?? []), join(here, 'clients', file)], {
+      cwd: root,
+      env: { ...process.env, ...options.env, BENCH_WORKLOAD: JSON.stringify(workload) },
+      stdio: ['pipe', 'pipe', 'pipe']
+    })
+    let stdoutBuf = ''
+    let stderrTail = ''
+    let result: ChildResult | undefined
+    let timedOut = false
+    child.stdout.on('data', (d: Buffer) => {
+      stdoutBuf += d.toString()
+      let nl: number
+      while ((nl = stdoutBuf.indexOf('\n')) >= 0) {
+        const line = stdoutBuf.slice(0, nl)
+        stdoutBuf = stdoutBuf.slice(nl + 1)
+        if (line.startsWith(RESULT_PREFIX)) {
+          try { result = JSON.parse(line.slice(RESULT_PREFIX.length)) as ChildResult } catch { /* reported below */ }
+        } else if (options.onLine) {
+          options.onLine(line, child.stdin)
+        }
+      }
+    })
+    child.stderr.on('data', (d: Buffer) => { stderrTail = (stderrTail + d.toString()).slice(-4000) })
+    child.stdin.on('error', () => {})
+    const timer = setTimeout(() => {
+      timedOut = true
+      if (child.pid !== undefined) { try { process.kill(child.pid, 'SIGKILL') } catch { /* gone */ } }
+    }, options.timeoutMs)
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer)
+      if (result) return resolvePromise({ result })
+      const tail = stderrTail.trim().split('\n').slice(-3).join(' | ')
+      resolvePromise({ problem: timedOut ? `timed out after ${Math.round(options.timeoutMs / 1000)} s` : `exited with ${code ?? signal} and no result line${tail ? `: ${tail}` : ''}` })
+    })
+  })
+}
+
+function firstLine (cmd: string, args: string[]): string {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' })
+  return `${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n')[0] ?? ''
+}
+
+function packageVersion (name: string, from?: string): string {
+  try {
+    // Not require.resolve(`${name}/package.json`): packages with an exports map refuse that.
+    const file = from ? join(from, 'package.json') : join(root, 'node_modules', name, 'package.json')
+    return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version
+  } catch { return 'not installed' }
+}
+
+function machineInfo (confluentPath: string | undefined): Record<string, string> {
+  let model = cpus()[0]?.model ?? 'unknown'
+  try {
+    const m = /model name\s*:\s*(.+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))
+    if (m) model = m[1].trim()
+  } catch { /* not Linux */ }
+  return {
+    CPUs: `${availableParallelism()} (nproc), ${model}`,
+    memory: `${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    Node: process.version,
+    Java: firstLine('java', ['-version']),
+    Kafka: `${kafkaVersion()} (local broker, 1 node, KRaft, JVM heap 1 GiB)`,
+    clients: [
+      `kafka-courier ${packageVersion('kafka-courier', root)}`,
+      `@platformatic/kafka ${packageVersion('@platformatic/kafka')}`,
+      `kafkajs ${packageVersion('kafkajs')}`,
+      `@confluentinc/kafka-javascript ${confluentPath ? packageVersion('', confluentPath) : 'not built'}`,
+      `ProducerPerformance from kafka-tools ${kafkaVersion()}`
+    ].join(', ')
+  }
+}
+
+/** Builds (once) or finds @confluentinc/kafka-javascript; returns its folder or the reason it is missing. */
+function confluentDeps (): { path?: string, reason?: string } {
+  if (process.env.BENCH_CONFLUENT_PATH) return { path: process.env.BENCH_CONFLUENT_PATH }
+  log('checking @confluentinc/kafka-javascript (scripts/bench-deps.sh; the first build takes 1-3 min)')
+  const r = spawnSync('sh', [join(root, 'scripts', 'bench-deps.sh')], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+  if (r.status === 0) {
+    const path = (r.stdout ?? '').trim().split('\n').pop()
+    if (path) return { path }
+  }
+  const reason = (r.stderr ?? '').trim().split('\n').filter(l => l.startsWith('bench-deps:')).pop() ?? `bench-deps.sh exited with ${r.status}`
+  return { reason: reason.replace(/^bench-deps: /, '') }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Runs
+
+interface Spec {
+  key: string
+  client: string
+  mode: string
+  file: string
+  messages: number
+  rate?: number
+  env?: Record<string, string>
+  skipped?: string
+  extraNotes?: string[]
+}
+
+async function main (): Promise<void> {
+  const opts = parseArgs(process.argv.slice(2))
+  const wanted = (c: string) => opts.only === undefined || opts.only.has(c)
+  const loadAvgBefore = loadavg()
+  const command = `npm run bench${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}`
+  log(`workload: ${opts.messages} messages of ${opts.valueBytes} B, ${opts.partitions} partitions, acks=${opts.acks}, idempotent=${opts.idempotent}, compression=${opts.compression}, linger ${opts.lingerMs} ms, ${opts.keys > 0 ? `${opts.keys} distinct keys` : 'keyless'}`)
+
+  let confluent: { path?: string, reason?: string } = {}
+  if (wanted('confluent')) confluent = confluentDeps()
+
+  let cluster: LocalCluster | undefined
+  let brokers: string[] = []
+  const external = (process.env.KAFKA_BROKERS ?? '').split(',').map(s => s.trim()).filter(Boolean)
+  const mainRuns = ['courier', 'platformatic', 'kafkajs', 'confluent', 'java', 'half-rate'].some(wanted)
+  if (!mainRuns) {
+    // Only the outage run, which starts a broker of its own.
+  } else if (external.length > 0) {
+    brokers = external
+    log(`using KAFKA_BROKERS=${brokers.join(',')}`)
+  } else {
+    const port = await freePort()
+    log(`starting a local broker on 127.0.0.1:${port} (1 GiB heap)`)
+    cluster = await startCluster({ port, heapMb: 1024 })
+    brokers = cluster.brokers
+  }
+
+  const base = (topic: string, mode: string, messages: number, rate = 0): Workload => ({
+    brokers,
+    topic,
+    mode,
+    messages,
+    valueBytes: opts.valueBytes,
+    partitions: opts.partitions,
+    acks: opts.acks,
+    idempotent: opts.idempotent,
+    compression: opts.compression,
+    lingerMs: opts.lingerMs,
+    keys: opts.keys,
+    window: opts.window,
+    batch: opts.batch,
+    rate,
+    outageSeconds: opts.outageSeconds,
+    bufferMemory: opts.bufferMemory
+  })
+
+  const rows: ResultRow[] = []
+  const rowOf = (spec: Spec): ResultRow => ({
+    client: spec.client,
+    mode: spec.mode,
+    messages: spec.messages,
+    valueBytes: opts.valueBytes,
+    acks: opts.acks,
+    compression: opts.compression,
+    idempotent: opts.idempotent,
+    lingerMs: opts.lingerMs,
+    keys: opts.keys,
+    msgsPerSec: null,
+    mbPerSec: null,
+    p50Ms: null,
+    p99Ms: null,
+    maxMs: null,
+    cpuSec: null,
+    peakRssMb: null,
+    verified: 'not run',
+    notes: [...(spec.extraNotes ?? [])]
+  })
+
+  async function run (spec: Spec): Promise<ResultRow> {
+    const row = rowOf(spec)
+    rows.push(row)
+    if (spec.skipped) {
+      row.skipped = spec.skipped
+      log(`${spec.client} ${spec.mode}: skipped: ${spec.skipped}`)
+      return row
+    }
+    const topic = uniqueTopic(`bench-${spec.key}`)
+    await createTopic(brokers, topic, { partitions: opts.partitions })
+    log(`${spec.client} ${spec.mode}: ${spec.messages} messages${spec.rate ? ` at ${spec.rate} msgs/s` : ''} -> ${topic}`)
+    const timeoutMs = Math.max(300_000, spec.messages * 5)
+    const { result, problem } = await runChild(spec.file, base(topic, spec.mode, spec.messages, spec.rate), { timeoutMs, env: spec.env })
+    try {
+      if (!result) {
+        row.failed = problem
+      } else if (result.skipped) {
+        row.skipped = result.skipped
+      } else {
+        row.messages = result.messages
+        row.notes.push(...(result.notes ?? []))
+        if (result.extra) row.extra = result.extra
+        const written = await endOffsetsSum(brokers, topic, opts.partitions)
+        row.verified = `${written}/${result.messages}`
+        if (result.error) {
+          row.failed = result.error
+        } else if (written !== result.messages) {
+          row.failed = `the topic holds ${written} records but ${result.messages} were acknowledged (${written < result.messages ? 'lost' : 'duplicated'} ${Math.abs(written - result.messages)})`
+        } else {
+          const secs = result.elapsedMs / 1000
+          row.msgsPerSec = round(result.messages / secs, 0)
+          row.mbPerSec = round(result.messages * opts.valueBytes / 2 ** 20 / secs, 2)
+          row.p50Ms = result.latency.p50Ms
+          row.p99Ms = result.latency.p99Ms
+          row.maxMs = result.latency.maxMs
+          row.cpuSec = result.cpuSec
+          row.peakRssMb = result.peakRssMb
+        }
+      }
+    } finally {
+      await deleteTopic(brokers, topic).catch(() => {})
+    }
+    if (row.skipped) log(`  skipped: ${row.skipped}`)
+    else if (row.failed) log(`  FAILED: ${row.failed}`)
+    else log(`  ${row.msgsPerSec} msgs/s, ${row.mbPerSec} MiB/s, p50 ${row.p50Ms} ms, p99 ${row.p99Ms} ms, max ${row.maxMs} ms, CPU ${row.cpuSec} s, peak RSS ${row.peakRssMb} MiB, verified ${row.verified}`)
+    return row
+  }
+
+  const N = opts.messages
+  const checks: TargetCheck[] = []
+  let courierConcurrent: ResultRow | undefined
+  let halfRate: ResultRow | undefined
+  let kafkajsAwaited: ResultRow | undefined
+  let confluentRow: ResultRow | undefined
+  let javaRow: ResultRow | undefined
+  let outageRow: ResultRow | undefined
+
+  try {
+    if (wanted('courier')) {
+      courierConcurrent = await run({ key: 'courier-concurrent', client: 'kafka-courier', mode: 'concurrent', file: 'courier.ts', messages: N, extraNotes: [`window ${opts.window}`] })
+      await run({ key: 'courier-batch', client: 'kafka-courier', mode: 'batch', file: 'courier.ts', messages: N, extraNotes: [`${opts.batch} per call, 5 calls unsettled`] })
+      await run({ key: 'courier-awaited', client: 'kafka-courier', mode: 'awaited', file: 'courier.ts', messages: Math.min(N, opts.kafkajsAwaitedCap), extraNotes: ['count capped like kafkajs awaited'] })
+    }
+    if (wanted('platformatic')) {
+      await run({ key: 'plt-idem', client: '@platformatic/kafka', mode: 'batch-idempotent', file: 'platformatic.ts', messages: N, extraNotes: [`${opts.batch} per call, 5 calls unsettled`] })
+      await run({ key: 'plt-acks', client: '@platformatic/kafka', mode: 'batch-acks-all', file: 'platformatic.ts', messages: N, extraNotes: [`${opts.batch} per call, 5 calls unsettled, not idempotent`] })
+      await run({ key: 'plt-stream', client: '@platformatic/kafka', mode: 'stream', file: 'platformatic.ts', messages: N, extraNotes: [`asStream batchSize ${opts.batch}, batchTime ${opts.lingerMs} ms`] })
+    }
+    if (wanted('kafkajs')) {
+      kafkajsAwaited = await run({ key: 'kafkajs-awaited', client: 'kafkajs', mode: 'awaited', file: 'kafkajs.ts', messages: Math.min(N, opts.kafkajsAwaitedCap) })
+      await run({ key: 'kafkajs-batch', client: 'kafkajs', mode: 'batch', file: 'kafkajs.ts', messages: N, extraNotes: [`${opts.batch} per call, awaited one call at a time`] })
+    }
+    if (wanted('confluent')) {
+      confluentRow = await run({
+        key: 'confluent', client: '@confluentinc/kafka-javascript', mode: 'concurrent', file: 'confluent.ts', messages: N,
+        env: confluent.path ? { BENCH_CONFLUENT_PATH: confluent.path } : undefined,
+        skipped: confluent.path ? undefined : `native build unavailable: ${confluent.reason}`,
+        extraNotes: [`window ${opts.window}`]
+      })
+    }
+    if (wanted('java')) {
+      javaRow = await run({ key: 'java', client: 'java ProducerPerformance', mode: 'perf-test', file: 'java.ts', messages: N, extraNotes: ['--throughput -1'] })
+    }
+    if (wanted('half-rate')) {
+      const max = courierConcurrent?.msgsPerSec
+      if (max) {
+        const rate = Math.max(1, Math.floor(max / 2))
+        const count = Math.min(N, rate * 20)
+        halfRate = await run({ key: 'courier-paced', client: 'kafka-courier', mode: 'half-rate', file: 'courier.ts', messages: count, rate, extraNotes: [`paced at ${rate} msgs/s (50% of concurrent); latency from each message's scheduled time`] })
+        // The child is asked for `paced` mode; the row says what it is.
+      } else {
+        halfRate = await run({ key: 'courier-paced', client: 'kafka-courier', mode: 'half-rate', file: 'courier.ts', messages: 0, skipped: 'needs a successful kafka-courier concurrent run (its max rate)' })
+      }
+    }
+  } finally {
+    if (cluster) {
+      log('stopping the broker')
+      await cluster.stop()
+    }
+  }
+
+  if (wanted('outage')) {
+    outageRow = await outageRun(opts, external.length === 0, rowOf, rows)
+  }
+
+  // Target checks.
+  const ratioCheck = (target: string, a: ResultRow | undefined, b: ResultRow | undefined, bLabel: string, threshold: number): TargetCheck => {
+    const av = a?.msgsPerSec ?? null
+    const bv = b?.msgsPerSec ?? null
+    if (av === null || bv === null) {
+      const why = [a, b].map(r => r === undefined ? 'not run' : r.skipped ? `skipped (${r.skipped})` : r.failed ? `failed (${r.failed})` : r.msgsPerSec === null ? 'no number' : `${Math.round(r.msgsPerSec)} msgs/s`)
+      return { target, measured: `kafka-courier concurrent: ${why[0]}; ${bLabel}: ${why[1]}`, value: null, threshold, status: 'NOT MEASURED' }
+    }
+    const ratio = av / bv
+    const pass = ratio >= threshold
+    return {
+      target,
+      measured: `${Math.round(av)} / ${Math.round(bv)} msgs/s`,
+      value: round(ratio, 2),
+      threshold,
+      status: pass ? 'PASS' : 'MISS',
+      ...(pass ? {} : { missedBy: `${round(ratio, 2)}x instead of ${threshold}x: ${round((threshold / ratio - 1) * 100, 0)}% more throughput needed (${Math.round(bv * threshold - av)} msgs/s)` })
+    }
+  }
+  checks.push(ratioCheck('kafka-courier concurrent >= 10x kafkajs awaited one-by-one', courierConcurrent, kafkajsAwaited, 'kafkajs awaited', 10))
+  checks.push(ratioCheck('kafka-courier concurrent >= 1.0x @confluentinc/kafka-javascript', courierConcurrent, confluentRow, '@confluentinc/kafka-javascript concurrent', 1.0))
+  checks.push(ratioCheck('kafka-courier concurrent >= 0.8x Java ProducerPerformance', courierConcurrent, javaRow, 'Java ProducerPerformance', 0.8))
+  {
+    const limit = opts.lingerMs + 20
+    const target = `p99 delivery latency at half the max rate <= lingerMs + 20 ms (${limit} ms)`
+    if (!halfRate || halfRate.p99Ms === null) {
+      checks.push({ target, measured: halfRate ? (halfRate.skipped ?? halfRate.failed ?? 'no number') : 'not run', value: null, threshold: limit, status: 'NOT MEASURED' })
+    } else {
+      const pass = halfRate.p99Ms <= limit
+      checks.push({ target, measured: `p99 ${halfRate.p99Ms} ms (p50 ${halfRate.p50Ms}, max ${halfRate.maxMs}) at ${Math.round(halfRate.msgsPerSec ?? 0)} msgs/s`, value: halfRate.p99Ms, threshold: limit, status: pass ? 'PASS' : 'MISS', ...(pass ? {} : { missedBy: `${round(halfRate.p99Ms - limit, 1)} ms over` }) })
+    }
+  }
+  {
+    const limit = round(opts.bufferMemory / 2 ** 20 + 64, 1)
+    const target = `RSS while sending ${opts.outageSeconds} s to a stopped broker <= bufferMemory + 64 MiB (${limit} MiB)`
+    if (!outageRow || outageRow.peakRssMb === null) {
+      checks.push({ target, measured: outageRow ? (outageRow.skipped ?? outageRow.failed ?? 'no number') : 'not run', value: null, threshold: limit, status: 'NOT MEASURED' })
+    } else {
+      const pass = outageRow.peakRssMb <= limit
+      const baseline = Number(outageRow.extra?.baselineRssMb ?? NaN)
+      checks.push({ target, measured: `peak RSS ${outageRow.peakRssMb} MiB (before the outage ${baseline} MiB)`, value: outageRow.peakRssMb, threshold: limit, status: pass ? 'PASS' : 'MISS', ...(pass ? {} : { missedBy: `${round(outageRow.peakRssMb - limit, 1)} MiB over` }) })
+      // The lenient reading: growth during the outage, not counting what the process used before it.
+      const growth = round(outageRow.peakRssMb - baseline, 1)
+      const passGrowth = growth <= limit
+      checks.push({ target: `(lenient reading) RSS growth during the outage <= bufferMemory + 64 MiB (${limit} MiB)`, measured: `peak ${outageRow.peakRssMb} MiB - ${baseline} MiB before = ${growth} MiB`, value: growth, threshold: limit, status: passGrowth ? 'PASS' : 'MISS', ...(passGrowth ? {} : { missedBy: `${round(growth - limit, 1)} MiB over` }) })
+    }
+  }
+  // Attach each check to the row it is about.
+  if (courierConcurrent) courierConcurrent.targetChecks = checks.slice(0, 3)
+  if (halfRate) halfRate.targetChecks = [checks[3]]
+  if (outageRow) outageRow.targetChecks = checks.slice(4)
+
+  const info: RunInfo = {
+    date: new Date().toISOString(),
+    command,
+    machine: machineInfo(confluent.path),
+    workload: {
+      messages: N,
+      'value bytes': `${opts.valueBytes} (JSON object padded to size; Java: random bytes)`,
+      partitions: opts.partitions,
+      acks: opts.acks,
+      idempotent: `${opts.idempotent} (where the client supports it)`,
+      compression: opts.compression,
+      'linger ms': opts.lingerMs,
+      keys: opts.keys > 0 ? `${opts.keys} distinct keys (key-<i mod ${opts.keys}>); Java: keyless` : 'keyless',
+      'concurrent window': `${opts.window} unsettled sends`,
+      'batch size (batch modes)': opts.batch,
+      'awaited runs capped at': opts.kafkajsAwaitedCap,
+      'outage run': `${opts.outageSeconds} s, bufferMemory ${opts.bufferMemory} B`,
+      'replication factor': 1
+    },
+    loadAvgBefore,
+    loadAvgAfter: loadavg()
+  }
+
+  mkdirSync(opts.out, { recursive: true })
+  const json = JSON.stringify(rows, (_k, v: unknown) => typeof v === 'bigint' ? String(v) : v, 2) + '\n'
+  writeFileSync(join(opts.out, 'latest.json'), json)
+  writeFileSync(join(opts.out, 'latest.meta.json'), JSON.stringify({ ...info, targetChecks: checks }, null, 2) + '\n')
+  const md = markdown(rows, checks, info)
+  writeFileSync(join(opts.out, 'latest.md'), md)
+  writeFileSync(join(opts.out, 'latest.svg'), svgChart(rows, `Acknowledged msgs/s: ${opts.valueBytes} B values, acks=${opts.acks}, ${opts.idempotent ? 'idempotent' : 'not idempotent'}, ${opts.partitions} partitions, ${N} messages`))
+  process.stdout.write(md)
+  log(`wrote ${join(opts.out, 'latest.json')}, latest.md, latest.svg`)
+}
+
+/** The memory-with-the-broker-down run: its own broker, stopped by pid once the producer is connected. */
+async function outageRun (opts: Options, ownBrokers: boolean, rowOf: (spec: Spec) => ResultRow, rows: ResultRow[]): Promise<ResultRow> {
+  const spec: Spec = { key: 'outage', client: 'kafka-courier', mode: 'broker-down', file: 'courier-outage.ts', messages: 0 }
+  const row = rowOf(spec)
+  row.verified = 'n/a'
+  rows.push(row)
+  if (!ownBrokers) {
+    row.skipped = 'KAFKA_BROKERS is set: the outage run needs a broker of its own to stop'
+    return row
+  }
+  const port = await freePort()
+  log(`outage: starting a second broker on 127.0.0.1:${port}`)
+  const cluster = await startCluster({ port, heapMb: 512 })
+  try {
+    const topic = uniqueTopic('bench-outage')
+    await createTopic(cluster.brokers, topic, { partitions: opts.partitions })
+    const workload: Workload = {
+      brokers: cluster.brokers, topic, mode: 'broker-down', messages: 0, valueBytes: opts.valueBytes, partitions: opts.partitions,
+      acks: opts.acks, idempotent: opts.idempotent, compression: opts.compression, lingerMs: opts.lingerMs, keys: opts.keys,
+      window: opts.window, batch: opts.batch, rate: 0, outageSeconds: opts.outageSeconds, bufferMemory: opts.bufferMemory
+    }
+    const pid = cluster.nodes[0].pid
+    const { result, problem } = await runChild('courier-outage.ts', workload, {
+      timeoutMs: opts.outageSeconds * 1000 + 120_000,
+      nodeFlags: ['--expose-gc'],
+      onLine: (line, stdin) => {
+        if (line.trim() !== 'READY') return
+        log(`outage: producer connected; stopping the broker (pid ${pid}), then sending for ${opts.outageSeconds} s`)
+        cluster.killNode(0, 'SIGTERM').then(() => stdin.write('GO\n'), (error: unknown) => {
+          log(`outage: could not stop the broker: ${String(error)}`)
+          stdin.write('GO\n')
+        })
+      }
+    })
+    if (!result) row.failed = problem
+    else if (result.error) row.failed = result.error
+    else {
+      row.messages = result.messages
+      row.cpuSec = result.cpuSec
+      row.peakRssMb = round(Math.max(result.peakRssMb, Number(result.extra?.peakRssSampledMb ?? 0)), 1)
+      const afterGc = result.extra?.afterFullGc as { rssMb: number, heapUsedMb: number } | string | undefined
+      row.notes.push(...(result.notes ?? []), `RSS before the outage ${String(result.extra?.baselineRssMb)} MiB`,
+        `peak heap used ${String(result.extra?.peakHeapUsedSampledMb)} MiB`,
+        typeof afterGc === 'object' ? `after a full GC at the end: RSS ${afterGc.rssMb} MiB, heap used ${afterGc.heapUsedMb} MiB` : `no GC figure (${String(afterGc)})`,
+        `outcomes ${JSON.stringify(result.extra?.outcomes ?? {})}, ${String(result.extra?.unsettledAtEnd)} unsettled at the end`)
+      row.extra = result.extra
+      log(`  peak RSS ${row.peakRssMb} MiB; ${row.notes.slice(1).join('; ')}`)
+    }
+  } finally {
+    await cluster.stop()
+  }
+  return row
+}
+
+main().catch((error: unknown) => {
+  log(`failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`)
+  process.exitCode = 1
+})
