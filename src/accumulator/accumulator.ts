@@ -79,7 +79,10 @@ const BATCH_OVERHEAD_BYTES = 61
 
 export class Accumulator {
   readonly #options: AccumulatorOptions
-  readonly #queues = new Map<string, PartitionQueue>()
+  /** Queues that hold batches, for the sweeps. */
+  readonly #queues = new Set<PartitionQueue>()
+  /** Topic -> queue per partition: found per record without building a key string. */
+  readonly #byTopic = new Map<string, Array<PartitionQueue | undefined>>()
   #recordCount = 0
 
   constructor (options: AccumulatorOptions) {
@@ -139,7 +142,7 @@ export class Accumulator {
    */
   ready (nowMs: number, flushAll: boolean): Batch[] {
     const ready: Batch[] = []
-    for (const queue of this.#queues.values()) {
+    for (const queue of this.#queues) {
       const next = this.#candidate(queue)
       if (next === undefined || next.retryAtMs > nowMs) continue
       if (next.closed || flushAll || next.attempts > 0 || nowMs - next.createdAtMs >= this.#options.lingerMs || next !== queue.batches.at(-1)) {
@@ -152,7 +155,7 @@ export class Accumulator {
   /** The earliest time a batch not ready now will become ready by itself (linger or backoff). */
   nextWakeupMs (nowMs: number): number | undefined {
     let next: number | undefined
-    for (const queue of this.#queues.values()) {
+    for (const queue of this.#queues) {
       const batch = this.#candidate(queue)
       if (batch === undefined) continue
       const at = batch.attempts > 0 ? batch.retryAtMs : Math.max(batch.retryAtMs, batch.createdAtMs + this.#options.lingerMs)
@@ -165,7 +168,7 @@ export class Accumulator {
   /** The earliest deadline of any batch, in flight or not. */
   nextDeadlineMs (): number | undefined {
     let next: number | undefined
-    for (const queue of this.#queues.values()) {
+    for (const queue of this.#queues) {
       for (const batch of queue.batches) {
         if (next === undefined || batch.deadlineMs < next) next = batch.deadlineMs
       }
@@ -175,7 +178,7 @@ export class Accumulator {
 
   /** True when no older batch of the same partition is still unacknowledged. */
   isOldest (batch: Batch): boolean {
-    return this.#queues.get(`${batch.topic}:${batch.partition}`)?.batches[0] === batch
+    return this.#byTopic.get(batch.topic)?.[batch.partition]?.batches[0] === batch
   }
 
   markInFlight (batch: Batch): void {
@@ -196,8 +199,7 @@ export class Accumulator {
 
   /** The batch is finished (every record settled by the caller): remove it from its queue. */
   complete (batch: Batch): void {
-    const key = `${batch.topic}:${batch.partition}`
-    const queue = this.#queues.get(key)
+    const queue = this.#byTopic.get(batch.topic)?.[batch.partition]
     if (!queue) return
     if (batch.inFlight) queue.inFlight--
     batch.inFlight = false
@@ -207,13 +209,17 @@ export class Accumulator {
       this.#recordCount -= batch.records.length
     }
     if (queue.blocked && queue.inFlight === 0 && !queue.batches.some(b => b.attempts > 0 && b.lastError !== undefined)) queue.blocked = false
-    if (queue.batches.length === 0) this.#queues.delete(key)
+    if (queue.batches.length === 0) {
+      this.#queues.delete(queue)
+      const partitions = this.#byTopic.get(batch.topic) as Array<PartitionQueue | undefined>
+      partitions[batch.partition] = undefined
+    }
   }
 
   /** Batches that are not in flight and whose deadline has passed. */
   expired (nowMs: number): Batch[] {
     const expired: Batch[] = []
-    for (const queue of this.#queues.values()) {
+    for (const queue of this.#queues) {
       for (const batch of queue.batches) {
         if (batch.deadlineMs <= nowMs && !batch.inFlight) expired.push(batch)
       }
@@ -224,7 +230,7 @@ export class Accumulator {
   /** Every batch not in flight (for close with a timeout that ran out). */
   allIdle (): Batch[] {
     const idle: Batch[] = []
-    for (const queue of this.#queues.values()) {
+    for (const queue of this.#queues) {
       for (const batch of queue.batches) {
         if (!batch.inFlight) idle.push(batch)
       }
@@ -240,11 +246,16 @@ export class Accumulator {
   }
 
   #queue (topic: string, partition: number): PartitionQueue {
-    const key = `${topic}:${partition}`
-    let queue = this.#queues.get(key)
-    if (!queue) {
+    let partitions = this.#byTopic.get(topic)
+    if (partitions === undefined) {
+      partitions = []
+      this.#byTopic.set(topic, partitions)
+    }
+    let queue = partitions[partition]
+    if (queue === undefined) {
       queue = { topic, partition, batches: [], inFlight: 0, blocked: false }
-      this.#queues.set(key, queue)
+      partitions[partition] = queue
+      this.#queues.add(queue)
     }
     return queue
   }

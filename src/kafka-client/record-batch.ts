@@ -11,7 +11,8 @@
 // computed first so the batch is allocated once (twice with compression: records, then batch);
 // varints are zig-zag encoded by hand, since this runs for every record produced.
 
-import { crc32c } from '@platformatic/kafka'
+// Called directly: platformatic's wrapper copies the whole batch into a new Uint8Array first.
+import { crc32c } from '@node-rs/crc32'
 import type { Codec } from '../compression/codecs.ts'
 import type { WireRecord } from './client.ts'
 
@@ -88,9 +89,9 @@ export function encodeRecordBatch (input: RecordBatchInput): Buffer {
     body += varintSize(headers.length)
     for (let h = 0; h < headers.length; h++) {
       const header = headers[h]
-      const nameBytes = Buffer.byteLength(header[0], 'utf8')
+      const nameLength = headerName(header[0]).length
       const headerValue = header[1]
-      body += varintSize(nameBytes) + nameBytes
+      body += varintSize(nameLength) + nameLength
       body += headerValue === null ? 1 : varintSize(headerValue.length) + headerValue.length
     }
     bodySizes[i] = body
@@ -148,10 +149,7 @@ function writeRecords (buf: Buffer, start: number, records: readonly WireRecord[
     pos = writeVarint(buf, pos, headers.length)
     for (let h = 0; h < headers.length; h++) {
       const header = headers[h]
-      const name = header[0]
-      const nameBytes = Buffer.byteLength(name, 'utf8')
-      pos = writeVarint(buf, pos, nameBytes)
-      pos += buf.write(name, pos, nameBytes, 'utf8')
+      pos = writeBytes(buf, pos, headerName(header[0]))
       pos = writeBytes(buf, pos, header[1])
     }
   }
@@ -162,9 +160,30 @@ function writeBytes (buf: Buffer, pos: number, bytes: Buffer | null): number {
     buf[pos] = 1 // zig-zag(-1)
     return pos + 1
   }
-  pos = writeVarint(buf, pos, bytes.length)
-  bytes.copy(buf, pos)
-  return pos + bytes.length
+  const length = bytes.length
+  pos = writeVarint(buf, pos, length)
+  if (length <= SMALL_COPY_BYTES) {
+    // A native copy call costs more than a short loop for header-sized values.
+    for (let i = 0; i < length; i++) buf[pos + i] = bytes[i]
+  } else {
+    bytes.copy(buf, pos)
+  }
+  return pos + length
+}
+
+const SMALL_COPY_BYTES = 48
+
+/** Header names repeat on every record: encode each once. Bounded so odd names cannot grow it. */
+const headerNames = new Map<string, Buffer>()
+const HEADER_NAME_CACHE_LIMIT = 1024
+
+function headerName (name: string): Buffer {
+  let bytes = headerNames.get(name)
+  if (bytes === undefined) {
+    bytes = Buffer.from(name, 'utf8')
+    if (headerNames.size < HEADER_NAME_CACHE_LIMIT) headerNames.set(name, bytes)
+  }
+  return bytes
 }
 
 /** Bytes of a zig-zag varint of a 32-bit signed integer. */

@@ -23,8 +23,8 @@ export interface StandardHeaderValues {
    */
   producedAtBytes?: Buffer
   producerIdBytes?: Buffer
-  /** Called only when a message id is actually added. */
-  messageId?: () => string
+  /** Called only when a message id is actually added (text, or its UTF-8 bytes). */
+  messageId?: () => string | Buffer
 }
 
 export interface StandardHeaderSwitches {
@@ -59,7 +59,8 @@ export function addStandardHeaders (list: readonly [string, Buffer][], values: S
     out.push([HEADER_PRODUCER_ID, values.producerIdBytes ?? Buffer.from(values.producerId, 'utf8')])
   }
   if (enabled.messageId && values.messageId !== undefined && !has(HEADER_MESSAGE_ID)) {
-    out.push([HEADER_MESSAGE_ID, Buffer.from(values.messageId(), 'utf8')])
+    const id = values.messageId()
+    out.push([HEADER_MESSAGE_ID, typeof id === 'string' ? Buffer.from(id, 'utf8') : id])
   }
   return out
 }

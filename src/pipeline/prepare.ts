@@ -41,7 +41,7 @@ export interface PrepareContext {
   config: ResolvedConfig
   serializer: Serializer
   now: () => number
-  nextMessageId: () => string
+  nextMessageId: () => string | Buffer
   /** The client id as bytes, encoded once per producer. */
   producerIdBytes: Buffer
 }
@@ -92,6 +92,8 @@ function serializeAll (messages: Message[], topics: string[], ctx: PrepareContex
     producerIdBytes: ctx.producerIdBytes,
     messageId: ctx.nextMessageId
   }
+  // One BigInt per call: records without their own timestamp share it.
+  const nowBig = BigInt(nowMs)
   const prepared: PreparedRecord[] = new Array(messages.length)
   for (let index = 0; index < messages.length; index++) {
     const message = messages[index]
@@ -105,7 +107,7 @@ function serializeAll (messages: Message[], topics: string[], ctx: PrepareContex
         key,
         value,
         headers: headerList,
-        timestamp: toTimestamp(message.timestamp, nowMs),
+        timestamp: message.timestamp === undefined ? nowBig : toTimestamp(message.timestamp),
         partition: message.partition ?? -1,
         explicitPartition: message.partition !== undefined,
         sizeBytes: 0,
@@ -130,8 +132,7 @@ function toKeyBytes (key: NonNullable<Message['key']>, serializer: Serializer, t
   return serializer.serializeKey(key, { topic, index })
 }
 
-function toTimestamp (timestamp: Message['timestamp'], nowMs: number): bigint {
-  if (timestamp === undefined) return BigInt(nowMs)
+function toTimestamp (timestamp: NonNullable<Message['timestamp']>): bigint {
   if (typeof timestamp === 'bigint') return timestamp
   if (timestamp instanceof Date) return BigInt(timestamp.getTime())
   return BigInt(Math.trunc(timestamp))

@@ -27,12 +27,44 @@ export interface UuidV7GeneratorOptions {
  * clear so that at least 2048 ids fit in a millisecond; past that the timestamp borrows the next ms.
  */
 export function createUuidV7Generator (options: UuidV7GeneratorOptions = {}): () => string {
+  const next = createSequence(options)
+  return function nextUuidV7 (): string {
+    const parts = next()
+    return format(parts.ms, parts.counter, parts.pool, parts.at)
+  }
+}
+
+/**
+ * The same ids as ASCII bytes (36 per id), carved from a shared slab: the producer puts them in a
+ * header, so the text form never needs to exist as a string. The bytes are never changed after.
+ */
+export function createUuidV7BytesGenerator (options: UuidV7GeneratorOptions = {}): () => Buffer {
+  const next = createSequence(options)
+  let slab = Buffer.allocUnsafe(0)
+  let slabOffset = 0
+  return function nextUuidV7Bytes (): Buffer {
+    if (slabOffset + 36 > slab.length) {
+      slab = Buffer.allocUnsafe(36 * 256)
+      slabOffset = 0
+    }
+    const parts = next()
+    const start = slabOffset
+    formatInto(slab, start, parts.ms, parts.counter, parts.pool, parts.at)
+    slabOffset += 36
+    return slab.subarray(start, start + 36)
+  }
+}
+
+interface Parts { ms: number, counter: number, pool: Buffer, at: number }
+
+function createSequence (options: UuidV7GeneratorOptions): () => Parts {
   const clock = options.clock ?? Date.now
   const random = options.random ?? randomBytes
   let lastMs = -1
   let counter = 0
   let pool: Buffer = Buffer.alloc(0)
   let poolOffset = 0
+  const parts: Parts = { ms: 0, counter: 0, pool, at: 0 }
 
   const take = (n: number): number => {
     if (poolOffset + n > pool.length) {
@@ -44,7 +76,8 @@ export function createUuidV7Generator (options: UuidV7GeneratorOptions = {}): ()
     return at
   }
 
-  return function nextUuidV7 (): string {
+  // Returns the same object each time: callers format it at once.
+  return function next (): Parts {
     const now = checkMs(clock())
     if (now > lastMs) {
       lastMs = now
@@ -59,8 +92,11 @@ export function createUuidV7Generator (options: UuidV7GeneratorOptions = {}): ()
       const at = take(2)
       counter = ((pool[at] & 0x07) << 8) | pool[at + 1]
     }
-    const at = take(8) // before reading `pool`: taking may refill it
-    return format(lastMs, counter, pool, at)
+    parts.at = take(8) // before reading `pool`: taking may refill it
+    parts.ms = lastMs
+    parts.counter = counter
+    parts.pool = pool
+    return parts
   }
 }
 
@@ -84,4 +120,37 @@ function format (ms: number, randA: number, rand: Uint8Array, offset: number): s
     HEX[0x70 | (randA >>> 8)] + HEX[randA & 0xff] + '-' +
     HEX[0x80 | (rand[offset] & 0x3f)] + HEX[rand[offset + 1]] + '-' +
     HEX[rand[offset + 2]] + HEX[rand[offset + 3]] + HEX[rand[offset + 4]] + HEX[rand[offset + 5]] + HEX[rand[offset + 6]] + HEX[rand[offset + 7]]
+}
+
+const HEX_CODES = new Uint8Array(512)
+for (let i = 0; i < 256; i++) {
+  HEX_CODES[i * 2] = HEX[i].charCodeAt(0)
+  HEX_CODES[i * 2 + 1] = HEX[i].charCodeAt(1)
+}
+
+/** The text form of `format`, written as ASCII into `buf` at `pos` (36 bytes), allocating nothing. */
+function formatInto (buf: Buffer, pos: number, ms: number, randA: number, rand: Uint8Array, offset: number): void {
+  const high = Math.floor(ms / 0x1000000)
+  const low = ms % 0x1000000
+  pos = hexInto(buf, pos, (high >>> 16) & 0xff)
+  pos = hexInto(buf, pos, (high >>> 8) & 0xff)
+  pos = hexInto(buf, pos, high & 0xff)
+  pos = hexInto(buf, pos, (low >>> 16) & 0xff)
+  buf[pos++] = 0x2d
+  pos = hexInto(buf, pos, (low >>> 8) & 0xff)
+  pos = hexInto(buf, pos, low & 0xff)
+  buf[pos++] = 0x2d
+  pos = hexInto(buf, pos, 0x70 | (randA >>> 8))
+  pos = hexInto(buf, pos, randA & 0xff)
+  buf[pos++] = 0x2d
+  pos = hexInto(buf, pos, 0x80 | (rand[offset] & 0x3f))
+  pos = hexInto(buf, pos, rand[offset + 1])
+  buf[pos++] = 0x2d
+  for (let i = 2; i < 8; i++) pos = hexInto(buf, pos, rand[offset + i])
+}
+
+function hexInto (buf: Buffer, pos: number, byte: number): number {
+  buf[pos] = HEX_CODES[byte * 2]
+  buf[pos + 1] = HEX_CODES[byte * 2 + 1]
+  return pos + 2
 }

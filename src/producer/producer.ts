@@ -19,7 +19,7 @@ import { KafkaClient } from '../kafka-client/client.ts'
 import { createDefaultLogger } from '../observability/logger.ts'
 import { createRoundRobinPartitioner, createStickyPartitioner, jumpPartitionForKey, partitionForKey, type KeylessPartitioner } from '../partitioner/index.ts'
 import { prepareMessages, type Message, type PreparedRecord, type TopicMessages } from '../pipeline/prepare.ts'
-import { createUuidV7Generator } from '../pipeline/uuid.ts'
+import { createUuidV7BytesGenerator } from '../pipeline/uuid.ts'
 import { createJsonSerializer } from '../serialization/index.ts'
 import type { Serializer } from '../serialization/types.ts'
 import { EventHub, type EventName, type ProducerEvents } from './events.ts'
@@ -67,7 +67,7 @@ export class Producer {
   readonly #keyless: KeylessPartitioner
   /** Keyed records, unless the partitioner ignores keys. */
   readonly #keyed: ((key: Uint8Array, partitions: number) => number) | undefined
-  readonly #nextMessageId: () => string
+  readonly #nextMessageId: () => Buffer
   readonly #producerIdBytes: Buffer
   readonly #now: () => number
   #state: State = 'idle'
@@ -84,7 +84,7 @@ export class Producer {
     this.#events = new EventHub((error, event) => this.logger.warn({ err: error, event }, 'an event listener threw'))
     this.#serializer = this.config.serializer ?? createJsonSerializer({ circularReferences: this.config.circularReferences })
     this.#producerIdBytes = Buffer.from(this.config.clientId, 'utf8')
-    this.#nextMessageId = createUuidV7Generator({ clock: this.#now, random: randomBytes })
+    this.#nextMessageId = createUuidV7BytesGenerator({ clock: this.#now, random: randomBytes })
     this.#keyed = this.config.partitioner === 'murmur2' ? partitionForKey : this.config.partitioner === 'jump' ? jumpPartitionForKey : undefined
     this.#keyless = this.config.partitioner === 'round-robin' ? createRoundRobinPartitioner() : createStickyPartitioner({ random })
     this.#client = new KafkaClient(this.config)

@@ -58,3 +58,15 @@ test('the counter is seeded with its top bit clear, and rolls into the next mill
   assert.equal(ids[2049].slice(14, 18), '77ff') // a fresh seed in the borrowed millisecond
   for (let i = 1; i < ids.length; i++) assert.ok(ids[i - 1] < ids[i], `at ${i}`)
 })
+
+test('the bytes generator writes the same text form as the string generator', async () => {
+  const { createUuidV7BytesGenerator, createUuidV7Generator } = await import('../../src/pipeline/uuid.ts')
+  const fixed = (n: number) => Buffer.alloc(n, 0xa7)
+  const asText = createUuidV7Generator({ clock: () => 1_700_000_000_123, random: fixed })
+  const asBytes = createUuidV7BytesGenerator({ clock: () => 1_700_000_000_123, random: fixed })
+  for (let i = 0; i < 300; i++) {
+    const bytes = asBytes()
+    assert.equal(bytes.length, 36)
+    assert.equal(bytes.toString('latin1'), asText(), `id ${i}`)
+  }
+})
