@@ -165,13 +165,15 @@ export class Accumulator {
     return next
   }
 
-  /** The earliest deadline of any batch, in flight or not. */
+  /**
+   * The earliest deadline of any batch, in flight or not. Batches join a queue in acceptance order,
+   * so each queue's oldest batch has its earliest deadline: one look per partition.
+   */
   nextDeadlineMs (): number | undefined {
     let next: number | undefined
     for (const queue of this.#queues) {
-      for (const batch of queue.batches) {
-        if (next === undefined || batch.deadlineMs < next) next = batch.deadlineMs
-      }
+      const deadline = queue.batches[0]?.deadlineMs
+      if (deadline !== undefined && (next === undefined || deadline < next)) next = deadline
     }
     return next
   }
@@ -220,8 +222,10 @@ export class Accumulator {
   expired (nowMs: number): Batch[] {
     const expired: Batch[] = []
     for (const queue of this.#queues) {
+      // Deadlines grow along the queue: stop at the first batch still in time.
       for (const batch of queue.batches) {
-        if (batch.deadlineMs <= nowMs && !batch.inFlight) expired.push(batch)
+        if (batch.deadlineMs > nowMs) break
+        if (!batch.inFlight) expired.push(batch)
       }
     }
     return expired
@@ -263,7 +267,8 @@ export class Accumulator {
 
 /** Bytes a record occupies, as Kafka counts them closely enough for batching and limits. */
 export function recordSizeBytes (record: WireRecord): number {
-  let size = 21 + (record.key?.length ?? 0) + (record.value?.length ?? 0)
+  const value = record.value
+  let size = 21 + (record.key?.length ?? 0) + (value === null ? 0 : typeof value === 'string' ? Buffer.byteLength(value, 'utf8') : value.length)
   for (const [name, value] of record.headers) size += 2 + Buffer.byteLength(name) + value.length
   return size
 }

@@ -170,6 +170,10 @@ export function mostlyCompressed (records: readonly WireRecord[]): boolean {
   for (let i = 0; i < records.length; i++) {
     const value = records[i].value
     if (value === null) continue
+    if (typeof value === 'string') {
+      total += value.length // text: never an already-compressed format
+      continue
+    }
     total += value.length
     if (looksCompressed(value)) compressed += value.length
   }

@@ -44,7 +44,8 @@ export interface ProducerIdentity {
 /** A record ready for the wire: serialized, partitioned, stamped. */
 export interface WireRecord {
   key: Buffer | null
-  value: Buffer | null
+  /** Bytes, or text to be written as UTF-8 (JSON values stay text until the batch is encoded). */
+  value: Buffer | string | null
   headers: Array<[string, Buffer]>
   timestamp: bigint
 }

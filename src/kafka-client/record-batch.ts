@@ -49,6 +49,8 @@ const MAX_FAST_DELTA = 2 ** 52 - 1
 // Scratch space for per-record sizes, reused across calls (grown when a batch has more records).
 let bodySizes = new Int32Array(1024)
 let timestampDeltas = new Float64Array(1024)
+/** UTF-8 length of each value (-1: null), from the sizing pass, for writing text values. */
+let valueLengths = new Int32Array(1024)
 
 /** Encodes one record batch. Throws a RangeError when there are no records. */
 export function encodeRecordBatch (input: RecordBatchInput): Buffer {
@@ -57,6 +59,7 @@ export function encodeRecordBatch (input: RecordBatchInput): Buffer {
   if (count === 0) throw new RangeError('a record batch needs at least one record')
   if (bodySizes.length < count) {
     bodySizes = new Int32Array(count * 2)
+    valueLengths = new Int32Array(count * 2)
     timestampDeltas = new Float64Array(count * 2)
   }
 
@@ -84,7 +87,9 @@ export function encodeRecordBatch (input: RecordBatchInput): Buffer {
     const key = record.key
     body += key === null ? 1 : varintSize(key.length) + key.length
     const value = record.value
-    body += value === null ? 1 : varintSize(value.length) + value.length
+    const valueLength = value === null ? -1 : typeof value === 'string' ? Buffer.byteLength(value, 'utf8') : value.length
+    valueLengths[i] = valueLength
+    body += valueLength < 0 ? 1 : varintSize(valueLength) + valueLength
     const headers = record.headers
     body += varintSize(headers.length)
     for (let h = 0; h < headers.length; h++) {
@@ -144,7 +149,14 @@ function writeRecords (buf: Buffer, start: number, records: readonly WireRecord[
     pos = Number.isNaN(delta) ? writeBigVarlong(buf, pos, record.timestamp - baseTimestamp) : writeVarlong(buf, pos, delta)
     pos = writeVarint(buf, pos, i)
     pos = writeBytes(buf, pos, record.key)
-    pos = writeBytes(buf, pos, record.value)
+    const value = record.value
+    if (typeof value === 'string') {
+      const length = valueLengths[i]
+      pos = writeVarint(buf, pos, length)
+      pos += buf.write(value, pos, length, 'utf8')
+    } else {
+      pos = writeBytes(buf, pos, value)
+    }
     const headers = record.headers
     pos = writeVarint(buf, pos, headers.length)
     for (let h = 0; h < headers.length; h++) {

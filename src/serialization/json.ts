@@ -31,11 +31,12 @@ interface WalkState {
 export function createJsonSerializer (options: JsonSerializerOptions = {}): Serializer {
   const replaceCycles = options.circularReferences === 'replace'
   return {
-    serializeValue (value: unknown, context: SerializeContext): Buffer {
-      if (typeof value === 'string') return Buffer.from(value, 'utf8')
+    // Text stays text: the record batch encoder writes it as UTF-8 straight into the batch.
+    serializeValue (value: unknown, context: SerializeContext): Buffer | string {
+      if (typeof value === 'string') return value
       const bytes = binaryToBuffer(value)
       if (bytes !== undefined) return bytes
-      return Buffer.from(toJson(value, context, replaceCycles), 'utf8')
+      return toJson(value, context, replaceCycles)
     },
     serializeKey (key: unknown, context: SerializeContext): Buffer {
       return serializeKey(key, context)

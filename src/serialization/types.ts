@@ -9,8 +9,11 @@ export interface SerializeContext {
 }
 
 export interface Serializer {
-  /** Bytes for a value. `null` is never passed here (tombstones bypass the serializer). */
-  serializeValue (value: unknown, context: SerializeContext): Buffer
+  /**
+   * Bytes for a value, or text that is written as UTF-8 when the batch is encoded (saves a copy
+   * of every value). `null` is never passed here (tombstones bypass the serializer).
+   */
+  serializeValue (value: unknown, context: SerializeContext): Buffer | string
   /** Bytes for a key. `null`/`undefined` keys are never passed here. */
   serializeKey (key: unknown, context: SerializeContext): Buffer
 }

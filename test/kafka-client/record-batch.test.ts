@@ -240,3 +240,11 @@ function decodePlainBatch (batch: Buffer): { maxTimestamp: bigint, records: Wire
   assert.equal(pos, batch.length)
   return { maxTimestamp: batch.readBigInt64BE(35), records }
 }
+
+test('a text value encodes exactly as its UTF-8 bytes would (ASCII, multi-byte, empty)', () => {
+  const texts = ['{"orderId":"order-1","amount":99.99}', 'héllo wörld ✓ 日本語 🚀', '', 'x'.repeat(5000)]
+  const asText: WireRecord[] = texts.map((value, i) => ({ key: Buffer.from(`k${i}`), value, headers: [['h', Buffer.from('v')]], timestamp: 1_700_000_000_000n + BigInt(i) }))
+  const asBytes: WireRecord[] = asText.map(r => ({ ...r, value: Buffer.from(r.value as string, 'utf8') }))
+  const input = { baseSequence: 3, producerId: 7n, producerEpoch: 1, compression: undefined }
+  assert.deepEqual(encodeRecordBatch({ ...input, records: asText }), encodeRecordBatch({ ...input, records: asBytes }))
+})
