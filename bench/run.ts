@@ -6,7 +6,7 @@
 //                    [--idempotent true|false] [--compression none|gzip|snappy|lz4|zstd]
 //                    [--linger-ms MS] [--keys K (0 = keyless)] [--only courier,kafkajs,...]
 //                    [--outage-seconds S] [--buffer-memory BYTES] [--window W] [--batch B]
-//                    [--kafkajs-awaited-cap N] [--out DIR]
+//                    [--kafkajs-awaited-cap N] [--warmup N | --no-warmup] [--out DIR]
 //
 // KAFKA_BROKERS set: use that cluster (topics are created and deleted on it) and skip the
 // broker-outage run, which needs a broker of its own to stop.
@@ -18,7 +18,7 @@ import { availableParallelism, cpus, loadavg, totalmem } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Admin } from '@platformatic/kafka'
-import { kafkaVersion, startCluster, type LocalCluster } from '../src/local-broker/index.ts'
+import { kafkaVersion, libsDir, startCluster, type LocalCluster } from '../src/local-broker/index.ts'
 import { createTopic, deleteTopic, uniqueTopic } from '../test/helpers/cluster.ts'
 import { RESULT_PREFIX, round, type AcksSetting, type ChildResult, type CompressionSetting, type Workload } from './lib/common.ts'
 import { markdown, svgChart, type ResultRow, type RunInfo, type TargetCheck } from './lib/report.ts'
@@ -45,6 +45,7 @@ interface Options {
   batch: number
   kafkajsAwaitedCap: number
   quick: boolean
+  warmupMessages: number
   out: string
 }
 
@@ -64,9 +65,10 @@ function parseArgs (argv: string[]): Options {
     const eq = arg.indexOf('=')
     if (eq > 0) flags.set(arg.slice(2, eq), arg.slice(eq + 1))
     else if (arg === '--quick') flags.set('quick', 'true')
+    else if (arg === '--no-warmup') flags.set('no-warmup', 'true')
     else flags.set(arg.slice(2), argv[++i] ?? '')
   }
-  const known = new Set(['messages', 'value-bytes', 'partitions', 'acks', 'idempotent', 'compression', 'linger-ms', 'keys', 'only', 'outage-seconds', 'buffer-memory', 'window', 'batch', 'kafkajs-awaited-cap', 'quick', 'out'])
+  const known = new Set(['no-warmup', 'warmup', 'messages', 'value-bytes', 'partitions', 'acks', 'idempotent', 'compression', 'linger-ms', 'keys', 'only', 'outage-seconds', 'buffer-memory', 'window', 'batch', 'kafkajs-awaited-cap', 'quick', 'out'])
   for (const k of flags.keys()) if (!known.has(k)) throw new Error(`unknown flag --${k} (see --help)`)
   const quick = flags.get('quick') === 'true'
   const int = (name: string, dflt: number, min = 0): number => {
@@ -101,6 +103,7 @@ function parseArgs (argv: string[]): Options {
     batch: int('batch', 500, 1),
     kafkajsAwaitedCap: int('kafkajs-awaited-cap', quick ? 2000 : 5000, 1),
     quick,
+    warmupMessages: flags.has('no-warmup') ? 0 : int('warmup', quick ? 200_000 : 1_500_000, 0),
     out: resolve(flags.get('out') ?? join(here, 'results'))
   }
 }
@@ -368,6 +371,23 @@ async function main (): Promise<void> {
     else if (row.failed) log(`  FAILED: ${row.failed}`)
     else log(`  ${row.msgsPerSec} msgs/s, ${row.mbPerSec} MiB/s, p50 ${row.p50Ms} ms, p99 ${row.p99Ms} ms, max ${row.maxMs} ms, CPU ${row.cpuSec} s, peak RSS ${row.peakRssMb} MiB, verified ${row.verified}`)
     return row
+  }
+
+  // A fresh broker JVM is still JIT-compiling on the same two cores: whichever client ran first
+  // would pay for it (measured here: the same client went from 37k to 60k msgs/s over its first
+  // ~2M messages). A discarded run with the Java client's own perf tool, so no Node client is
+  // favoured, warms the broker before anything is measured.
+  if (mainRuns && opts.warmupMessages > 0) {
+    const warmTopic = uniqueTopic('bench-warmup')
+    await createTopic(brokers, warmTopic, { partitions: opts.partitions })
+    const warmCount = opts.warmupMessages
+    log(`warming up the broker: ${warmCount} messages with ProducerPerformance (not measured)`)
+    const started = Date.now()
+    const warm = spawnSync('java', ['-cp', `${libsDir()}/*`, 'org.apache.kafka.tools.ProducerPerformance', '--topic', warmTopic,
+      '--num-records', String(warmCount), '--record-size', String(opts.valueBytes), '--throughput', '-1',
+      '--producer-props', `bootstrap.servers=${brokers.join(',')}`, 'acks=all', `linger.ms=${opts.lingerMs}`], { encoding: 'utf8' })
+    log(`  warm-up ${warm.status === 0 ? 'done' : `exited ${warm.status}`} in ${Date.now() - started} ms`)
+    await deleteTopic(brokers, warmTopic).catch(() => {})
   }
 
   const N = opts.messages

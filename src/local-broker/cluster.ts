@@ -302,7 +302,10 @@ class ClusterHandle implements LocalCluster {
     const { libs, heapMb, detached, jvmArgs } = this.#init
     const args = [
       `-Xms${Math.min(heapMb, 256)}m`, `-Xmx${heapMb}m`,
-      '-XX:+UseSerialGC', '-XX:+ExitOnOutOfMemoryError',
+      // Kafka's own defaults (kafka-run-class.sh): G1 with short pauses. A stop-the-world
+      // collector stalls every request under load and would distort the benchmark.
+      '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-XX:InitiatingHeapOccupancyPercent=35', '-XX:+ExplicitGCInvokesConcurrent',
+      '-XX:+ExitOnOutOfMemoryError',
       ...this.#commonJvmArgs(node),
       ...jvmArgs,
       '-cp', join(libs, '*'),

@@ -57,8 +57,6 @@ export function serverProperties (input: NodeConfigInput): Record<string, string
     'share.coordinator.state.topic.replication.factor': String(replicas),
     'share.coordinator.state.topic.min.isr': replicas >= 3 ? '2' : '1',
     'group.initial.rebalance.delay.ms': '0',
-    'num.network.threads': '2',
-    'num.io.threads': '4',
     'num.recovery.threads.per.data.dir': '1',
     'log.retention.check.interval.ms': '300000',
     // A killed node must drop out of metadata within seconds, so fault-injection tests see it.

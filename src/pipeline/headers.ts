@@ -49,9 +49,9 @@ export function normalizeHeaders (headers: HeadersInput | undefined): HeaderList
 }
 
 /** A new list: the caller's headers, then each enabled standard header the caller did not set. */
-export function addStandardHeaders (list: readonly [string, Buffer][], values: StandardHeaderValues, enabled: StandardHeaderSwitches): HeaderList {
-  const out: HeaderList = list.slice()
-  const has = (name: string): boolean => list.length > 0 && list.some(([n]) => n === name)
+export function addStandardHeaders (list: readonly [string, Buffer][] | undefined, values: StandardHeaderValues, enabled: StandardHeaderSwitches): HeaderList {
+  const out: HeaderList = list === undefined ? [] : list.slice()
+  const has = (name: string): boolean => list !== undefined && list.some(([n]) => n === name)
   if (enabled.producedAt && values.producedAt !== undefined && !has(HEADER_PRODUCED_AT)) {
     out.push([HEADER_PRODUCED_AT, values.producedAtBytes ?? Buffer.from(String(Math.trunc(values.producedAt)), 'latin1')])
   }

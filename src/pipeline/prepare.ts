@@ -5,9 +5,9 @@
 import type { ResolvedConfig } from '../config/types.ts'
 import { SerializationError, ValidationError, isCourierError, type ValidationIssue } from '../errors.ts'
 import { recordSizeBytes, type PendingRecord, type RecordSink } from '../accumulator/accumulator.ts'
-import type { Serializer } from '../serialization/types.ts'
-import { addStandardHeaders, normalizeHeaders } from './headers.ts'
-import { validateRecord } from './validate.ts'
+import type { SerializeContext, Serializer } from '../serialization/types.ts'
+import { addStandardHeaders, normalizeHeaders, type StandardHeaderValues } from './headers.ts'
+import { isCommonValidRecord, validateRecord } from './validate.ts'
 
 export type HeaderValue = string | Buffer | Uint8Array
 export type Headers = Record<string, HeaderValue | HeaderValue[]> | Map<string, HeaderValue | HeaderValue[]>
@@ -41,9 +41,30 @@ export interface PrepareContext {
   config: ResolvedConfig
   serializer: Serializer
   now: () => number
-  nextMessageId: () => string | Buffer
-  /** The client id as bytes, encoded once per producer. */
-  producerIdBytes: Buffer
+  /** The standard header values for a call at `nowMs` (see createStandardHeaders). */
+  standardHeaders: (nowMs: number) => StandardHeaderValues
+}
+
+/**
+ * Standard header values, made once per producer: the client id is encoded once, the
+ * `produced-at` bytes once per millisecond, message ids come from `nextMessageId`.
+ */
+export function createStandardHeaders (clientId: string, nextMessageId: () => string | Buffer): (nowMs: number) => StandardHeaderValues {
+  const values: StandardHeaderValues = {
+    producedAt: 0,
+    producerId: clientId,
+    producedAtBytes: Buffer.alloc(0),
+    producerIdBytes: Buffer.from(clientId, 'utf8'),
+    messageId: nextMessageId
+  }
+  return nowMs => {
+    const ms = Math.trunc(nowMs)
+    if (ms !== values.producedAt) {
+      values.producedAt = ms
+      values.producedAtBytes = Buffer.from(String(ms), 'latin1')
+    }
+    return values
+  }
 }
 
 /** Messages for one topic, as `send(topic, messages)` and `sendBatch()` take them. */
@@ -60,48 +81,67 @@ export function prepareMessages (batches: TopicMessages[], ctx: PrepareContext):
   if (!Array.isArray(batches)) {
     throw new ValidationError([{ index: 0, field: 'batches', reason: 'expected an array of { topic, messages }' }])
   }
-  const messages: unknown[] = []
-  const topics: string[] = []
-  const issues: ValidationIssue[] = []
-  for (const batch of batches) {
-    const topic = batch?.topic
-    const list: unknown[] = Array.isArray(batch?.messages) ? batch.messages : [batch?.messages]
-    if (list.length === 0) issues.push({ index: messages.length, field: 'messages', reason: `an empty array for topic "${String(topic)}": nothing to send` })
-    for (const message of list) {
-      const index = messages.length
-      for (const issue of validateRecord(message, index, { defaultTopic: topic })) issues.push(issue)
-      const own = (message as Message | null)?.topic
-      if (own !== undefined && own !== topic) {
-        issues.push({ index, field: 'topic', reason: `the message names topic "${String(own)}" but is sent to "${String(topic)}"` })
-      }
-      messages.push(message)
-      topics.push(topic)
-    }
-  }
-  if (issues.length > 0) throw new ValidationError(issues)
-  return serializeAll(messages as Message[], topics, ctx)
+  const count = validateAll(batches)
+  return serializeAll(batches, count, ctx)
 }
 
-function serializeAll (messages: Message[], topics: string[], ctx: PrepareContext): PreparedRecord[] {
+/** Checks every message of the call; throws one ValidationError listing all problems. */
+function validateAll (batches: TopicMessages[]): number {
+  let index = 0
+  let issues: ValidationIssue[] | undefined
+  const report = (issue: ValidationIssue): void => { (issues ??= []).push(issue) }
+  for (const batch of batches) {
+    const topic = batch?.topic
+    const messages = batch?.messages
+    if (Array.isArray(messages)) {
+      if (messages.length === 0) report({ index, field: 'messages', reason: `an empty array for topic "${String(topic)}": nothing to send` })
+      for (const message of messages) validateOne(message, index++, topic, report)
+    } else {
+      validateOne(messages, index++, topic, report)
+    }
+  }
+  if (issues !== undefined) throw new ValidationError(issues)
+  return index
+}
+
+function validateOne (message: unknown, index: number, topic: string, report: (issue: ValidationIssue) => void): void {
+  // The usual message passes the allocation-free check; anything else gets the full one, which
+  // names every problem.
+  if (isCommonValidRecord(message, topic)) return
+  for (const issue of validateRecord(message, index, { defaultTopic: topic })) report(issue)
+  const own = (message as Message | null)?.topic
+  if (own !== undefined && own !== topic) {
+    report({ index, field: 'topic', reason: `the message names topic "${String(own)}" but is sent to "${String(topic)}"` })
+  }
+}
+
+function serializeAll (batches: TopicMessages[], count: number, ctx: PrepareContext): PreparedRecord[] {
   const { config, serializer } = ctx
   const nowMs = ctx.now()
-  const standard = {
-    producedAt: nowMs,
-    producerId: config.clientId,
-    producedAtBytes: Buffer.from(String(Math.trunc(nowMs)), 'latin1'),
-    producerIdBytes: ctx.producerIdBytes,
-    messageId: ctx.nextMessageId
-  }
+  const standard = ctx.standardHeaders(nowMs)
   // One BigInt per call: records without their own timestamp share it.
   const nowBig = BigInt(nowMs)
-  const prepared: PreparedRecord[] = new Array(messages.length)
-  for (let index = 0; index < messages.length; index++) {
-    const message = messages[index]
-    const topic = topics[index]
+  const context = { topic: '', index: 0 }
+  const prepared: PreparedRecord[] = new Array(count)
+  let index = 0
+  for (const batch of batches) {
+    const topic = batch.topic
+    context.topic = topic
+    const messages = batch.messages
+    if (Array.isArray(messages)) {
+      for (const message of messages) prepared[index] = prepareOne(message, index++, topic)
+    } else {
+      prepared[index] = prepareOne(messages, index++, topic)
+    }
+  }
+  return prepared
+
+  function prepareOne (message: Message, index: number, topic: string): PreparedRecord {
+    context.index = index
     try {
-      const key = message.key === undefined || message.key === null ? null : toKeyBytes(message.key, serializer, topic, index)
-      const value = message.tombstone === true ? null : serializer.serializeValue(message.value, { topic, index })
-      const headerList = addStandardHeaders(message.headers ? normalizeHeaders(message.headers) : [], standard, config.headers)
+      const key = message.key === undefined || message.key === null ? null : toKeyBytes(message.key, serializer, context)
+      const value = message.tombstone === true ? null : serializer.serializeValue(message.value, context)
+      const headerList = addStandardHeaders(message.headers ? normalizeHeaders(message.headers) : undefined, standard, config.headers)
       const record: PreparedRecord = {
         topic,
         key,
@@ -116,20 +156,19 @@ function serializeAll (messages: Message[], topics: string[], ctx: PrepareContex
         index
       }
       record.sizeBytes = recordSizeBytes(record)
-      prepared[index] = record
+      return record
     } catch (error) {
       if (isCourierError(error)) throw error
       throw new SerializationError('$', error instanceof Error ? error.message : String(error), { index, cause: error })
     }
   }
-  return prepared
 }
 
-function toKeyBytes (key: NonNullable<Message['key']>, serializer: Serializer, topic: string, index: number): Buffer {
+function toKeyBytes (key: NonNullable<Message['key']>, serializer: Serializer, context: SerializeContext): Buffer {
   if (typeof key === 'string') return Buffer.from(key)
   if (Buffer.isBuffer(key)) return key
   if (key instanceof Uint8Array) return Buffer.from(key.buffer, key.byteOffset, key.byteLength)
-  return serializer.serializeKey(key, { topic, index })
+  return serializer.serializeKey(key, context)
 }
 
 function toTimestamp (timestamp: NonNullable<Message['timestamp']>): bigint {

@@ -218,3 +218,47 @@ function describe (value: unknown): string {
   }
   return `a ${typeof value}`
 }
+
+/**
+ * A quick, allocation-free yes for the usual message: a plain object with a value, and at most a
+ * string/bytes key and a plain object of string/bytes headers, for a valid topic. `false` means
+ * "look closer" (validateRecord decides), never "invalid": it must only say yes where
+ * validateRecord finds nothing (test/pipeline/validate.test.ts checks the two agree).
+ */
+export function isCommonValidRecord (record: unknown, topic: string): boolean {
+  if (typeof record !== 'object' || record === null || Object.getPrototypeOf(record) !== Object.prototype) return false
+  const r = record as Record<string, unknown>
+  let hasValue = false
+  for (const field in r) {
+    const value = r[field]
+    switch (field) {
+      case 'topic':
+        if (value !== undefined && value !== topic) return false
+        break
+      case 'value':
+        if (value === undefined || value === null) return false
+        hasValue = true
+        break
+      case 'key':
+        if (!(value === undefined || value === null || typeof value === 'string' || value instanceof Uint8Array)) return false
+        break
+      case 'headers':
+        if (value !== undefined && !isSimpleHeaders(value)) return false
+        break
+      default:
+        return false
+    }
+  }
+  return hasValue && topicNameProblem(topic) === undefined
+}
+
+function isSimpleHeaders (headers: unknown): boolean {
+  if (typeof headers !== 'object' || headers === null || Object.getPrototypeOf(headers) !== Object.prototype) return false
+  const h = headers as Record<string, unknown>
+  for (const name in h) {
+    if (name.length === 0) return false
+    const value = h[name]
+    if (typeof value !== 'string' && !(value instanceof Uint8Array)) return false
+  }
+  return true
+}

@@ -18,7 +18,8 @@ import {
 import { KafkaClient } from '../kafka-client/client.ts'
 import { createDefaultLogger } from '../observability/logger.ts'
 import { createRoundRobinPartitioner, createStickyPartitioner, jumpPartitionForKey, partitionForKey, type KeylessPartitioner } from '../partitioner/index.ts'
-import { prepareMessages, type Message, type PreparedRecord, type TopicMessages } from '../pipeline/prepare.ts'
+import { createStandardHeaders, prepareMessages, type Message, type PreparedRecord, type TopicMessages } from '../pipeline/prepare.ts'
+import type { StandardHeaderValues } from '../pipeline/headers.ts'
 import { createUuidV7BytesGenerator } from '../pipeline/uuid.ts'
 import { createJsonSerializer } from '../serialization/index.ts'
 import type { Serializer } from '../serialization/types.ts'
@@ -67,8 +68,7 @@ export class Producer {
   readonly #keyless: KeylessPartitioner
   /** Keyed records, unless the partitioner ignores keys. */
   readonly #keyed: ((key: Uint8Array, partitions: number) => number) | undefined
-  readonly #nextMessageId: () => Buffer
-  readonly #producerIdBytes: Buffer
+  readonly #standardHeaders: (nowMs: number) => StandardHeaderValues
   readonly #now: () => number
   #state: State = 'idle'
   #connecting: Promise<void> | undefined
@@ -83,8 +83,7 @@ export class Producer {
     this.logger = this.config.logger ?? createDefaultLogger(this.config.logLevel, this.config.clientId)
     this.#events = new EventHub((error, event) => this.logger.warn({ err: error, event }, 'an event listener threw'))
     this.#serializer = this.config.serializer ?? createJsonSerializer({ circularReferences: this.config.circularReferences })
-    this.#producerIdBytes = Buffer.from(this.config.clientId, 'utf8')
-    this.#nextMessageId = createUuidV7BytesGenerator({ clock: this.#now, random: randomBytes })
+    this.#standardHeaders = createStandardHeaders(this.config.clientId, createUuidV7BytesGenerator({ clock: this.#now, random: randomBytes }))
     this.#keyed = this.config.partitioner === 'murmur2' ? partitionForKey : this.config.partitioner === 'jump' ? jumpPartitionForKey : undefined
     this.#keyless = this.config.partitioner === 'round-robin' ? createRoundRobinPartitioner() : createStickyPartitioner({ random })
     this.#client = new KafkaClient(this.config)
@@ -180,8 +179,7 @@ export class Producer {
         config: this.config,
         serializer: this.#serializer,
         now: this.#now,
-        nextMessageId: this.#nextMessageId,
-        producerIdBytes: this.#producerIdBytes
+        standardHeaders: this.#standardHeaders
       })
       this.#checkSizes(prepared)
       for (const record of prepared) totalBytes += record.sizeBytes

@@ -46,7 +46,9 @@ export function createJsonSerializer (options: JsonSerializerOptions = {}): Seri
 
 /** JSON text for a value under the rules above. Exported for callers that need the string. */
 export function toJson (value: unknown, context: SerializeContext, replaceCycles = false): string {
-  if (isPlainJsonSafe(value, 0, [])) return JSON.stringify(value)
+  // The check leaves the stack empty when it returns, so one array serves every call.
+  safeStack.length = 0
+  if (isPlainJsonSafe(value, 0, safeStack)) return JSON.stringify(value)
   const state: WalkState = { replaceCycles, context, stack: [], keys: [] }
   const text = encode(value, state, true)
   if (text === undefined) throw fail(state, 'undefined is not a JSON value')
@@ -82,6 +84,8 @@ function toBuffer (view: ArrayBufferView): Buffer {
   if (Buffer.isBuffer(view)) return view
   return Buffer.from(view.buffer, view.byteOffset, view.byteLength)
 }
+
+const safeStack: object[] = []
 
 // The fast-path check: true only when JSON.stringify's output is exactly what our rules produce.
 // It never throws and never decides an error: anything unusual returns false and goes to `encode`.

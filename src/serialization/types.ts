@@ -2,6 +2,7 @@
 // throws a SerializationError (naming the path inside the value) when it cannot. JSON is the default;
 // a JSON Schema or Avro serializer implements the same two methods.
 
+/** Valid during the call only: the producer reuses one context object for a whole send() call. */
 export interface SerializeContext {
   topic: string
   /** Index of the record within its `send()` call. */

@@ -131,3 +131,28 @@ test('validateBatch accepts a single record and refuses an empty array', () => {
   assert.deepEqual(validateBatch([ok, 'x'], {}).map(i => [i.index, i.field]), [[1, 'record']])
   assert.deepEqual(validateBatch(undefined, {}).map(i => i.field), ['record'])
 })
+
+test('the fast check only says yes where the full validation finds nothing', async () => {
+  const { isCommonValidRecord } = await import('../../src/pipeline/validate.ts')
+  const circular: Record<string, unknown> = {}
+  circular.self = circular
+  const candidates: unknown[] = [
+    { value: 'x' }, { value: { a: 1 } }, { key: 'k', value: 'x' }, { key: Buffer.from('k'), value: 1 }, { key: null, value: 'x' },
+    { value: 'x', headers: { a: 'b', c: Buffer.from('d') } }, { value: 'x', headers: {} }, { value: 'x', topic: 'orders' },
+    { value: 'x', topic: 'other' }, { value: undefined }, { value: null }, { key: 'k', value: null, tombstone: true },
+    { value: 'x', headers: { '': 'b' } }, { value: 'x', headers: { a: 1 } }, { value: 'x', headers: new Map([['a', 'b']]) },
+    { value: 'x', headers: { a: ['b', 'c'] } }, { value: 'x', partition: 1 }, { value: 'x', timestamp: 5 }, { vaue: 'x' },
+    { key: 1, value: 'x' }, { key: 1.5, value: 'x' }, { key: {}, value: 'x' }, { value: circular }, Object.create(null),
+    Object.assign(Object.create(null), { value: 'x' }), [], 'x', null, undefined, 42
+  ]
+  for (const topic of ['orders', 'bad/topic']) {
+    for (const [i, candidate] of candidates.entries()) {
+      const fast = isCommonValidRecord(candidate, topic)
+      const full = validateRecord(candidate, 0, { defaultTopic: topic })
+      const mismatch = (candidate as { topic?: unknown } | null)?.topic
+      const topicMismatch = typeof candidate === 'object' && candidate !== null && mismatch !== undefined && mismatch !== topic
+      if (fast) assert.ok(full.length === 0 && !topicMismatch, `candidate ${i} on ${topic}: fast said yes, full found ${JSON.stringify(full)}`)
+    }
+  }
+  assert.equal(isCommonValidRecord({ key: 'k', value: { a: 1 }, headers: { h: 'v' } }, 'orders'), true, 'the usual message takes the fast path')
+})
