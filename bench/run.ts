@@ -5,7 +5,7 @@
 //   npm run bench -- [--quick] [--messages N] [--value-bytes B] [--partitions P] [--acks all|1|0]
 //                    [--idempotent true|false] [--compression none|gzip|snappy|lz4|zstd]
 //                    [--linger-ms MS] [--keys K (0 = keyless)] [--only courier,kafkajs,...]
-//                    [--outage-seconds S] [--buffer-memory BYTES] [--window W] [--batch B]
+//                    [--outage-seconds S] [--outage-mode forget|window] [--buffer-memory BYTES] [--window W] [--batch B]
 //                    [--kafkajs-awaited-cap N] [--warmup N | --no-warmup] [--out DIR]
 //
 // KAFKA_BROKERS set: use that cluster (topics are created and deleted on it) and skip the
@@ -46,6 +46,8 @@ interface Options {
   kafkajsAwaitedCap: number
   quick: boolean
   warmupMessages: number
+  /** forget: sendAndForget in a loop; window: send() with up to 2 x bufferMemory / valueBytes promises held. */
+  outageMode: 'forget' | 'window'
   out: string
 }
 
@@ -68,7 +70,7 @@ function parseArgs (argv: string[]): Options {
     else if (arg === '--no-warmup') flags.set('no-warmup', 'true')
     else flags.set(arg.slice(2), argv[++i] ?? '')
   }
-  const known = new Set(['no-warmup', 'warmup', 'messages', 'value-bytes', 'partitions', 'acks', 'idempotent', 'compression', 'linger-ms', 'keys', 'only', 'outage-seconds', 'buffer-memory', 'window', 'batch', 'kafkajs-awaited-cap', 'quick', 'out'])
+  const known = new Set(['outage-mode', 'no-warmup', 'warmup', 'messages', 'value-bytes', 'partitions', 'acks', 'idempotent', 'compression', 'linger-ms', 'keys', 'only', 'outage-seconds', 'buffer-memory', 'window', 'batch', 'kafkajs-awaited-cap', 'quick', 'out'])
   for (const k of flags.keys()) if (!known.has(k)) throw new Error(`unknown flag --${k} (see --help)`)
   const quick = flags.get('quick') === 'true'
   const int = (name: string, dflt: number, min = 0): number => {
@@ -103,6 +105,7 @@ function parseArgs (argv: string[]): Options {
     batch: int('batch', 500, 1),
     kafkajsAwaitedCap: int('kafkajs-awaited-cap', quick ? 2000 : 5000, 1),
     quick,
+    outageMode: flags.get('outage-mode') === 'window' ? 'window' : 'forget',
     warmupMessages: flags.has('no-warmup') ? 0 : int('warmup', quick ? 200_000 : 1_500_000, 0),
     out: resolve(flags.get('out') ?? join(here, 'results'))
   }
@@ -110,6 +113,16 @@ function parseArgs (argv: string[]): Options {
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
+
+/**
+ * Every run leaves hundreds of MB of dirty pages that the kernel writes back over the next ~30 s:
+ * without this, each client would pay for the previous one's disk writes. `sync` flushes them
+ * first, and a short pause lets the broker finish its own housekeeping.
+ */
+async function settleDisk (): Promise<void> {
+  spawnSync('sync')
+  await new Promise(resolve => setTimeout(resolve, 1000))
+}
 
 function log (message: string): void {
   process.stderr.write(`[bench] ${message}\n`)
@@ -335,6 +348,7 @@ async function main (): Promise<void> {
     }
     const topic = uniqueTopic(`bench-${spec.key}`)
     await createTopic(brokers, topic, { partitions: opts.partitions })
+    await settleDisk()
     log(`${spec.client} ${spec.mode}: ${spec.messages} messages${spec.rate ? ` at ${spec.rate} msgs/s` : ''} -> ${topic}`)
     const timeoutMs = Math.max(300_000, spec.messages * 5)
     const { result, problem } = await runChild(spec.file, base(topic, spec.mode, spec.messages, spec.rate), { timeoutMs, env: spec.env })
@@ -365,7 +379,9 @@ async function main (): Promise<void> {
         }
       }
     } finally {
-      await deleteTopic(brokers, topic).catch(() => {})
+      // Deleting now would make the broker remove gigabytes during a later run; the whole data
+      // folder goes when the broker stops.
+      if (!cluster) await deleteTopic(brokers, topic).catch(() => {})
     }
     if (row.skipped) log(`  skipped: ${row.skipped}`)
     else if (row.failed) log(`  FAILED: ${row.failed}`)
@@ -387,7 +403,7 @@ async function main (): Promise<void> {
       '--num-records', String(warmCount), '--record-size', String(opts.valueBytes), '--throughput', '-1',
       '--producer-props', `bootstrap.servers=${brokers.join(',')}`, 'acks=all', `linger.ms=${opts.lingerMs}`], { encoding: 'utf8' })
     log(`  warm-up ${warm.status === 0 ? 'done' : `exited ${warm.status}`} in ${Date.now() - started} ms`)
-    await deleteTopic(brokers, warmTopic).catch(() => {})
+    if (!cluster) await deleteTopic(brokers, warmTopic).catch(() => {})
   }
 
   const N = opts.messages
@@ -535,7 +551,8 @@ async function main (): Promise<void> {
 
 /** The memory-with-the-broker-down run: its own broker, stopped by pid once the producer is connected. */
 async function outageRun (opts: Options, ownBrokers: boolean, rowOf: (spec: Spec) => ResultRow, rows: ResultRow[]): Promise<ResultRow> {
-  const spec: Spec = { key: 'outage', client: 'kafka-courier', mode: 'broker-down', file: 'courier-outage.ts', messages: 0 }
+  const mode = opts.outageMode === 'window' ? 'broker-down-window' : 'broker-down'
+  const spec: Spec = { key: 'outage', client: 'kafka-courier', mode, file: 'courier-outage.ts', messages: 0 }
   const row = rowOf(spec)
   row.verified = 'n/a'
   rows.push(row)
@@ -550,7 +567,7 @@ async function outageRun (opts: Options, ownBrokers: boolean, rowOf: (spec: Spec
     const topic = uniqueTopic('bench-outage')
     await createTopic(cluster.brokers, topic, { partitions: opts.partitions })
     const workload: Workload = {
-      brokers: cluster.brokers, topic, mode: 'broker-down', messages: 0, valueBytes: opts.valueBytes, partitions: opts.partitions,
+      brokers: cluster.brokers, topic, mode, messages: 0, valueBytes: opts.valueBytes, partitions: opts.partitions,
       acks: opts.acks, idempotent: opts.idempotent, compression: opts.compression, lingerMs: opts.lingerMs, keys: opts.keys,
       window: opts.window, batch: opts.batch, rate: 0, outageSeconds: opts.outageSeconds, bufferMemory: opts.bufferMemory
     }

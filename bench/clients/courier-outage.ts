@@ -52,19 +52,31 @@ runChild(async (w: Workload) => {
   let calls = 0
   const start = now()
   const end = start + w.outageSeconds * 1000
+  const forget = w.mode !== 'broker-down-window'
+  const onError = (e: unknown): void => count(e instanceof Error ? e.name : 'error')
   while (now() < end) {
-    const wait = window.acquire()
-    if (wait) {
-      // Wake up at the deadline even if nothing settles.
-      await Promise.race([wait, new Promise(resolve => setTimeout(resolve, Math.max(0, end - now())))])
-      if (now() >= end) break
+    if (forget) {
+      // The application keeps sending and holds nothing per call: failures arrive in onError.
+      calls++
+      producer.sendAndForget(w.topic, message(calls), onError)
+    } else {
+      // The application holds a promise per call, up to `cap` at once.
+      const wait = window.acquire()
+      if (wait) {
+        // Wake up at the deadline even if nothing settles.
+        await Promise.race([wait, new Promise(resolve => setTimeout(resolve, Math.max(0, end - now())))])
+        if (now() >= end) break
+      }
+      calls++
+      producer.send(w.topic, message(calls)).then(() => count('delivered'), onError).finally(() => window.release())
     }
-    calls++
-    producer.send(w.topic, message(calls)).then(() => count('delivered'), (e: unknown) => count(e instanceof Error ? e.name : 'error')).finally(() => window.release())
     if (calls % 1000 === 0) await new Promise(resolve => setImmediate(resolve))
   }
   clearInterval(sampler)
   const hwm = vmHwmMb()
+  const mb = (n: number): number => round(n / 2 ** 20, 1)
+  const usage = process.memoryUsage()
+  const memoryAtEnd = { rss: mb(usage.rss), heapTotal: mb(usage.heapTotal), heapUsed: mb(usage.heapUsed), external: mb(usage.external), arrayBuffers: mb(usage.arrayBuffers) }
   // What is retained (the producer's buffer, the unsettled calls) versus garbage of the failed
   // calls that V8 had not collected yet: a full GC (the runner starts this child with --expose-gc).
   const gc = (globalThis as { gc?: () => void }).gc
@@ -81,15 +93,18 @@ runChild(async (w: Workload) => {
     messages: calls,
     elapsedMs: now() - start,
     latency: { count: 0, p50Ms: 0, p99Ms: 0, maxMs: 0, meanMs: 0 },
-    notes: [`${calls} send() calls in ${w.outageSeconds} s with the broker stopped; at most ${cap} unsettled (loop cap)`],
+    notes: [forget
+      ? `${calls} sendAndForget() calls in ${w.outageSeconds} s with the broker stopped (the application holds nothing per call)`
+      : `${calls} send() calls in ${w.outageSeconds} s with the broker stopped; the application holds up to ${cap} unsettled promises`],
     extra: {
       baselineRssMb: round(baselineRssMb, 1),
       peakRssSampledMb: round(peakSampled, 1),
       peakHeapUsedSampledMb: round(heapPeakMb, 1),
       afterFullGc: afterGc ?? 'gc not exposed',
       vmHwmMb: round(hwm, 1),
+      memoryAtEnd,
       rssSamplesMb: samples,
-      unsettledAtEnd: window.inFlight,
+      unsettledAtEnd: forget ? 'n/a (fire-and-forget)' : window.inFlight,
       outcomes,
       bufferMemory: w.bufferMemory,
       stats

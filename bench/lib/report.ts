@@ -100,7 +100,7 @@ function xml (s: string): string {
 /** A horizontal bar chart of msgs/s, one bar per row that has a number; skipped/failed rows are listed. */
 export function svgChart (rows: ResultRow[], title: string): string {
   // Throughput runs only: the paced half-rate run and the broker-down run are not about max msgs/s.
-  const throughput = rows.filter(r => r.mode !== 'half-rate' && r.mode !== 'broker-down')
+  const throughput = rows.filter(r => r.mode !== 'half-rate' && !r.mode.startsWith('broker-down'))
   const measured = throughput.filter(r => r.msgsPerSec !== null && !r.skipped && !r.failed)
   const others = throughput.filter(r => r.skipped || r.failed)
   const labelW = 300

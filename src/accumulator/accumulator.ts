@@ -10,18 +10,24 @@
 
 import type { CourierError } from '../errors.ts'
 import type { ProducerIdentity, WireRecord } from '../kafka-client/client.ts'
+import { RecordsWriter } from '../kafka-client/record-batch.ts'
 
-/** What happens to one record in the end: delivered, or failed with a typed error. */
-export interface RecordOutcome {
+/** What the broker said about one delivered record. */
+export interface RecordReport {
+  topic: string
+  partition: number
+  /** -1 when acks=0 (the broker does not answer) or for a deduplicated retry. */
   offset: bigint
+  /** The record's timestamp (CreateTime), or the broker's LogAppendTime when the topic uses it. */
   timestamp: bigint
 }
 
 /** Receives the outcomes of the records of one send() call (one object per call, not per record). */
 export interface RecordSink {
-  settle (index: number, outcome: RecordOutcome | CourierError): void
+  settle (index: number, outcome: RecordReport | CourierError): void
 }
 
+/** A record on its way into a batch. Only its bytes and its settle slot stay once appended. */
 export interface PendingRecord extends WireRecord {
   topic: string
   partition: number
@@ -36,7 +42,16 @@ export interface PendingRecord extends WireRecord {
 export interface Batch {
   topic: string
   partition: number
-  records: PendingRecord[]
+  /** The records, already encoded as a Kafka records section. */
+  writer: RecordsWriter
+  /** Per record, in order: where its outcome goes, its index in its call, its timestamp, when it was accepted. */
+  sinks: RecordSink[]
+  indexes: number[]
+  timestamps: bigint[]
+  acceptedAtMs: number[]
+  /** Buffer bytes the records hold (given back when the batch is done). */
+  recordBytes: number
+  /** Batch header + records, as counted against batchSize. */
   sizeBytes: number
   createdAtMs: number
   /** Full, or closed by flush: no more records join it. */
@@ -72,6 +87,8 @@ export interface AccumulatorOptions {
   deliveryTimeoutMs: number
   /** 5 with idempotence (the broker remembers the last 5 batches per producer), else 1 to keep order. */
   maxInFlightPerPartition: number
+  /** Gives a finished batch's buffer bytes back (to the BufferPool). */
+  release: (bytes: number) => void
 }
 
 /** Per-batch framing overhead of Kafka's record batch v2 header. */
@@ -116,7 +133,13 @@ export class Accumulator {
       batch = {
         topic: record.topic,
         partition: record.partition,
-        records: [],
+        // One allocation of batchSize (as the Java client does): growing in steps would copy.
+        writer: new RecordsWriter(Math.max(this.#options.batchSize, record.sizeBytes + 64)),
+        sinks: [],
+        indexes: [],
+        timestamps: [],
+        acceptedAtMs: [],
+        recordBytes: 0,
         sizeBytes: BATCH_OVERHEAD_BYTES,
         createdAtMs: record.acceptedAtMs,
         closed: false,
@@ -128,7 +151,12 @@ export class Accumulator {
       }
       queue.batches.push(batch)
     }
-    batch.records.push(record)
+    batch.writer.append(record)
+    batch.sinks.push(record.sink)
+    batch.indexes.push(record.index)
+    batch.timestamps.push(record.timestamp)
+    batch.acceptedAtMs.push(record.acceptedAtMs)
+    batch.recordBytes += record.sizeBytes
     batch.sizeBytes += record.sizeBytes
     this.#recordCount++
     if (batch.sizeBytes >= this.#options.batchSize) batch.closed = true
@@ -208,7 +236,8 @@ export class Accumulator {
     const index = queue.batches.indexOf(batch)
     if (index >= 0) {
       queue.batches.splice(index, 1)
-      this.#recordCount -= batch.records.length
+      this.#recordCount -= batch.sinks.length
+      this.#options.release(batch.recordBytes)
     }
     if (queue.blocked && queue.inFlight === 0 && !queue.batches.some(b => b.attempts > 0 && b.lastError !== undefined)) queue.blocked = false
     if (queue.batches.length === 0) {

@@ -1,8 +1,8 @@
 // The memory bound. Every accepted record holds its bytes here from the moment its call is accepted
 // until it settles. When the pool is full, a call waits (first come, first served) up to
-// `maxBlockMs`, then fails with BufferExhaustedError. Calls already waiting may hold at most another
-// `bufferMemory` bytes; past that a call fails at once, so memory stays bounded however long the
-// broker is away and however fast the application keeps calling send().
+// `maxBlockMs`, then fails with BufferExhaustedError. Calls already waiting may hold at most an
+// eighth of `bufferMemory` more; past that a call fails at once (before it is even serialized), so
+// memory stays bounded however long the broker is away and however fast the application calls send().
 
 import { BufferExhaustedError } from '../errors.ts'
 
@@ -19,8 +19,36 @@ export class BufferPool {
   #waitingBytes = 0
   readonly #waiters: Waiter[] = []
 
+  /** Bytes that calls waiting for room may hold (they are serialized already). */
+  readonly waitLimitBytes: number
+
   constructor (totalBytes: number) {
     this.totalBytes = totalBytes
+    this.waitLimitBytes = Math.max(1, Math.floor(totalBytes / 8))
+  }
+
+  /**
+   * True when a new call would be refused whatever its size: the pool is full and the line of
+   * waiting calls is too. Checked before serializing, so a refused call costs almost nothing.
+   */
+  get saturated (): boolean {
+    return this.#waiters.length > 0 && this.#waitingBytes >= this.waitLimitBytes
+  }
+
+  /**
+   * The error for a call refused because the pool and its waiting line are full. Under overload
+   * this runs for every call, so it is built without a stack trace (the message says what happened;
+   * a stack would only point at send()).
+   */
+  saturatedError (): BufferExhaustedError {
+    const limit = Error.stackTraceLimit
+    Error.stackTraceLimit = 0
+    try {
+      return new BufferExhaustedError(
+        `bufferMemory=${this.totalBytes} is full (${this.#usedBytes} bytes queued, ${this.#waitingBytes} bytes of calls already waiting); the broker is not keeping up or is unreachable`)
+    } finally {
+      Error.stackTraceLimit = limit
+    }
   }
 
   get usedBytes (): number {
@@ -48,9 +76,8 @@ export class BufferPool {
       this.#usedBytes += bytes
       return undefined
     }
-    if (this.#waitingBytes + bytes > this.totalBytes || maxBlockMs === 0) {
-      throw new BufferExhaustedError(
-        `bufferMemory=${this.totalBytes} is full (${this.#usedBytes} bytes queued, ${this.#waitingBytes} bytes of calls already waiting); the broker is not keeping up or is unreachable`)
+    if ((this.#waiters.length > 0 && this.#waitingBytes + bytes > this.waitLimitBytes) || maxBlockMs === 0) {
+      throw this.saturatedError()
     }
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = {

@@ -23,7 +23,7 @@ import type { CompressionName, ResolvedConfig } from '../config/types.ts'
 import { compressionPolicyFor, type CompressionPolicy } from '../compression/policy.ts'
 import { errorFromPlatformatic } from './errors.ts'
 import { encodeProduceRequestChunks, PRODUCE_API_KEY, PRODUCE_VERSION, type ProduceTopicData } from './produce-request.ts'
-import { NO_PRODUCER_EPOCH, NO_PRODUCER_ID, NO_SEQUENCE } from './record-batch.ts'
+import { isEncodedRecords, NO_PRODUCER_EPOCH, NO_PRODUCER_ID, NO_SEQUENCE, type EncodedRecords } from './record-batch.ts'
 
 export interface TopicInfo {
   partitionsCount: number
@@ -54,7 +54,8 @@ export interface WireRecord {
 export interface WireBatch {
   topic: string
   partition: number
-  records: WireRecord[]
+  /** The records, or their section already written by the accumulator's RecordsWriter. */
+  records: readonly WireRecord[] | EncodedRecords
   /** Base sequence number when idempotent; ignored otherwise. */
   baseSequence: number
 }
@@ -216,21 +217,22 @@ interface EncodedBatch {
   bytes: Buffer
 }
 
-// Keyed by the batch's records array, which the accumulator keeps (and stops appending to) once the
+// Keyed by the batch's records (the writer's encoded section, or the array), which no longer change once the
 // batch is first sent, so the entry lives exactly as long as the batch.
-const encodedBatches = new WeakMap<readonly WireRecord[], EncodedBatch>()
+const encodedBatches = new WeakMap<object, EncodedBatch>()
 
 function encodeBatch (batch: WireBatch, identity: ProducerIdentity | undefined, policy: CompressionPolicy): Buffer {
   const producerId = identity?.producerId ?? NO_PRODUCER_ID
   const producerEpoch = identity?.producerEpoch ?? NO_PRODUCER_EPOCH
   const baseSequence = identity ? batch.baseSequence : NO_SEQUENCE
   const cached = encodedBatches.get(batch.records)
-  if (cached && cached.count === batch.records.length && cached.producerId === producerId &&
+  const count = isEncodedRecords(batch.records) ? batch.records.count : batch.records.length
+  if (cached && cached.count === count && cached.producerId === producerId &&
       cached.producerEpoch === producerEpoch && cached.baseSequence === baseSequence) {
     return cached.bytes
   }
   const bytes = policy.encode(batch.topic, { records: batch.records, producerId, producerEpoch, baseSequence })
-  encodedBatches.set(batch.records, { count: batch.records.length, producerId, producerEpoch, baseSequence, bytes })
+  encodedBatches.set(batch.records, { count, producerId, producerEpoch, baseSequence, bytes })
   return bytes
 }
 

@@ -7,17 +7,19 @@
 // record = length varint | attributes int8 | timestampDelta varlong | offsetDelta varint |
 //          key varint-bytes | value varint-bytes | headerCount varint | (key, value varint-bytes)*
 //
-// The CRC-32C covers attributes..end. Compression replaces the records section only. Sizes are
-// computed first so the batch is allocated once (twice with compression: records, then batch);
-// varints are zig-zag encoded by hand, since this runs for every record produced.
+// The CRC-32C covers attributes..end. Compression replaces the records section only. Records are
+// written into their section when they are appended (RecordsWriter); the header, compression and
+// CRC come when the batch is sent. Varints are zig-zag encoded by hand: this runs for every record.
 
 // Called directly: platformatic's wrapper copies the whole batch into a new Uint8Array first.
 import { crc32c } from '@node-rs/crc32'
 import type { Codec } from '../compression/codecs.ts'
 import type { WireRecord } from './client.ts'
+import { looksCompressed } from '../compression/magic.ts'
 
 export interface RecordBatchInput {
-  records: readonly WireRecord[]
+  /** The records, or their section already written by a RecordsWriter. */
+  records: readonly WireRecord[] | EncodedRecords
   /** -1 when not idempotent. */
   baseSequence: number
   /** -1n when not idempotent. */
@@ -29,6 +31,22 @@ export interface RecordBatchInput {
   transactional?: false
   /** The Java client writes -1 (NO_PARTITION_LEADER_EPOCH); the broker overwrites it anyway. */
   partitionLeaderEpoch?: number
+}
+
+/** A records section written by a RecordsWriter: everything a batch needs but its header. */
+export interface EncodedRecords {
+  readonly section: Buffer
+  readonly count: number
+  readonly baseTimestamp: bigint
+  readonly maxTimestamp: bigint
+  /** Bytes of non-null values, and of those that look already compressed (for auto compression). */
+  readonly valueBytes: number
+  readonly compressedValueBytes: number
+  /**
+   * The same section preceded by RECORD_BATCH_HEADER_BYTES of free room in the same memory: an
+   * uncompressed batch writes its header there and is sent without copying the records.
+   */
+  readonly withHeadroom?: Buffer
 }
 
 export const NO_PRODUCER_ID = -1n
@@ -46,51 +64,61 @@ const COMPRESSION_MASK = 0b111
 // Deltas up to 2^52 - 1 keep their zig-zag value a safe integer (2 x delta < 2^53).
 const MAX_FAST_DELTA = 2 ** 52 - 1
 
-// Scratch space for per-record sizes, reused across calls (grown when a batch has more records).
-let bodySizes = new Int32Array(1024)
-let timestampDeltas = new Float64Array(1024)
-/** UTF-8 length of each value (-1: null), from the sizing pass, for writing text values. */
-let valueLengths = new Int32Array(1024)
+/**
+ * Writes records one at a time into a growing records section, as the Java client's
+ * MemoryRecordsBuilder does: a record's bytes are in the batch from the moment it is accepted, so
+ * nothing of the caller's objects is kept while the batch waits. Timestamp and offset deltas are
+ * relative to the first record.
+ */
+export class RecordsWriter {
+  #buf: Buffer
+  #length = 0
+  #count = 0
+  #baseTimestamp = 0n
+  #baseNumber = 0
+  #maxTimestamp = 0n
+  #valueBytes = 0
+  #compressedValueBytes = 0
+  #encoded: EncodedRecords | undefined
 
-/** Encodes one record batch. Throws a RangeError when there are no records. */
-export function encodeRecordBatch (input: RecordBatchInput): Buffer {
-  const { records, compression } = input
-  const count = records.length
-  if (count === 0) throw new RangeError('a record batch needs at least one record')
-  if (bodySizes.length < count) {
-    bodySizes = new Int32Array(count * 2)
-    valueLengths = new Int32Array(count * 2)
-    timestampDeltas = new Float64Array(count * 2)
+  constructor (initialCapacity = 1024) {
+    this.#buf = Buffer.allocUnsafe(RECORD_BATCH_HEADER_BYTES + Math.max(64, initialCapacity))
   }
 
-  const baseTimestamp = records[0].timestamp
-  let maxTimestamp = baseTimestamp
-  const baseNumber = Number(baseTimestamp)
-  // Deltas as doubles when every timestamp is a safe integer and every delta < 2^52 (always, for
-  // real clocks); else bigints.
-  let exact = Number.isSafeInteger(baseNumber)
+  get count (): number {
+    return this.#count
+  }
 
-  // Pass 1: sizes.
-  let recordsBytes = 0
-  for (let i = 0; i < count; i++) {
-    const record = records[i]
+  /** Bytes of the records section so far. */
+  get length (): number {
+    return this.#length
+  }
+
+  append (record: WireRecord): void {
+    if (this.#encoded !== undefined) throw new Error('RecordsWriter: records were appended after the section was taken')
+    const offsetDelta = this.#count
     const ts = record.timestamp
-    if (ts > maxTimestamp) maxTimestamp = ts
-    let delta = 0
-    if (exact) {
-      const n = Number(ts)
-      if (Number.isSafeInteger(n) && Math.abs(n - baseNumber) <= MAX_FAST_DELTA) delta = n - baseNumber
-      else exact = false
+    if (offsetDelta === 0) {
+      this.#baseTimestamp = ts
+      this.#maxTimestamp = ts
+      this.#baseNumber = Number(ts)
+    } else if (ts > this.#maxTimestamp) {
+      this.#maxTimestamp = ts
     }
-    timestampDeltas[i] = delta
-    let body = 1 + (exact ? varlongSize(delta) : bigVarlongSize(ts - baseTimestamp)) + varintSize(i)
+    // Deltas as doubles when both timestamps are safe integers close together (always, for real
+    // clocks); otherwise as bigints.
+    const n = Number(ts)
+    const fast = Number.isSafeInteger(n) && Number.isSafeInteger(this.#baseNumber) && Math.abs(n - this.#baseNumber) <= MAX_FAST_DELTA
+    const delta = fast ? n - this.#baseNumber : 0
+    const bigDelta = fast ? 0n : ts - this.#baseTimestamp
+
     const key = record.key
-    body += key === null ? 1 : varintSize(key.length) + key.length
     const value = record.value
     const valueLength = value === null ? -1 : typeof value === 'string' ? Buffer.byteLength(value, 'utf8') : value.length
-    valueLengths[i] = valueLength
-    body += valueLength < 0 ? 1 : varintSize(valueLength) + valueLength
     const headers = record.headers
+    let body = 1 + (fast ? varlongSize(delta) : bigVarlongSize(bigDelta)) + varintSize(offsetDelta)
+    body += key === null ? 1 : varintSize(key.length) + key.length
+    body += valueLength < 0 ? 1 : varintSize(valueLength) + valueLength
     body += varintSize(headers.length)
     for (let h = 0; h < headers.length; h++) {
       const header = headers[h]
@@ -99,24 +127,95 @@ export function encodeRecordBatch (input: RecordBatchInput): Buffer {
       body += varintSize(nameLength) + nameLength
       body += headerValue === null ? 1 : varintSize(headerValue.length) + headerValue.length
     }
-    bodySizes[i] = body
-    recordsBytes += varintSize(body) + body
+
+    this.#ensure(5 + body)
+    const buf = this.#buf
+    let pos = writeVarint(buf, RECORD_BATCH_HEADER_BYTES + this.#length, body)
+    buf[pos++] = 0 // record attributes: unused
+    pos = fast ? writeVarlong(buf, pos, delta) : writeBigVarlong(buf, pos, bigDelta)
+    pos = writeVarint(buf, pos, offsetDelta)
+    pos = writeBytes(buf, pos, key)
+    if (typeof value === 'string') {
+      pos = writeVarint(buf, pos, valueLength)
+      pos += buf.write(value, pos, valueLength, 'utf8')
+      this.#valueBytes += valueLength
+    } else {
+      pos = writeBytes(buf, pos, value)
+      if (value !== null) {
+        this.#valueBytes += valueLength
+        if (looksCompressed(value)) this.#compressedValueBytes += valueLength
+      }
+    }
+    pos = writeVarint(buf, pos, headers.length)
+    for (let h = 0; h < headers.length; h++) {
+      const header = headers[h]
+      pos = writeBytes(buf, pos, headerName(header[0]))
+      pos = writeBytes(buf, pos, header[1])
+    }
+    this.#length = pos - RECORD_BATCH_HEADER_BYTES
+    this.#count++
   }
-  if (!exact) {
-    // A timestamp beyond 2^53: recompute the deltas as bigints when writing (rare, slow path).
-    for (let i = 0; i < count; i++) timestampDeltas[i] = Number.NaN
+
+  /** The section as written; no more records may be appended after this. */
+  encoded (): EncodedRecords {
+    if (this.#count === 0) throw new RangeError('a record batch needs at least one record')
+    this.#encoded ??= {
+      section: this.#buf.subarray(RECORD_BATCH_HEADER_BYTES, RECORD_BATCH_HEADER_BYTES + this.#length),
+      withHeadroom: this.#buf.subarray(0, RECORD_BATCH_HEADER_BYTES + this.#length),
+      count: this.#count,
+      baseTimestamp: this.#baseTimestamp,
+      maxTimestamp: this.#maxTimestamp,
+      valueBytes: this.#valueBytes,
+      compressedValueBytes: this.#compressedValueBytes
+    }
+    return this.#encoded
   }
+
+  #ensure (bytes: number): void {
+    const used = RECORD_BATCH_HEADER_BYTES + this.#length
+    if (used + bytes <= this.#buf.length) return
+    const grown = Buffer.allocUnsafe(Math.max(this.#buf.length * 2, used + bytes))
+    this.#buf.copy(grown, 0, 0, used)
+    this.#buf = grown
+  }
+}
+
+/** Is `records` a section already written by a RecordsWriter? */
+export function isEncodedRecords (records: RecordBatchInput['records']): records is EncodedRecords {
+  return !Array.isArray(records)
+}
+
+/** Encodes one record batch. Throws a RangeError when there are no records. */
+export function encodeRecordBatch (input: RecordBatchInput): Buffer {
+  const { compression } = input
+  let records: EncodedRecords
+  if (isEncodedRecords(input.records)) {
+    records = input.records
+  } else {
+    const list = input.records as readonly WireRecord[]
+    if (list.length === 0) throw new RangeError('a record batch needs at least one record')
+    let bytes = 0
+    for (const record of list) bytes += 32 + (record.key?.length ?? 0) + (typeof record.value === 'string' ? record.value.length * 3 : record.value?.length ?? 0)
+    const writer = new RecordsWriter(bytes)
+    for (const record of list) writer.append(record)
+    records = writer.encoded()
+  }
+  const count = records.count
 
   let batch: Buffer
   let end: number
   if (compression === undefined) {
-    end = RECORD_BATCH_HEADER_BYTES + recordsBytes
-    batch = Buffer.allocUnsafe(end)
-    writeRecords(batch, RECORD_BATCH_HEADER_BYTES, records, baseTimestamp)
+    end = RECORD_BATCH_HEADER_BYTES + records.section.length
+    // The header goes into the writer's headroom: the records are not copied. Rewriting it for a
+    // retry is safe, since an attempt's bytes are done with before the next attempt starts.
+    if (records.withHeadroom !== undefined) {
+      batch = records.withHeadroom
+    } else {
+      batch = Buffer.allocUnsafe(end)
+      records.section.copy(batch, RECORD_BATCH_HEADER_BYTES)
+    }
   } else {
-    const plain = Buffer.allocUnsafe(recordsBytes)
-    writeRecords(plain, 0, records, baseTimestamp)
-    const compressed = compression.compress(plain)
+    const compressed = compression.compress(records.section)
     end = RECORD_BATCH_HEADER_BYTES + compressed.length
     batch = Buffer.allocUnsafe(end)
     compressed.copy(batch, RECORD_BATCH_HEADER_BYTES)
@@ -129,42 +228,14 @@ export function encodeRecordBatch (input: RecordBatchInput): Buffer {
   batch[16] = MAGIC
   batch.writeInt16BE(attributes, ATTRIBUTES_OFFSET)
   batch.writeInt32BE(count - 1, 23)
-  batch.writeBigInt64BE(baseTimestamp, 27)
-  batch.writeBigInt64BE(maxTimestamp, 35)
+  batch.writeBigInt64BE(records.baseTimestamp, 27)
+  batch.writeBigInt64BE(records.maxTimestamp, 35)
   batch.writeBigInt64BE(input.producerId, 43)
   batch.writeInt16BE(input.producerEpoch, 51)
   batch.writeInt32BE(input.baseSequence, 53)
   batch.writeInt32BE(count, 57)
   batch.writeUInt32BE(crc32c(batch.subarray(ATTRIBUTES_OFFSET, end)), CRC_OFFSET)
   return batch
-}
-
-function writeRecords (buf: Buffer, start: number, records: readonly WireRecord[], baseTimestamp: bigint): void {
-  let pos = start
-  for (let i = 0; i < records.length; i++) {
-    const record = records[i]
-    pos = writeVarint(buf, pos, bodySizes[i])
-    buf[pos++] = 0 // record attributes: unused
-    const delta = timestampDeltas[i]
-    pos = Number.isNaN(delta) ? writeBigVarlong(buf, pos, record.timestamp - baseTimestamp) : writeVarlong(buf, pos, delta)
-    pos = writeVarint(buf, pos, i)
-    pos = writeBytes(buf, pos, record.key)
-    const value = record.value
-    if (typeof value === 'string') {
-      const length = valueLengths[i]
-      pos = writeVarint(buf, pos, length)
-      pos += buf.write(value, pos, length, 'utf8')
-    } else {
-      pos = writeBytes(buf, pos, value)
-    }
-    const headers = record.headers
-    pos = writeVarint(buf, pos, headers.length)
-    for (let h = 0; h < headers.length; h++) {
-      const header = headers[h]
-      pos = writeBytes(buf, pos, headerName(header[0]))
-      pos = writeBytes(buf, pos, header[1])
-    }
-  }
 }
 
 function writeBytes (buf: Buffer, pos: number, bytes: Buffer | null): number {

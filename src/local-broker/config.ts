@@ -14,8 +14,13 @@ export function controllerPort (baseControllerPort: number, nodeId: number): num
 }
 
 /** A new cluster id as Kafka makes them: 16 random bytes, base64url, no padding (22 characters). */
-export function newClusterId (): string {
-  return randomBytes(16).toString('base64url')
+export function newClusterId (random: (n: number) => Buffer = randomBytes): string {
+  // Like Kafka's Uuid.randomUuid(): an id starting with "-" would be read as a flag by the storage
+  // tool's argument parser, so draw again.
+  for (;;) {
+    const id = random(16).toString('base64url')
+    if (!id.startsWith('-')) return id
+  }
 }
 
 export interface NodeConfigInput {

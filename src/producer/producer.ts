@@ -3,7 +3,7 @@
 // records, partitions them, hands them to the accumulator, and gives each caller its own reports.
 
 import { randomBytes } from 'node:crypto'
-import { Accumulator, type RecordOutcome, type RecordSink } from '../accumulator/accumulator.ts'
+import { Accumulator, type RecordReport, type RecordSink } from '../accumulator/accumulator.ts'
 import { BufferPool } from '../accumulator/buffer-pool.ts'
 import { resolveConfig } from '../config/index.ts'
 import type { Logger, ProducerOptions, ResolvedConfig } from '../config/types.ts'
@@ -31,14 +31,7 @@ import { Sender } from './sender.ts'
 import { ProducerStats, type ProducerStatsSnapshot } from './stats.ts'
 
 /** What the broker said about one delivered message. */
-export interface DeliveryReport {
-  topic: string
-  partition: number
-  /** -1 when acks=0 (the broker does not answer) or for a deduplicated retry. */
-  offset: bigint
-  /** The record's timestamp (CreateTime), or the broker's LogAppendTime when the topic uses it. */
-  timestamp: bigint
-}
+export type DeliveryReport = RecordReport
 
 export interface CloseOptions {
   /** How long to wait for accepted messages to be delivered before failing the rest. Default: deliveryTimeoutMs. */
@@ -71,6 +64,8 @@ export class Producer {
   readonly #standardHeaders: (nowMs: number) => StandardHeaderValues
   readonly #now: () => number
   #state: State = 'idle'
+  #forgottenWarnedAtMs = -Infinity
+  #forgottenSuppressed = 0
   #connecting: Promise<void> | undefined
   #closing: Promise<void> | undefined
   /** send() calls between acceptance and the accumulator (waiting for connect or metadata). */
@@ -94,7 +89,8 @@ export class Producer {
       lingerMs: this.config.lingerMs,
       deliveryTimeoutMs: this.config.deliveryTimeoutMs,
       // Without idempotence a retried batch could overtake a later one: keep one in flight.
-      maxInFlightPerPartition: this.config.idempotent ? this.config.maxInFlightRequests : 1
+      maxInFlightPerPartition: this.config.idempotent ? this.config.maxInFlightRequests : 1,
+      release: bytes => this.#buffer.release(bytes)
     })
     this.#sender = new Sender({
       config: this.config,
@@ -172,6 +168,8 @@ export class Producer {
     if (this.#state === 'closing' || this.#state === 'closed') {
       return Promise.reject(new ProducerClosedError('The producer is closed: send() after close() is refused'))
     }
+    // Pool and waiting line full: refuse before doing any work for this call.
+    if (this.#buffer.saturated) return Promise.reject(this.#buffer.saturatedError())
     let prepared: PreparedRecord[]
     let totalBytes = 0
     try {
@@ -186,7 +184,7 @@ export class Producer {
     } catch (error) {
       return Promise.reject(error)
     }
-    const call = new CallOutcome(prepared, this.#buffer)
+    const call = new CallOutcome(prepared.length)
     // Fast path, the common case: connected, topics known, buffer room free. No awaiting at all.
     if (this.#state === 'connected' && this.#metadata.knowsAll(prepared)) {
       let reservation: Promise<void> | undefined
@@ -211,22 +209,45 @@ export class Producer {
 
   /**
    * The tutorial's fire-and-forget mode: returns nothing and never produces an unhandled rejection.
-   * A failure goes to `onError` when given, else to the `error` event (always logged at warn level).
+   * A failure goes to `onError` when given, else to the `error` event and a warning in the log (at
+   * most one a second, with the number of failures since the last one).
    */
   sendAndForget (topic: string, messages: Message | Message[], onError?: (error: CourierError) => void): void {
+    if (onError && this.#buffer.saturated) {
+      // Overload: refuse without building the promises a send() would need.
+      const error = this.#buffer.saturatedError()
+      queueMicrotask(() => this.#reportForgotten(error, onError))
+      return
+    }
     this.send(topic, messages).catch((error: CourierError) => {
       if (onError) {
-        try {
-          onError(error)
-        } catch (callbackError) {
-          this.logger.warn({ err: callbackError }, 'a sendAndForget onError callback threw')
-        }
+        this.#reportForgotten(error, onError)
         return
       }
-      this.logger.warn({ err: error, topic }, 'fire-and-forget send failed')
+      this.#warnForgotten(error, topic)
       // Batch failures were already announced by the sender; announce the others here.
       if (!this.#sender.announced(error)) this.#events.emit('error', { error, topic, records: Array.isArray(messages) ? messages.length : 1 })
     })
+  }
+
+  /** One warning per second at most: under overload every call fails, and the log must not flood. */
+  #warnForgotten (error: CourierError, topic: string): void {
+    const nowMs = this.#now()
+    if (nowMs - this.#forgottenWarnedAtMs < 1000) {
+      this.#forgottenSuppressed++
+      return
+    }
+    this.logger.warn({ err: error, topic, suppressedSinceLastWarning: this.#forgottenSuppressed }, 'fire-and-forget send failed')
+    this.#forgottenWarnedAtMs = nowMs
+    this.#forgottenSuppressed = 0
+  }
+
+  #reportForgotten (error: CourierError, onError: (error: CourierError) => void): void {
+    try {
+      onError(error)
+    } catch (callbackError) {
+      this.logger.warn({ err: callbackError }, 'a sendAndForget onError callback threw')
+    }
   }
 
   /** Waits until every message accepted so far is delivered or failed (linger is cut short). */
@@ -355,30 +376,22 @@ export class Producer {
  */
 class CallOutcome implements RecordSink {
   readonly promise: Promise<DeliveryReport[]>
-  readonly #records: PreparedRecord[]
-  readonly #buffer: BufferPool
   readonly #outcomes: Array<DeliveryReport | CourierError | undefined>
   #remaining: number
   #resolve!: (reports: DeliveryReport[]) => void
   #reject!: (error: unknown) => void
 
-  constructor (records: PreparedRecord[], buffer: BufferPool) {
-    this.#records = records
-    this.#buffer = buffer
-    this.#outcomes = new Array(records.length)
-    this.#remaining = records.length
+  constructor (count: number) {
+    this.#outcomes = new Array(count)
+    this.#remaining = count
     this.promise = new Promise((resolve, reject) => {
       this.#resolve = resolve
       this.#reject = reject
     })
   }
 
-  settle (index: number, outcome: RecordOutcome | CourierError): void {
-    const record = this.#records[index]
-    this.#buffer.release(record.sizeBytes)
-    this.#outcomes[index] = isCourierError(outcome)
-      ? outcome
-      : { topic: record.topic, partition: record.partition, offset: outcome.offset, timestamp: outcome.timestamp }
+  settle (index: number, outcome: DeliveryReport | CourierError): void {
+    this.#outcomes[index] = outcome
     if (--this.#remaining > 0) return
     const failed = this.#outcomes.find(isCourierError)
     if (failed) {

@@ -167,7 +167,7 @@ export class Sender {
       batch.attempts++
       if (config.idempotent && batch.baseSequence === undefined) {
         batch.identity = this.#identity
-        batch.baseSequence = this.#takeSequence(batch.topic, batch.partition, batch.records.length)
+        batch.baseSequence = this.#takeSequence(batch.topic, batch.partition, batch.sinks.length)
       }
     }
     this.#inFlightPerNode.set(nodeId, (this.#inFlightPerNode.get(nodeId) ?? 0) + 1)
@@ -182,7 +182,7 @@ export class Sender {
       timeoutMs: config.requestTimeoutMs,
       compression: config.compression,
       identity: config.idempotent ? identity : undefined,
-      batches: batches.map(b => ({ topic: b.topic, partition: b.partition, records: b.records, baseSequence: b.baseSequence ?? 0 }))
+      batches: batches.map(b => ({ topic: b.topic, partition: b.partition, records: b.writer.encoded(), baseSequence: b.baseSequence ?? 0 }))
     }).then(results => {
       stats.requestDone(now() - startedAtMs)
       const byPartition = new Map(results.map(r => [`${r.topic}:${r.partition}`, r]))
@@ -238,11 +238,12 @@ export class Sender {
     accumulator.complete(batch)
     const nowMs = now()
     const appendTime = result.logAppendTimeMs >= 0n ? result.logAppendTimeMs : undefined
-    batch.records.forEach((record, i) => {
+    const { topic, partition, sinks, indexes, timestamps, acceptedAtMs } = batch
+    for (let i = 0; i < sinks.length; i++) {
       const offset = result.baseOffset >= 0n ? result.baseOffset + BigInt(i) : -1n
-      stats.recordDelivered(nowMs - record.acceptedAtMs, batch.attempts)
-      record.sink.settle(record.index, { offset, timestamp: appendTime ?? record.timestamp })
-    })
+      stats.recordDelivered(nowMs - acceptedAtMs[i])
+      sinks[i].settle(indexes[i], { topic, partition, offset, timestamp: appendTime ?? timestamps[i] })
+    }
   }
 
   #onFailure (batch: Batch, error: CourierError): void {
@@ -259,7 +260,7 @@ export class Sender {
       random
     })
     if (decision.retry) {
-      this.#deps.stats.retried(batch.records.length)
+      this.#deps.stats.retried(batch.sinks.length)
       accumulator.requeue(batch, nowMs + decision.delayMs)
       if (events.has('retry')) events.emit('retry', { topic: batch.topic, partition: batch.partition, attempt: batch.attempts, delayMs: decision.delayMs, error })
       return
@@ -298,12 +299,12 @@ export class Sender {
       // reject every later batch of this partition as out of order. Start a new producer session.
       this.#identity = undefined
     }
-    stats.recordsFailed(batch.records.length)
+    stats.recordsFailed(batch.sinks.length)
     if (events.has('error')) {
       this.#announced.add(error)
-      events.emit('error', { error, topic: batch.topic, partition: batch.partition, records: batch.records.length })
+      events.emit('error', { error, topic: batch.topic, partition: batch.partition, records: batch.sinks.length })
     }
-    for (const record of batch.records) record.sink.settle(record.index, error)
+    for (let i = 0; i < batch.sinks.length; i++) batch.sinks[i].settle(batch.indexes[i], error)
   }
 
   #takeSequence (topic: string, partition: number, count: number): number {

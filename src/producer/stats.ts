@@ -42,7 +42,7 @@ export class ProducerStats {
     for (const batch of batches) {
       this.#batches++
       this.#batchBytesSum += batch.sizeBytes
-      this.#recordsInRequests += batch.records.length
+      this.#recordsInRequests += batch.sinks.length
     }
   }
 
@@ -52,7 +52,7 @@ export class ProducerStats {
     if (latencyMs > this.#requestLatencyMax) this.#requestLatencyMax = latencyMs
   }
 
-  recordDelivered (latencyMs: number, _attempts: number): void {
+  recordDelivered (latencyMs: number): void {
     this.#sent++
     this.#deliveryLatencySum += latencyMs
     if (latencyMs > this.#deliveryLatencyMax) this.#deliveryLatencyMax = latencyMs

@@ -7,14 +7,15 @@ function record (partition: number, valueBytes: number, acceptedAtMs = 0): Pendi
   return { ...base, topic: 't', partition, sizeBytes: recordSizeBytes(base), acceptedAtMs, sink: { settle () {} }, index: 0 }
 }
 
-const options = { batchSize: 1000, lingerMs: 10, deliveryTimeoutMs: 60_000, maxInFlightPerPartition: 1 }
+let released = 0
+const options = { batchSize: 1000, lingerMs: 10, deliveryTimeoutMs: 60_000, maxInFlightPerPartition: 1, release: (bytes: number) => { released += bytes } }
 
 test('records of separate appends to one partition share a batch until batchSize', () => {
   const acc = new Accumulator(options)
   for (let i = 0; i < 5; i++) assert.equal(acc.append(record(0, 100)), false)
   assert.equal(acc.ready(0, false).length, 0, 'not full and not lingered yet')
   const [batch] = acc.ready(10, false)
-  assert.equal(batch.records.length, 5, 'one batch after linger')
+  assert.equal(batch.sinks.length, 5, 'one batch after linger')
   assert.equal(acc.recordCount, 5)
 })
 
@@ -44,7 +45,7 @@ test('one batch per partition in flight; a requeued batch stays at the head (ord
   acc.complete(again)
   const [next] = acc.ready(100, false)
   assert.notEqual(next, first)
-  assert.equal(acc.recordCount, 20 - first.records.length)
+  assert.equal(acc.recordCount, 20 - first.sinks.length)
 })
 
 test('flushAll makes every head batch ready regardless of linger', () => {
@@ -70,4 +71,20 @@ test('nextWakeupMs is the earliest linger end or backoff end', () => {
   const acc = new Accumulator({ ...options, lingerMs: 10 })
   acc.append(record(0, 10, 5))
   assert.equal(acc.nextWakeupMs(6), 15)
+})
+
+test('appended records are encoded at once; a finished batch gives its buffer bytes back', () => {
+  released = 0
+  const acc = new Accumulator({ ...options, lingerMs: 0 })
+  const a = record(0, 100)
+  const b = record(0, 100)
+  acc.append(a)
+  acc.append(b)
+  const [batch] = acc.ready(0, false)
+  assert.equal(batch.writer.count, 2, 'both records are in the records section already')
+  assert.equal(batch.writer.encoded().section.length > 200, true)
+  acc.markInFlight(batch)
+  acc.complete(batch)
+  assert.equal(released, a.sizeBytes + b.sizeBytes)
+  assert.equal(acc.recordCount, 0)
 })

@@ -12,16 +12,16 @@ test('reservations within the pool are granted at once, without a promise', () =
 })
 
 test('a full pool makes the caller wait until bytes are released, first come first served', async () => {
-  const pool = new BufferPool(100)
-  pool.reserve(90, 1000)
+  const pool = new BufferPool(2000)
+  pool.reserve(1900, 1000)
   const order: string[] = []
-  const a = pool.reserve(50, 1000)?.then(() => order.push('a'))
+  const a = pool.reserve(150, 1000)?.then(() => order.push('a'))
   const b = pool.reserve(10, 1000)?.then(() => order.push('b'))
   assert.ok(a && b, 'both wait (b would fit, but a came first)')
-  pool.release(90)
+  pool.release(1900)
   await Promise.all([a, b])
   assert.deepEqual(order, ['a', 'b'])
-  assert.equal(pool.usedBytes, 60)
+  assert.equal(pool.usedBytes, 160)
 })
 
 test('waiting longer than maxBlockMs fails with BufferExhaustedError', async () => {
@@ -36,11 +36,13 @@ test('waiting longer than maxBlockMs fails with BufferExhaustedError', async () 
   assert.equal(pool.waitingBytes, 0)
 })
 
-test('waiting calls may hold at most bufferMemory more bytes; past that a call fails at once', () => {
+test('waiting calls may hold at most an eighth of bufferMemory; past that a call fails at once', () => {
   const pool = new BufferPool(100)
   pool.reserve(100, 1000)
-  const waiting = pool.reserve(100, 60_000)
-  assert.ok(waiting)
+  assert.equal(pool.saturated, false)
+  const waiting = pool.reserve(13, 60_000)
+  assert.ok(waiting, 'the first waiter may wait even for a large share')
+  assert.equal(pool.saturated, true, 'a new call would be refused before any work is done for it')
   assert.throws(() => pool.reserve(1, 60_000), BufferExhaustedError)
   pool.rejectWaiters(() => new Error('closed'))
   return assert.rejects(waiting, /closed/)

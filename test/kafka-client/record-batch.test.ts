@@ -248,3 +248,23 @@ test('a text value encodes exactly as its UTF-8 bytes would (ASCII, multi-byte, 
   const input = { baseSequence: 3, producerId: 7n, producerEpoch: 1, compression: undefined }
   assert.deepEqual(encodeRecordBatch({ ...input, records: asText }), encodeRecordBatch({ ...input, records: asBytes }))
 })
+
+test('records written by a RecordsWriter encode to the same batch, with the header in place (no copy)', async () => {
+  const { RecordsWriter } = await import('../../src/kafka-client/record-batch.ts')
+  const records: WireRecord[] = Array.from({ length: 50 }, (_, i) => ({
+    key: i % 3 === 0 ? null : Buffer.from(`key-${i}`),
+    value: i % 2 === 0 ? `{"i":${i},"text":"héllo"}` : Buffer.alloc(i * 7, i),
+    headers: [['message-id', Buffer.from(`id-${i}`)], ['n', Buffer.from(String(i))]],
+    timestamp: 1_700_000_000_000n + BigInt(i * 13)
+  }))
+  const writer = new RecordsWriter(64) // small on purpose: the buffer must grow, keeping its headroom
+  for (const record of records) writer.append(record)
+  const encoded = writer.encoded()
+  const input = { baseSequence: 10, producerId: 99n, producerEpoch: 2, compression: undefined }
+  const fromWriter = encodeRecordBatch({ ...input, records: encoded })
+  assert.deepEqual(fromWriter, encodeRecordBatch({ ...input, records }))
+  assert.equal(fromWriter.buffer, encoded.section.buffer, 'the batch shares the writer\'s memory')
+  const zstd = getCodec('zstd')
+  const decoded = readRecordsBatch(Reader.from(encodeRecordBatch({ ...input, records: encoded, compression: zstd })))
+  assert.equal(decoded.records.length, 50)
+})

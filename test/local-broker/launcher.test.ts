@@ -181,3 +181,13 @@ test('start failures are reported with the cause and leave nothing behind', asyn
   assert.ok(Date.now() - before < 30_000)
   if (dataDir) assert.equal(existsSync(dataDir), false)
 })
+
+test('cluster ids never start with "-" (the storage tool would read one as a flag)', async () => {
+  const { newClusterId } = await import('../../src/local-broker/config.ts')
+  // 0xf8 as the first byte encodes to "-" in base64url: the first draw must be rejected.
+  const draws = [Buffer.alloc(16, 0xf8), Buffer.alloc(16, 0x41)]
+  const id = newClusterId(() => draws.shift() as Buffer)
+  assert.equal(id, Buffer.alloc(16, 0x41).toString('base64url'))
+  assert.equal(draws.length, 0, 'a second draw was made')
+  for (let i = 0; i < 2000; i++) assert.ok(!newClusterId().startsWith('-'))
+})
