@@ -6,7 +6,7 @@
 //                    [--idempotent true|false] [--compression none|gzip|snappy|lz4|zstd]
 //                    [--linger-ms MS] [--keys K (0 = keyless)] [--only courier,kafkajs,...]
 //                    [--outage-seconds S] [--outage-mode forget|window] [--buffer-memory BYTES] [--window W] [--batch B]
-//                    [--kafkajs-awaited-cap N] [--warmup N | --no-warmup] [--out DIR]
+//                    [--kafkajs-awaited-cap N] [--warmup N | --no-warmup] [--repeat N] [--out DIR]
 //
 // KAFKA_BROKERS set: use that cluster (topics are created and deleted on it) and skip the
 // broker-outage run, which needs a broker of its own to stop.
@@ -46,6 +46,8 @@ interface Options {
   kafkajsAwaitedCap: number
   quick: boolean
   warmupMessages: number
+  /** Runs per throughput (client, mode); the median is reported. */
+  repeat: number
   /** forget: sendAndForget in a loop; window: send() with up to 2 x bufferMemory / valueBytes promises held. */
   outageMode: 'forget' | 'window'
   out: string
@@ -70,7 +72,7 @@ function parseArgs (argv: string[]): Options {
     else if (arg === '--no-warmup') flags.set('no-warmup', 'true')
     else flags.set(arg.slice(2), argv[++i] ?? '')
   }
-  const known = new Set(['outage-mode', 'no-warmup', 'warmup', 'messages', 'value-bytes', 'partitions', 'acks', 'idempotent', 'compression', 'linger-ms', 'keys', 'only', 'outage-seconds', 'buffer-memory', 'window', 'batch', 'kafkajs-awaited-cap', 'quick', 'out'])
+  const known = new Set(['repeat', 'outage-mode', 'no-warmup', 'warmup', 'messages', 'value-bytes', 'partitions', 'acks', 'idempotent', 'compression', 'linger-ms', 'keys', 'only', 'outage-seconds', 'buffer-memory', 'window', 'batch', 'kafkajs-awaited-cap', 'quick', 'out'])
   for (const k of flags.keys()) if (!known.has(k)) throw new Error(`unknown flag --${k} (see --help)`)
   const quick = flags.get('quick') === 'true'
   const int = (name: string, dflt: number, min = 0): number => {
@@ -105,6 +107,7 @@ function parseArgs (argv: string[]): Options {
     batch: int('batch', 500, 1),
     kafkajsAwaitedCap: int('kafkajs-awaited-cap', quick ? 2000 : 5000, 1),
     quick,
+    repeat: int('repeat', quick ? 1 : 3, 1),
     outageMode: flags.get('outage-mode') === 'window' ? 'window' : 'forget',
     warmupMessages: flags.has('no-warmup') ? 0 : int('warmup', quick ? 200_000 : 1_500_000, 0),
     out: resolve(flags.get('out') ?? join(here, 'results'))
@@ -269,6 +272,8 @@ interface Spec {
   env?: Record<string, string>
   skipped?: string
   extraNotes?: string[]
+  /** Runs of this spec; the one with the median msgs/s is reported. Default 1. */
+  repeat?: number
 }
 
 async function main (): Promise<void> {
@@ -338,6 +343,34 @@ async function main (): Promise<void> {
     notes: [...(spec.extraNotes ?? [])]
   })
 
+  /** One child run on a fresh topic: its result, checked against the topic's end offsets. */
+  async function measureOnce (spec: Spec): Promise<{ result?: ChildResult, failed?: string, skipped?: string, verified: string }> {
+    const topic = uniqueTopic(`bench-${spec.key}`)
+    await createTopic(brokers, topic, { partitions: opts.partitions })
+    await settleDisk()
+    const timeoutMs = Math.max(300_000, spec.messages * 5)
+    const { result, problem } = await runChild(spec.file, base(topic, spec.mode, spec.messages, spec.rate), { timeoutMs, env: spec.env })
+    try {
+      if (!result) return { failed: problem, verified: 'not run' }
+      if (result.skipped) return { skipped: result.skipped, verified: 'not run' }
+      const written = await endOffsetsSum(brokers, topic, opts.partitions)
+      const verified = `${written}/${result.messages}`
+      if (result.error) return { result, failed: result.error, verified }
+      if (written !== result.messages) {
+        return { result, verified, failed: `the topic holds ${written} records but ${result.messages} were acknowledged (${written < result.messages ? 'lost' : 'duplicated'} ${Math.abs(written - result.messages)})` }
+      }
+      return { result, verified }
+    } finally {
+      // Deleting now would make the broker remove gigabytes during a later run; the whole data
+      // folder goes when the broker stops.
+      if (!cluster) await deleteTopic(brokers, topic).catch(() => {})
+    }
+  }
+
+  /**
+   * Runs a (client, mode) `spec.repeat ?? 1` times and reports the run with the median msgs/s: one
+   * run on a 2-core machine shared with the broker can be off by 20% either way.
+   */
   async function run (spec: Spec): Promise<ResultRow> {
     const row = rowOf(spec)
     rows.push(row)
@@ -346,42 +379,41 @@ async function main (): Promise<void> {
       log(`${spec.client} ${spec.mode}: skipped: ${spec.skipped}`)
       return row
     }
-    const topic = uniqueTopic(`bench-${spec.key}`)
-    await createTopic(brokers, topic, { partitions: opts.partitions })
-    await settleDisk()
-    log(`${spec.client} ${spec.mode}: ${spec.messages} messages${spec.rate ? ` at ${spec.rate} msgs/s` : ''} -> ${topic}`)
-    const timeoutMs = Math.max(300_000, spec.messages * 5)
-    const { result, problem } = await runChild(spec.file, base(topic, spec.mode, spec.messages, spec.rate), { timeoutMs, env: spec.env })
-    try {
-      if (!result) {
-        row.failed = problem
-      } else if (result.skipped) {
-        row.skipped = result.skipped
-      } else {
-        row.messages = result.messages
-        row.notes.push(...(result.notes ?? []))
-        if (result.extra) row.extra = result.extra
-        const written = await endOffsetsSum(brokers, topic, opts.partitions)
-        row.verified = `${written}/${result.messages}`
-        if (result.error) {
-          row.failed = result.error
-        } else if (written !== result.messages) {
-          row.failed = `the topic holds ${written} records but ${result.messages} were acknowledged (${written < result.messages ? 'lost' : 'duplicated'} ${Math.abs(written - result.messages)})`
-        } else {
-          const secs = result.elapsedMs / 1000
-          row.msgsPerSec = round(result.messages / secs, 0)
-          row.mbPerSec = round(result.messages * opts.valueBytes / 2 ** 20 / secs, 2)
-          row.p50Ms = result.latency.p50Ms
-          row.p99Ms = result.latency.p99Ms
-          row.maxMs = result.latency.maxMs
-          row.cpuSec = result.cpuSec
-          row.peakRssMb = result.peakRssMb
-        }
+    const repeat = spec.repeat ?? 1
+    const runs: Array<{ result: ChildResult, msgsPerSec: number, verified: string }> = []
+    for (let r = 0; r < repeat; r++) {
+      log(`${spec.client} ${spec.mode}: ${spec.messages} messages${spec.rate ? ` at ${spec.rate} msgs/s` : ''}${repeat > 1 ? ` (run ${r + 1} of ${repeat})` : ''}`)
+      const once = await measureOnce(spec)
+      row.verified = once.verified
+      if (once.skipped) {
+        row.skipped = once.skipped
+        break
       }
-    } finally {
-      // Deleting now would make the broker remove gigabytes during a later run; the whole data
-      // folder goes when the broker stops.
-      if (!cluster) await deleteTopic(brokers, topic).catch(() => {})
+      if (once.failed || !once.result) {
+        row.failed = once.failed ?? 'no result'
+        break
+      }
+      const msgsPerSec = once.result.messages / (once.result.elapsedMs / 1000)
+      runs.push({ result: once.result, msgsPerSec, verified: once.verified })
+      log(`  ${round(msgsPerSec, 0)} msgs/s, p99 ${once.result.latency.p99Ms} ms, CPU ${once.result.cpuSec} s`)
+    }
+    if (!row.skipped && !row.failed && runs.length > 0) {
+      const sorted = [...runs].sort((x, y) => x.msgsPerSec - y.msgsPerSec)
+      const median = sorted[Math.floor((sorted.length - 1) / 2)]
+      const result = median.result
+      const secs = result.elapsedMs / 1000
+      row.messages = result.messages
+      row.verified = median.verified
+      row.notes.push(...(result.notes ?? []))
+      if (runs.length > 1) row.notes.push(`median of ${runs.length} runs (msgs/s: ${runs.map(x => round(x.msgsPerSec, 0)).join(', ')})`)
+      if (result.extra) row.extra = result.extra
+      row.msgsPerSec = round(result.messages / secs, 0)
+      row.mbPerSec = round(result.messages * opts.valueBytes / 2 ** 20 / secs, 2)
+      row.p50Ms = result.latency.p50Ms
+      row.p99Ms = result.latency.p99Ms
+      row.maxMs = result.latency.maxMs
+      row.cpuSec = result.cpuSec
+      row.peakRssMb = result.peakRssMb
     }
     if (row.skipped) log(`  skipped: ${row.skipped}`)
     else if (row.failed) log(`  FAILED: ${row.failed}`)
@@ -417,29 +449,29 @@ async function main (): Promise<void> {
 
   try {
     if (wanted('courier')) {
-      courierConcurrent = await run({ key: 'courier-concurrent', client: 'kafka-courier', mode: 'concurrent', file: 'courier.ts', messages: N, extraNotes: [`window ${opts.window}`] })
-      await run({ key: 'courier-batch', client: 'kafka-courier', mode: 'batch', file: 'courier.ts', messages: N, extraNotes: [`${opts.batch} per call, 5 calls unsettled`] })
+      courierConcurrent = await run({ key: 'courier-concurrent', repeat: opts.repeat, client: 'kafka-courier', mode: 'concurrent', file: 'courier.ts', messages: N, extraNotes: [`window ${opts.window}`] })
+      await run({ key: 'courier-batch', repeat: opts.repeat, client: 'kafka-courier', mode: 'batch', file: 'courier.ts', messages: N, extraNotes: [`${opts.batch} per call, 5 calls unsettled`] })
       await run({ key: 'courier-awaited', client: 'kafka-courier', mode: 'awaited', file: 'courier.ts', messages: Math.min(N, opts.kafkajsAwaitedCap), extraNotes: ['count capped like kafkajs awaited'] })
     }
     if (wanted('platformatic')) {
-      await run({ key: 'plt-idem', client: '@platformatic/kafka', mode: 'batch-idempotent', file: 'platformatic.ts', messages: N, extraNotes: [`${opts.batch} per call, 5 calls unsettled`] })
-      await run({ key: 'plt-acks', client: '@platformatic/kafka', mode: 'batch-acks-all', file: 'platformatic.ts', messages: N, extraNotes: [`${opts.batch} per call, 5 calls unsettled, not idempotent`] })
-      await run({ key: 'plt-stream', client: '@platformatic/kafka', mode: 'stream', file: 'platformatic.ts', messages: N, extraNotes: [`asStream batchSize ${opts.batch}, batchTime ${opts.lingerMs} ms`] })
+      await run({ key: 'plt-idem', repeat: opts.repeat, client: '@platformatic/kafka', mode: 'batch-idempotent', file: 'platformatic.ts', messages: N, extraNotes: [`${opts.batch} per call, 5 calls unsettled`] })
+      await run({ key: 'plt-acks', repeat: opts.repeat, client: '@platformatic/kafka', mode: 'batch-acks-all', file: 'platformatic.ts', messages: N, extraNotes: [`${opts.batch} per call, 5 calls unsettled, not idempotent`] })
+      await run({ key: 'plt-stream', repeat: opts.repeat, client: '@platformatic/kafka', mode: 'stream', file: 'platformatic.ts', messages: N, extraNotes: [`asStream batchSize ${opts.batch}, batchTime ${opts.lingerMs} ms`] })
     }
     if (wanted('kafkajs')) {
       kafkajsAwaited = await run({ key: 'kafkajs-awaited', client: 'kafkajs', mode: 'awaited', file: 'kafkajs.ts', messages: Math.min(N, opts.kafkajsAwaitedCap) })
-      await run({ key: 'kafkajs-batch', client: 'kafkajs', mode: 'batch', file: 'kafkajs.ts', messages: N, extraNotes: [`${opts.batch} per call, awaited one call at a time`] })
+      await run({ key: 'kafkajs-batch', repeat: opts.repeat, client: 'kafkajs', mode: 'batch', file: 'kafkajs.ts', messages: N, extraNotes: [`${opts.batch} per call, awaited one call at a time`] })
     }
     if (wanted('confluent')) {
       confluentRow = await run({
-        key: 'confluent', client: '@confluentinc/kafka-javascript', mode: 'concurrent', file: 'confluent.ts', messages: N,
+        key: 'confluent', repeat: opts.repeat, client: '@confluentinc/kafka-javascript', mode: 'concurrent', file: 'confluent.ts', messages: N,
         env: confluent.path ? { BENCH_CONFLUENT_PATH: confluent.path } : undefined,
         skipped: confluent.path ? undefined : `native build unavailable: ${confluent.reason}`,
         extraNotes: [`window ${opts.window}`]
       })
     }
     if (wanted('java')) {
-      javaRow = await run({ key: 'java', client: 'java ProducerPerformance', mode: 'perf-test', file: 'java.ts', messages: N, extraNotes: ['--throughput -1'] })
+      javaRow = await run({ key: 'java', repeat: opts.repeat, client: 'java ProducerPerformance', mode: 'perf-test', file: 'java.ts', messages: N, extraNotes: ['--throughput -1'] })
     }
     if (wanted('half-rate')) {
       const max = courierConcurrent?.msgsPerSec
