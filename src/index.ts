@@ -5,6 +5,7 @@ export type { DeliveryReport, CloseOptions } from './producer/producer.ts'
 export type { Message, Headers, HeaderValue, TopicMessages } from './pipeline/prepare.ts'
 export type { ProducerEvents, EventName } from './producer/events.ts'
 export type { ProducerStatsSnapshot } from './producer/stats.ts'
+export type { CompressionStats } from './compression/auto.ts'
 export { closeOnSignals } from './producer/shutdown.ts'
 export type { ShutdownOptions } from './producer/shutdown.ts'
 

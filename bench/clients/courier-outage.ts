@@ -27,7 +27,9 @@ runChild(async (w: Workload) => {
     return key === undefined ? { value: payloads.value(i) } : { key, value: payloads.value(i) }
   }
   for (let i = 0; i < 100; i++) await producer.send(w.topic, message(i))
+  const mb = (n: number): number => round(n / 2 ** 20, 1)
   const baselineRssMb = process.memoryUsage.rss() / 2 ** 20
+  const before = process.memoryUsage()
 
   process.stdout.write('READY\n')
   await new Promise<void>(resolve => {
@@ -74,18 +76,17 @@ runChild(async (w: Workload) => {
   }
   clearInterval(sampler)
   const hwm = vmHwmMb()
-  const mb = (n: number): number => round(n / 2 ** 20, 1)
   const usage = process.memoryUsage()
   const memoryAtEnd = { rss: mb(usage.rss), heapTotal: mb(usage.heapTotal), heapUsed: mb(usage.heapUsed), external: mb(usage.external), arrayBuffers: mb(usage.arrayBuffers) }
   // What is retained (the producer's buffer, the unsettled calls) versus garbage of the failed
   // calls that V8 had not collected yet: a full GC (the runner starts this child with --expose-gc).
   const gc = (globalThis as { gc?: () => void }).gc
-  let afterGc: { rssMb: number, heapUsedMb: number } | undefined
+  let afterGc: { rssMb: number, heapUsedMb: number, heapTotalMb: number, arrayBuffersMb: number } | undefined
   if (gc) {
     gc()
     gc()
     const m = process.memoryUsage()
-    afterGc = { rssMb: round(m.rss / 2 ** 20, 1), heapUsedMb: round(m.heapUsed / 2 ** 20, 1) }
+    afterGc = { rssMb: round(m.rss / 2 ** 20, 1), heapUsedMb: round(m.heapUsed / 2 ** 20, 1), heapTotalMb: round(m.heapTotal / 2 ** 20, 1), arrayBuffersMb: round(m.arrayBuffers / 2 ** 20, 1) }
   }
   const peakSampled = Math.max(0, ...samples)
   const stats = producer.stats() as unknown as Record<string, unknown>
@@ -98,6 +99,8 @@ runChild(async (w: Workload) => {
       : `${calls} send() calls in ${w.outageSeconds} s with the broker stopped; the application holds up to ${cap} unsettled promises`],
     extra: {
       baselineRssMb: round(baselineRssMb, 1),
+      // Before the outage: what the process held with the producer connected and idle.
+      memoryBefore: { rss: mb(before.rss), heapTotal: mb(before.heapTotal), heapUsed: mb(before.heapUsed), external: mb(before.external), arrayBuffers: mb(before.arrayBuffers) },
       peakRssSampledMb: round(peakSampled, 1),
       peakHeapUsedSampledMb: round(heapPeakMb, 1),
       afterFullGc: afterGc ?? 'gc not exposed',

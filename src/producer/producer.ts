@@ -5,6 +5,8 @@
 import { randomBytes } from 'node:crypto'
 import { Accumulator, type RecordReport, type RecordSink } from '../accumulator/accumulator.ts'
 import { BufferPool } from '../accumulator/buffer-pool.ts'
+import type { CompressionStats } from '../compression/auto.ts'
+import { compressionStats } from '../compression/policy.ts'
 import { resolveConfig } from '../config/index.ts'
 import type { Logger, ProducerOptions, ResolvedConfig } from '../config/types.ts'
 import {
@@ -65,6 +67,10 @@ export class Producer {
   readonly #now: () => number
   #state: State = 'idle'
   #forgottenWarnedAtMs = -Infinity
+  /** sendAndForget callbacks refused under overload, reported together. */
+  #refusedCallbacks: Array<(error: CourierError) => void> = []
+  /** The error of the current overload episode (shared by its refused fire-and-forget calls). */
+  #refusalError: BufferExhaustedError | undefined
   #forgottenSuppressed = 0
   #connecting: Promise<void> | undefined
   #closing: Promise<void> | undefined
@@ -210,13 +216,15 @@ export class Producer {
   /**
    * The tutorial's fire-and-forget mode: returns nothing and never produces an unhandled rejection.
    * A failure goes to `onError` when given, else to the `error` event and a warning in the log (at
-   * most one a second, with the number of failures since the last one).
+   * most one a second, with the number of failures since the last one). Under overload (buffer and
+   * waiting line full) the calls refused in one tick share one BufferExhaustedError instance.
    */
   sendAndForget (topic: string, messages: Message | Message[], onError?: (error: CourierError) => void): void {
     if (onError && this.#buffer.saturated) {
-      // Overload: refuse without building the promises a send() would need.
-      const error = this.#buffer.saturatedError()
-      queueMicrotask(() => this.#reportForgotten(error, onError))
+      // Overload: every call is refused, possibly 100k a second. Refuse without the promises a
+      // send() would need, with one error per overload episode, reported in one microtask.
+      this.#refusedCallbacks.push(onError)
+      if (this.#refusedCallbacks.length === 1) queueMicrotask(() => this.#reportRefused())
       return
     }
     this.send(topic, messages).catch((error: CourierError) => {
@@ -228,6 +236,14 @@ export class Producer {
       // Batch failures were already announced by the sender; announce the others here.
       if (!this.#sender.announced(error)) this.#events.emit('error', { error, topic, records: Array.isArray(messages) ? messages.length : 1 })
     })
+  }
+
+  #reportRefused (): void {
+    const callbacks = this.#refusedCallbacks
+    this.#refusedCallbacks = []
+    if (this.#refusalError === undefined || !this.#buffer.saturated) this.#refusalError = this.#buffer.saturatedError()
+    const error = this.#refusalError
+    for (const onError of callbacks) this.#reportForgotten(error, onError)
   }
 
   /** One warning per second at most: under overload every call fails, and the log must not flood. */
@@ -295,6 +311,14 @@ export class Producer {
 
   stats (): ProducerStatsSnapshot {
     return this.#stats.snapshot()
+  }
+
+  /**
+   * Per topic: batches sent, how many were compressed, bytes before and after, and the ratio
+   * achieved (with `compression: 'auto'`, batches that did not shrink are sent uncompressed).
+   */
+  compressionStats (): Map<string, CompressionStats> {
+    return compressionStats(this.config)
   }
 
   /**

@@ -1,10 +1,10 @@
 // Real broker round trips for every codec and level: the broker decompresses compressed batches to
 // validate them (LogValidator), and a consumer reads them back, so the batches are valid Kafka.
 
+import { randomBytes } from 'node:crypto'
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { createProducer, type CompressionName } from '../../src/index.ts'
-import { compressionStats } from '../../src/compression/policy.ts'
 import { brokersFromEnv, createTopic, readAll, uniqueTopic } from '../helpers/cluster.ts'
 
 const brokers = brokersFromEnv()
@@ -44,7 +44,7 @@ for (const c of cases) {
     const reports = await producer.send(topic, sent)
     assert.equal(reports.length, COUNT)
 
-    const stats = compressionStats(producer.config).get(topic)
+    const stats = producer.compressionStats().get(topic)
     assert.ok(stats, 'stats for the topic')
     assert.ok(stats.batches > 0)
     if (c.compressed) {
@@ -76,7 +76,7 @@ test('zstd level 19 sends fewer bytes than level 1 for the same records', async 
     const producer = createProducer({ brokers, compression: 'zstd', compressionLevel: level, logLevel: 'silent', lingerMs: 50, batchSize: 1_000_000 })
     t.after(() => producer.close())
     await producer.send(topic, Array.from({ length: COUNT }, (_, i) => message(i)))
-    sizes.push(compressionStats(producer.config).get(topic)?.bytesOut ?? 0)
+    sizes.push(producer.compressionStats().get(topic)?.bytesOut ?? 0)
   }
   assert.ok(sizes[1] <= sizes[0], `level 19 ${sizes[1]} bytes > level 1 ${sizes[0]} bytes`)
 })
@@ -91,7 +91,7 @@ test('auto with compressionByTopic: an images topic goes uncompressed, JSON even
   const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(2000, 7)])
   await producer.send(images, Array.from({ length: 20 }, (_, i) => ({ key: `img-${i}`, value: png })))
   await producer.send(events, Array.from({ length: 50 }, (_, i) => message(i)))
-  const stats = compressionStats(producer.config)
+  const stats = producer.compressionStats()
   assert.equal(stats.get(images)?.compressedBatches, 0)
   assert.ok((stats.get(events)?.compressedBatches ?? 0) > 0)
   const back = await readAll(brokers, images, 20)
@@ -107,4 +107,19 @@ test('acks 0 (no response from the broker): records still arrive, compressed, an
   assert.equal(reports.length, 30)
   const back = await readAll(brokers, topic, 30)
   assert.equal(back.length, 30)
+})
+
+test('auto sends already-compressed payloads (e.g. JPEG) uncompressed and says so in its stats', async t => {
+  const topic = uniqueTopic('auto-jpeg')
+  await createTopic(brokers, topic)
+  const producer = createProducer({ brokers, compression: 'auto', logLevel: 'silent' })
+  t.after(() => producer.close())
+  // JPEG magic bytes followed by random data: neither the check nor a sample would compress it.
+  const jpeg = () => Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), randomBytes(4000)])
+  await producer.send(topic, Array.from({ length: 20 }, () => ({ value: jpeg() })))
+  const stats = producer.compressionStats().get(topic)
+  assert.ok(stats && stats.batches > 0)
+  assert.equal(stats.compressedBatches, 0, 'no batch of images was compressed')
+  assert.equal(stats.ratio, 1)
+  assert.equal((await readAll(brokers, topic, 20)).length, 20)
 })
