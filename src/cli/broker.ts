@@ -3,9 +3,9 @@
 
 import { parseArgs } from 'node:util'
 import { startCluster, statusByName, stopByName } from '../local-broker/index.ts'
+import { runSubcommand, UsageError } from './subcommands.ts'
 
 const DEFAULT_NAME = 'default'
-const EXIT_USAGE = 2
 
 export const usage = `Usage:
   courier broker start  [--brokers 1|3] [--port N] [--controller-port N] [--name NAME]
@@ -22,8 +22,6 @@ stop    stops the cluster started under NAME (SIGTERM, SIGKILL after 15 s).
 status  shows the nodes of NAME and whether their JVMs are alive (exit code 0 when all are).
 
 NAME defaults to "${DEFAULT_NAME}".`
-
-class UsageError extends Error {}
 
 function int (value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined
@@ -125,22 +123,6 @@ function printUsage (): number {
 const subcommands: Record<string, (argv: string[]) => Promise<number>> = { start, stop, status }
 
 /** Entry point used by src/cli/main.ts. */
-export async function run (argv: string[]): Promise<number> {
-  const [sub, ...rest] = argv
-  if (sub === '--help' || sub === '-h' || sub === 'help') return printUsage()
-  const handler = sub !== undefined && Object.hasOwn(subcommands, sub) ? subcommands[sub] : undefined
-  if (!handler) {
-    process.stderr.write(`courier broker: ${sub === undefined ? 'missing subcommand' : `unknown subcommand "${sub}"`}\n\n${usage}\n`)
-    return EXIT_USAGE
-  }
-  try {
-    return await handler(rest)
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code
-    if (err instanceof UsageError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_'))) {
-      process.stderr.write(`courier broker ${sub}: ${(err as Error).message}\n\n${usage}\n`)
-      return EXIT_USAGE
-    }
-    throw err
-  }
+export function run (argv: string[]): Promise<number> {
+  return runSubcommand('broker', subcommands, usage, argv)
 }

@@ -3,6 +3,8 @@
 // command (src/cli/<command>.ts, exporting `run(argv)`, which handles its own `--help` and returns
 // the exit code: 2 for usage errors). Adding a command is one file plus one entry in `commands`.
 
+import { EXIT_USAGE } from './subcommands.ts'
+
 /** What a command module (src/cli/<command>.ts) exports. `run` resolves to the exit code. */
 export interface CommandModule {
   run (argv: string[]): Promise<number>
@@ -13,8 +15,6 @@ const commands: Record<string, { summary: string, load: () => Promise<CommandMod
   partitions: { summary: 'plan a partition-count change: which keys move, per partitioner', load: () => import('./partitions.ts') }
 }
 
-/** Exit code for an unknown command or flag, or a missing argument. */
-const EXIT_USAGE = 2
 
 function help (): string {
   const width = Math.max(...Object.keys(commands).map((c) => c.length))

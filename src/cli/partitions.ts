@@ -5,8 +5,8 @@
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { isKeyedRow, planPartitionChange, PLAN_STRATEGIES, type PlanRow, type PlanStrategy } from '../partitioner/plan.ts'
+import { runSubcommand, UsageError } from './subcommands.ts'
 
-const EXIT_USAGE = 2
 
 export const usage = `Usage:
   courier partitions plan --keys FILE --from N --to M [--hex] [--strategies LIST] [--json]
@@ -22,8 +22,6 @@ plan    reads keys from FILE, one per line, and shows per partitioner how many k
           --json             machine-readable output.
         Keys are counted once each ("keys", "moved"); when the file repeats keys (a sample of
         traffic), "records moved" also counts every line.`
-
-class UsageError extends Error {}
 
 function count (value: string | undefined, flag: string): number {
   if (value === undefined) throw new UsageError(`--${flag} is required`)
@@ -136,22 +134,6 @@ function printUsage (): number {
 const subcommands: Record<string, (argv: string[]) => Promise<number>> = { plan }
 
 /** Entry point used by src/cli/main.ts. */
-export async function run (argv: string[]): Promise<number> {
-  const [sub, ...rest] = argv
-  if (sub === '--help' || sub === '-h' || sub === 'help') return printUsage()
-  const handler = sub !== undefined && Object.hasOwn(subcommands, sub) ? subcommands[sub] : undefined
-  if (!handler) {
-    process.stderr.write(`courier partitions: ${sub === undefined ? 'missing subcommand' : `unknown subcommand "${sub}"`}\n\n${usage}\n`)
-    return EXIT_USAGE
-  }
-  try {
-    return await handler(rest)
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code
-    if (err instanceof UsageError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_'))) {
-      process.stderr.write(`courier partitions ${sub}: ${(err as Error).message}\n\n${usage}\n`)
-      return EXIT_USAGE
-    }
-    throw err
-  }
+export function run (argv: string[]): Promise<number> {
+  return runSubcommand('partitions', subcommands, usage, argv)
 }

@@ -13,6 +13,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { libsDir } from '../../src/local-broker/paths.ts'
 import { hash64, jumpPartitionForKey, murmur2, partitionForKey } from '../../src/partitioner/index.ts'
+import { prng } from '../helpers/prng.ts'
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/java/', import.meta.url))
 const COUNTS = [1, 3, 6, 7, 12, 100, 1000]
@@ -21,17 +22,6 @@ function has (cmd: string): boolean {
   return spawnSync(cmd, ['-version'], { stdio: 'ignore' }).status === 0
 }
 
-// mulberry32: a small seeded PRNG, so every run (and every machine) tests the same keys.
-function prng (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** >= 10,000 keys covering every murmur2 tail length, high bytes, multibyte UTF-8 and long keys. */
 function makeKeys (): Uint8Array[] {

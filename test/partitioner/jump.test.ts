@@ -1,6 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createJumpPartitioner, hash64, jumpHash, jumpPartitionForKey, partitionForKey } from '../../src/partitioner/index.ts'
+import { prng } from '../helpers/prng.ts'
 
 // The paper's figure 1 in BigInt, the obvious way: the reference the 32-bit-halves version must match.
 function jumpReference (key: bigint, buckets: number): number {
@@ -21,17 +22,6 @@ function fnv1a64Reference (bytes: Uint8Array): bigint {
   return h
 }
 
-// mulberry32, seeded: deterministic "random" keys.
-function prng (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 function randomKeys (count: number, seed: number): Uint8Array[] {
   const rnd = prng(seed)
