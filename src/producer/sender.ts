@@ -109,29 +109,35 @@ export class Sender {
       return
     }
 
-    const ready = accumulator.ready(nowMs, this.#flushing > 0)
-    const byNode = new Map<number, Batch[]>()
+    // Each pass takes the next sendable batch of every partition; a partition with several batches
+    // queued gets one more in flight per pass, until the in-flight limits stop it.
     let needMetadata = false
-    for (const batch of ready) {
-      const leader = this.#deps.metadata.leaderFor(batch.topic, batch.partition)
-      if (leader === undefined || leader < 0) {
-        needMetadata = true
-        continue
+    const missingTopics = new Set<string>()
+    for (let sent = true; sent;) {
+      sent = false
+      const byNode = new Map<number, Batch[]>()
+      for (const batch of accumulator.ready(nowMs, this.#flushing > 0)) {
+        const leader = this.#deps.metadata.leaderFor(batch.topic, batch.partition)
+        if (leader === undefined || leader < 0) {
+          needMetadata = true
+          missingTopics.add(batch.topic)
+          continue
+        }
+        let list = byNode.get(leader)
+        if (!list) {
+          list = []
+          byNode.set(leader, list)
+        }
+        list.push(batch)
       }
-      let list = byNode.get(leader)
-      if (!list) {
-        list = []
-        byNode.set(leader, list)
+      for (const [nodeId, batches] of byNode) {
+        while (batches.length > 0 && (this.#inFlightPerNode.get(nodeId) ?? 0) < config.maxInFlightRequests) {
+          this.#send(nodeId, this.#takeRequest(batches))
+          sent = true
+        }
       }
-      list.push(batch)
     }
-    if (needMetadata || (accumulator.recordCount > 0 && this.#deps.metadata.refreshDue(nowMs))) this.#refreshMetadata(ready.map(b => b.topic))
-
-    for (const [nodeId, batches] of byNode) {
-      while (batches.length > 0 && (this.#inFlightPerNode.get(nodeId) ?? 0) < config.maxInFlightRequests) {
-        this.#send(nodeId, this.#takeRequest(batches))
-      }
-    }
+    if (needMetadata || (accumulator.recordCount > 0 && this.#deps.metadata.refreshDue(nowMs))) this.#refreshMetadata([...missingTopics])
     this.#schedule(nowMs)
     this.#checkIdle()
   }
