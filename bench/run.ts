@@ -29,20 +29,9 @@ const root = resolve(here, '..')
 // ---------------------------------------------------------------------------------------------
 // Options
 
-interface Options {
-  messages: number
-  valueBytes: number
-  partitions: number
-  acks: AcksSetting
-  idempotent: boolean
-  compression: CompressionSetting
-  lingerMs: number
-  keys: number
+/** The workload knobs every child gets, plus what only the runner uses. */
+interface Options extends Omit<Workload, 'brokers' | 'topic' | 'mode' | 'rate'> {
   only: Set<string> | undefined
-  outageSeconds: number
-  bufferMemory: number
-  window: number
-  batch: number
   kafkajsAwaitedCap: number
   quick: boolean
   warmupMessages: number

@@ -12,7 +12,7 @@ import { Admin } from '@platformatic/kafka'
 import { brokerPort, controllerPort, formatProperties, log4j2Config, newClusterId, serverProperties, type LogLevel } from './config.ts'
 import { ensureJars } from './jars.ts'
 import { isKafkaPid, signalKafka, tailFile, terminate, waitUntil } from './process.ts'
-import { checkName, readState, removeState, stateFile, writeState, type ClusterState } from './state.ts'
+import { checkName, nodeState, readState, removeState, stateFile, writeState, type ClusterState, type NodeState } from './state.ts'
 
 const HOST = '127.0.0.1'
 
@@ -48,17 +48,7 @@ export interface StartClusterOptions {
 
 export type NodeRunState = 'running' | 'paused' | 'stopped'
 
-export interface LocalClusterNode {
-  nodeId: number
-  /** PLAINTEXT port (the one clients use). */
-  port: number
-  controllerPort: number
-  /** The JVM's pid (of the last start, once stopped). */
-  pid: number
-  /** The node's folder: config, log4j2 config, logs and `kafka-logs/`. */
-  dataDir: string
-  configFile: string
-  logFile: string
+export interface LocalClusterNode extends NodeState {
   stdoutFile: string
   state: NodeRunState
 }
@@ -258,17 +248,7 @@ class ClusterHandle implements LocalCluster {
   }
 
   get nodes (): readonly LocalClusterNode[] {
-    return this.#nodes.map((n) => ({
-      nodeId: n.nodeId,
-      port: n.port,
-      controllerPort: n.controllerPort,
-      pid: n.pid,
-      dataDir: n.dataDir,
-      configFile: n.configFile,
-      logFile: n.logFile,
-      stdoutFile: n.stdoutFile,
-      state: n.state
-    }))
+    return this.#nodes.map((n) => ({ ...nodeState(n), stdoutFile: n.stdoutFile, state: n.state }))
   }
 
   /** Formats a node's storage (skipped when the folder is already formatted). */
@@ -355,15 +335,7 @@ class ClusterHandle implements LocalCluster {
       removeDataDir: this.#init.removeDataDir,
       startedAt: this.#startedAt,
       ownerPid: process.pid,
-      nodes: this.#nodes.map((n) => ({
-        nodeId: n.nodeId,
-        port: n.port,
-        controllerPort: n.controllerPort,
-        pid: n.pid,
-        dataDir: n.dataDir,
-        configFile: n.configFile,
-        logFile: n.logFile
-      }))
+      nodes: this.#nodes.map(nodeState)
     }
     writeState(state)
   }

@@ -8,12 +8,21 @@ import { isKafkaPid, terminate } from './process.ts'
 
 export interface NodeState {
   nodeId: number
+  /** PLAINTEXT port (the one clients use). */
   port: number
   controllerPort: number
+  /** The JVM's pid (of the last start, once stopped). */
   pid: number
+  /** The node's folder: config, log4j2 config, logs and `kafka-logs/`. */
   dataDir: string
   configFile: string
   logFile: string
+}
+
+/** The recorded part of a node (what the state file keeps). */
+export function nodeState (node: NodeState): NodeState {
+  const { nodeId, port, controllerPort, pid, dataDir, configFile, logFile } = node
+  return { nodeId, port, controllerPort, pid, dataDir, configFile, logFile }
 }
 
 export interface ClusterState {
