@@ -8,6 +8,7 @@
 // the loop a full GC shows how much of that was retained rather than uncollected garbage.
 
 import { readFileSync } from 'node:fs'
+import { getHeapSpaceStatistics } from 'node:v8'
 import { createProducer } from '../../src/index.ts'
 import { Window, createPayloads, now, round, runChild, type Workload } from '../lib/common.ts'
 
@@ -81,12 +82,15 @@ runChild(async (w: Workload) => {
   // What is retained (the producer's buffer, the unsettled calls) versus garbage of the failed
   // calls that V8 had not collected yet: a full GC (the runner starts this child with --expose-gc).
   const gc = (globalThis as { gc?: () => void }).gc
+  let heapSpaces: Record<string, { sizeMb: number, usedMb: number }> | undefined
   let afterGc: { rssMb: number, heapUsedMb: number, heapTotalMb: number, arrayBuffersMb: number } | undefined
   if (gc) {
     gc()
     gc()
     const m = process.memoryUsage()
     afterGc = { rssMb: round(m.rss / 2 ** 20, 1), heapUsedMb: round(m.heapUsed / 2 ** 20, 1), heapTotalMb: round(m.heapTotal / 2 ** 20, 1), arrayBuffersMb: round(m.arrayBuffers / 2 ** 20, 1) }
+    // Where the reserved heap is: young generation (new_space) versus old spaces.
+    heapSpaces = Object.fromEntries(getHeapSpaceStatistics().map(s => [s.space_name, { sizeMb: mb(s.space_size), usedMb: mb(s.space_used_size) }]))
   }
   const peakSampled = Math.max(0, ...samples)
   const stats = producer.stats() as unknown as Record<string, unknown>
@@ -106,6 +110,7 @@ runChild(async (w: Workload) => {
       afterFullGc: afterGc ?? 'gc not exposed',
       vmHwmMb: round(hwm, 1),
       memoryAtEnd,
+      heapSpacesAfterGc: heapSpaces ?? 'gc not exposed',
       rssSamplesMb: samples,
       unsettledAtEnd: forget ? 'n/a (fire-and-forget)' : window.inFlight,
       outcomes,
