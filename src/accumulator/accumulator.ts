@@ -10,7 +10,7 @@
 
 import type { CourierError } from '../errors.ts'
 import type { ProducerIdentity, WireRecord } from '../kafka-client/client.ts'
-import { RecordsWriter } from '../kafka-client/record-batch.ts'
+import { headerName, RecordsWriter } from '../kafka-client/record-batch.ts'
 
 /** What the broker said about one delivered record. */
 export interface RecordReport {
@@ -297,7 +297,7 @@ export class Accumulator {
 /** Bytes a record occupies, as Kafka counts them closely enough for batching and limits. */
 export function recordSizeBytes (record: WireRecord): number {
   const value = record.value
-  let size = 21 + (record.key?.length ?? 0) + (value === null ? 0 : typeof value === 'string' ? Buffer.byteLength(value, 'utf8') : value.length)
-  for (const [name, value] of record.headers) size += 2 + Buffer.byteLength(name) + value.length
+  let size = 21 + (record.key?.length ?? 0) + (value === null ? 0 : typeof value === 'string' ? (record.valueLength ?? Buffer.byteLength(value, 'utf8')) : value.length)
+  for (const [name, headerValue] of record.headers) size += 2 + headerName(name).length + headerValue.length
   return size
 }

@@ -5,6 +5,7 @@
 import type { ResolvedConfig } from './types.ts'
 import { ConfigError } from '../errors.ts'
 import { DEFAULT_RETRY_PRESET, RETRY_PRESET_NAMES, RETRY_PRESETS } from '../retry/presets.ts'
+import { editDistance } from '../util/edit-distance.ts'
 
 export type OptionType =
   | 'string'
@@ -327,18 +328,6 @@ export function suggestOption (name: string, candidates: readonly string[]): str
   }
   // Close enough to be a typo: a third of the name, at least 2 edits.
   return bestDistance <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined
-}
-
-function editDistance (a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j)
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i]
-    for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
-    }
-    prev = row
-  }
-  return prev[b.length]
 }
 
 /** `group` is the enclosing group (`retry`, ...) or '' at the top level; keys may contain dots ("linger.ms"). */

@@ -46,6 +46,8 @@ export interface WireRecord {
   key: Buffer | null
   /** Bytes, or text to be written as UTF-8 (JSON values stay text until the batch is encoded). */
   value: Buffer | string | null
+  /** The UTF-8 byte length of a text value, when already measured (saves measuring it twice). */
+  valueLength?: number
   headers: Array<[string, Buffer]>
   timestamp: bigint
 }

@@ -114,7 +114,7 @@ export class RecordsWriter {
 
     const key = record.key
     const value = record.value
-    const valueLength = value === null ? -1 : typeof value === 'string' ? Buffer.byteLength(value, 'utf8') : value.length
+    const valueLength = value === null ? -1 : typeof value === 'string' ? (record.valueLength ?? Buffer.byteLength(value, 'utf8')) : value.length
     const headers = record.headers
     let body = 1 + (fast ? varlongSize(delta) : bigVarlongSize(bigDelta)) + varintSize(offsetDelta)
     body += key === null ? 1 : varintSize(key.length) + key.length
@@ -256,11 +256,11 @@ function writeBytes (buf: Buffer, pos: number, bytes: Buffer | null): number {
 
 const SMALL_COPY_BYTES = 48
 
-/** Header names repeat on every record: encode each once. Bounded so odd names cannot grow it. */
+/** Header names repeat on every record: encode each once (shared with the size estimate). Bounded so odd names cannot grow it. */
 const headerNames = new Map<string, Buffer>()
 const HEADER_NAME_CACHE_LIMIT = 1024
 
-function headerName (name: string): Buffer {
+export function headerName (name: string): Buffer {
   let bytes = headerNames.get(name)
   if (bytes === undefined) {
     bytes = Buffer.from(name, 'utf8')

@@ -12,7 +12,7 @@ import { Admin } from '@platformatic/kafka'
 import { brokerPort, controllerPort, formatProperties, log4j2Config, newClusterId, serverProperties, type LogLevel } from './config.ts'
 import { ensureJars } from './jars.ts'
 import { isKafkaPid, signalKafka, tailFile, terminate, waitUntil } from './process.ts'
-import { checkName, nodeState, readState, removeState, stateFile, writeState, type ClusterState, type NodeState } from './state.ts'
+import { checkName, nodeState, readState, removeState, writeState, type ClusterState, type NodeState } from './state.ts'
 
 const HOST = '127.0.0.1'
 

@@ -146,6 +146,7 @@ function serializeAll (batches: TopicMessages[], count: number, ctx: PrepareCont
         topic,
         key,
         value,
+        valueLength: typeof value === 'string' ? Buffer.byteLength(value, 'utf8') : undefined,
         headers: headerList,
         timestamp: message.timestamp === undefined ? nowBig : toTimestamp(message.timestamp),
         partition: message.partition ?? -1,

@@ -2,6 +2,7 @@
 // throws), so one ValidationError can name every bad field of every bad record of a call at once.
 
 import type { ValidationIssue } from '../errors.ts'
+import { editDistance } from '../util/edit-distance.ts'
 
 export interface ValidateOptions {
   /** Used when a record has no `topic` of its own. */
@@ -191,18 +192,6 @@ function closestField (field: string): string | undefined {
     }
   }
   return best
-}
-
-function editDistance (a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j)
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i]
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
-    }
-    previous = current
-  }
-  return previous[b.length]
 }
 
 function describe (value: unknown): string {

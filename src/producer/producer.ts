@@ -217,7 +217,7 @@ export class Producer {
    * The tutorial's fire-and-forget mode: returns nothing and never produces an unhandled rejection.
    * A failure goes to `onError` when given, else to the `error` event and a warning in the log (at
    * most one a second, with the number of failures since the last one). Under overload (buffer and
-   * waiting line full) the calls refused in one tick share one BufferExhaustedError instance.
+   * waiting line full) the calls refused during one overload episode share one BufferExhaustedError.
    */
   sendAndForget (topic: string, messages: Message | Message[], onError?: (error: CourierError) => void): void {
     if (onError && this.#buffer.saturated) {

@@ -22,7 +22,3 @@ export function trackClosed (producer: Tracked): void {
   open.delete(producer)
   if (warned && open.size <= producer.config.maxOpenProducersWarning) warned = false
 }
-
-export function openProducerCount (): number {
-  return open.size
-}

@@ -247,6 +247,9 @@ test('a text value encodes exactly as its UTF-8 bytes would (ASCII, multi-byte, 
   const asBytes: WireRecord[] = asText.map(r => ({ ...r, value: Buffer.from(r.value as string, 'utf8') }))
   const input = { baseSequence: 3, producerId: 7n, producerEpoch: 1, compression: undefined }
   assert.deepEqual(encodeRecordBatch({ ...input, records: asText }), encodeRecordBatch({ ...input, records: asBytes }))
+  // The producer passes the length it measured when preparing the record: same bytes.
+  const measured = asText.map(r => ({ ...r, valueLength: Buffer.byteLength(r.value as string, 'utf8') }))
+  assert.deepEqual(encodeRecordBatch({ ...input, records: measured }), encodeRecordBatch({ ...input, records: asBytes }))
 })
 
 test('records written by a RecordsWriter encode to the same batch, with the header in place (no copy)', async () => {
