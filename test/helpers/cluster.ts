@@ -109,6 +109,22 @@ export interface ReadAllOptions {
  * returned in arrival order (per partition: offset order).
  */
 export async function readAll (brokers: string[], topic: string, expectedCount: number, timeoutMs = 30_000, options: ReadAllOptions = {}): Promise<ReadRecord[]> {
+  // Right after a broker restart the group coordinator may not be ready, so joining fails: read
+  // again with a fresh consumer until the deadline. A short read is not retried (it is an answer).
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    try {
+      return await readOnce(brokers, topic, expectedCount, Math.max(0, deadline - Date.now()), options)
+    } catch (error) {
+      if (error instanceof ShortReadError || Date.now() + 500 >= deadline) throw error
+      await sleep(500)
+    }
+  }
+}
+
+class ShortReadError extends Error {}
+
+async function readOnce (brokers: string[], topic: string, expectedCount: number, timeoutMs: number, options: ReadAllOptions): Promise<ReadRecord[]> {
   const consumer = new Consumer({
     clientId: 'kafka-courier-test-reader',
     groupId: `kafka-courier-test-reader-${randomBytes(6).toString('hex')}`,
@@ -161,7 +177,7 @@ export async function readAll (brokers: string[], topic: string, expectedCount: 
       if (!timedOut) await stream.close().catch(() => {})
     }
     if (records.length < expectedCount && !options.allowFewer) {
-      throw new Error(`readAll: got ${records.length} of ${expectedCount} records from ${topic} within ${timeoutMs} ms`)
+      throw new ShortReadError(`readAll: got ${records.length} of ${expectedCount} records from ${topic} within ${timeoutMs} ms`)
     }
     return records
   } finally {
