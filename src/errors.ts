@@ -46,6 +46,21 @@ export interface CourierErrorOptions {
   kafkaName?: string
 }
 
+/** What the broker said about one delivered message. */
+export interface DeliveryReport {
+  topic: string
+  partition: number
+  /** -1 when acks=0 (the broker does not answer). */
+  offset: bigint
+  /** The record's timestamp (CreateTime), or the broker's LogAppendTime when the topic uses it. */
+  timestamp: bigint
+}
+
+/** The outcome of one message of a send() call: delivered with its report, or failed with its own error. */
+export type RecordOutcome =
+  | { status: 'delivered', report: DeliveryReport }
+  | { status: 'failed', error: CourierError }
+
 const kBrand = Symbol.for('kafka-courier.error')
 
 export class CourierError extends Error {
@@ -56,6 +71,11 @@ export class CourierError extends Error {
   persistence: PersistenceStatus
   readonly kafkaCode?: number
   readonly kafkaName?: string
+  /**
+   * On the error a send()/sendBatch() call rejects with: every message's outcome of that call, index
+   * for index (not enumerable, so it stays out of logs). Each call gets its own error object.
+   */
+  declare readonly reports?: readonly RecordOutcome[]
 
   constructor (code: ErrorCode, message: string, options: CourierErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
@@ -94,6 +114,35 @@ export class CourierError extends Error {
 
 export function isCourierError (error: unknown): error is CourierError {
   return error instanceof CourierError
+}
+
+/**
+ * A copy of `error` with the same class, code, message, stack and cause, and `fields` of its own.
+ * Used so that a record or a call owns its error even when one failure hit many records: an error
+ * a caller received is never written to afterwards.
+ */
+export function copyError<E extends CourierError> (error: E, fields: Record<string, unknown>): E {
+  const copy = Object.create(Object.getPrototypeOf(error)) as E
+  Object.defineProperties(copy, Object.getOwnPropertyDescriptors(error))
+  for (const [name, value] of Object.entries(fields)) {
+    // `reports` stays out of logs and JSON (it can hold thousands of entries).
+    Object.defineProperty(copy, name, { value, writable: true, enumerable: name !== 'reports', configurable: true })
+  }
+  return copy
+}
+
+/**
+ * Runs `make` without capturing a stack trace: for errors made in bulk inside the engine (one per
+ * record of a failed batch), whose stack would only show a timer or a socket callback.
+ */
+export function withoutStack<T> (make: () => T): T {
+  const limit = Error.stackTraceLimit
+  Error.stackTraceLimit = 0
+  try {
+    return make()
+  } finally {
+    Error.stackTraceLimit = limit
+  }
 }
 
 /** Whether an error may succeed if the same operation is tried again. */

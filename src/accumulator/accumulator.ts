@@ -6,21 +6,19 @@
 // ones (in-flight batches are a prefix of the queue). When one fails and will be retried, the
 // partition is "blocked": nothing more is sent for it until everything in flight has come back,
 // then its batches go one at a time, oldest first, until the head is acknowledged. With
-// idempotence the broker deduplicates by sequence number, so order holds across retries.
+// idempotence the broker deduplicates by sequence number, so order holds across retries. Batches
+// of one partition in flight share one producer identity (see producer/sequencing.ts).
+//
+// Each record keeps its own delivery deadline (from its send() call). A batch can be rebuilt without
+// some records (they expired, or the broker named them as invalid) or split in two (the broker
+// refused it as too large): its records are moved as bytes into new batches at the same place.
 
-import type { CourierError } from '../errors.ts'
+import type { CourierError, DeliveryReport } from '../errors.ts'
 import type { ProducerIdentity, WireRecord } from '../kafka-client/client.ts'
-import { headerName, RecordsWriter } from '../kafka-client/record-batch.ts'
+import { headerName, RECORD_BATCH_HEADER_BYTES, recordTails, RecordsWriter } from '../kafka-client/record-batch.ts'
 
 /** What the broker said about one delivered record. */
-export interface RecordReport {
-  topic: string
-  partition: number
-  /** -1 when acks=0 (the broker does not answer) or for a deduplicated retry. */
-  offset: bigint
-  /** The record's timestamp (CreateTime), or the broker's LogAppendTime when the topic uses it. */
-  timestamp: bigint
-}
+export type RecordReport = DeliveryReport
 
 /** Receives the outcomes of the records of one send() call (one object per call, not per record). */
 export interface RecordSink {
@@ -44,11 +42,17 @@ export interface Batch {
   partition: number
   /** The records, already encoded as a Kafka records section. */
   writer: RecordsWriter
-  /** Per record, in order: where its outcome goes, its index in its call, its timestamp, when it was accepted. */
-  sinks: RecordSink[]
+  /**
+   * Per record, in order: where its outcome goes (null once settled), its index in its call, its
+   * timestamp, when its send() was called (its delivery deadline counts from there), its bytes.
+   */
+  sinks: Array<RecordSink | null>
   indexes: number[]
   timestamps: bigint[]
   acceptedAtMs: number[]
+  sizes: number[]
+  /** Records not settled yet. */
+  unsettled: number
   /** Buffer bytes the records hold (given back when the batch is done). */
   recordBytes: number
   /** Batch header + records, as counted against batchSize. */
@@ -60,7 +64,7 @@ export interface Batch {
   attempts: number
   /** Not before this time (backoff after a failed attempt). */
   retryAtMs: number
-  /** The record that has waited longest decides when the batch expires. */
+  /** The earliest delivery deadline of a record not settled yet. */
   deadlineMs: number
   /** Set on the first send and kept on retries, so the broker can deduplicate them. */
   identity?: ProducerIdentity
@@ -68,7 +72,11 @@ export interface Batch {
   /** At least one attempt reached the socket: the broker may have written it. */
   everSent: boolean
   inFlight: boolean
+  /** Every record was settled while an attempt was in flight: drop the batch when it returns. */
+  abandoned: boolean
   lastError?: CourierError
+  /** The encoded RecordBatch of the last attempt, reused by a retry with the same identity and sequence. */
+  encoded?: { bytes: Buffer, identity: ProducerIdentity | undefined, baseSequence: number | undefined }
 }
 
 interface PartitionQueue {
@@ -77,6 +85,8 @@ interface PartitionQueue {
   batches: Batch[]
   /** How many of the first batches are in flight. */
   inFlight: number
+  /** The producer identity of the batches in flight (one at a time, so no reordering across identities). */
+  flightIdentity: ProducerIdentity | undefined
   /** A batch failed and will be retried: send one at a time until the head is acknowledged. */
   blocked: boolean
 }
@@ -92,7 +102,7 @@ export interface AccumulatorOptions {
 }
 
 /** Per-batch framing overhead of Kafka's record batch v2 header. */
-const BATCH_OVERHEAD_BYTES = 61
+const BATCH_OVERHEAD_BYTES = RECORD_BATCH_HEADER_BYTES
 
 export class Accumulator {
   readonly #options: AccumulatorOptions
@@ -130,25 +140,7 @@ export class Accumulator {
         last.closed = true
         closedPrevious = true
       }
-      batch = {
-        topic: record.topic,
-        partition: record.partition,
-        // One allocation of batchSize (as the Java client does): growing in steps would copy.
-        writer: new RecordsWriter(Math.max(this.#options.batchSize, record.sizeBytes + 64)),
-        sinks: [],
-        indexes: [],
-        timestamps: [],
-        acceptedAtMs: [],
-        recordBytes: 0,
-        sizeBytes: BATCH_OVERHEAD_BYTES,
-        createdAtMs: record.acceptedAtMs,
-        closed: false,
-        attempts: 0,
-        retryAtMs: 0,
-        deadlineMs: record.acceptedAtMs + this.#options.deliveryTimeoutMs,
-        everSent: false,
-        inFlight: false
-      }
+      batch = this.#newBatch(record.topic, record.partition, Math.max(this.#options.batchSize, record.sizeBytes + 64), record.acceptedAtMs)
       queue.batches.push(batch)
     }
     batch.writer.append(record)
@@ -156,6 +148,10 @@ export class Accumulator {
     batch.indexes.push(record.index)
     batch.timestamps.push(record.timestamp)
     batch.acceptedAtMs.push(record.acceptedAtMs)
+    batch.sizes.push(record.sizeBytes)
+    batch.unsettled++
+    const deadlineMs = record.acceptedAtMs + this.#options.deliveryTimeoutMs
+    if (deadlineMs < batch.deadlineMs) batch.deadlineMs = deadlineMs
     batch.recordBytes += record.sizeBytes
     batch.sizeBytes += record.sizeBytes
     this.#recordCount++
@@ -193,17 +189,98 @@ export class Accumulator {
     return next
   }
 
-  /**
-   * The earliest deadline of any batch, in flight or not. Batches join a queue in acceptance order,
-   * so each queue's oldest batch has its earliest deadline: one look per partition.
-   */
+  /** The earliest deadline of any unsettled record, in flight or not. */
   nextDeadlineMs (): number | undefined {
     let next: number | undefined
     for (const queue of this.#queues) {
-      const deadline = queue.batches[0]?.deadlineMs
-      if (deadline !== undefined && (next === undefined || deadline < next)) next = deadline
+      for (const batch of queue.batches) {
+        if (batch.unsettled > 0 && (next === undefined || batch.deadlineMs < next)) next = batch.deadlineMs
+      }
     }
     return next
+  }
+
+  /** How many batches of this batch's partition are in flight, and under which producer identity. */
+  inFlightOf (batch: Batch): { count: number, identity: ProducerIdentity | undefined } {
+    const queue = this.#byTopic.get(batch.topic)?.[batch.partition]
+    return { count: queue?.inFlight ?? 0, identity: queue?.flightIdentity }
+  }
+
+  /**
+   * Settles one record of a batch. Returns false when it was settled already (a late response for
+   * a record that expired meanwhile). The batch stays in its queue until `complete()`.
+   */
+  settle (batch: Batch, position: number, outcome: RecordReport | CourierError): boolean {
+    const sink = batch.sinks[position]
+    if (sink === null) return false
+    batch.sinks[position] = null
+    batch.unsettled--
+    this.#recordCount--
+    if (this.#recordCount < 0 || batch.unsettled < 0) throw new Error(`accumulator: settled more records than were accepted (batch ${batch.topic}:${batch.partition})`)
+    sink.settle(batch.indexes[position], outcome)
+    return true
+  }
+
+  /** Recomputes a batch's deadline from its unsettled records (after some were settled). */
+  refreshDeadline (batch: Batch): void {
+    let deadline = Infinity
+    for (let i = 0; i < batch.sinks.length; i++) {
+      if (batch.sinks[i] !== null) deadline = Math.min(deadline, batch.acceptedAtMs[i] + this.#options.deliveryTimeoutMs)
+    }
+    batch.deadlineMs = deadline
+  }
+
+  /**
+   * Replaces a batch that is not in flight by new batches, one per group of its record positions,
+   * at the same place in its partition's queue (so order holds). Records are moved as bytes.
+   * Positions in no group must be settled already; their buffer bytes are given back. The new
+   * batches have no producer identity or sequence yet, keep the attempt count and last error (so
+   * the partition stays blocked behind them), and are ready to send at once.
+   */
+  rebuild (batch: Batch, groups: number[][]): Batch[] {
+    if (batch.inFlight) throw new Error('accumulator: cannot rebuild a batch in flight')
+    const queue = this.#queue(batch.topic, batch.partition)
+    const at = queue.batches.indexOf(batch)
+    if (at < 0) throw new Error('accumulator: rebuild of a batch that is not queued')
+    const tails = recordTails(batch.writer.encoded().section)
+    const kept = new Set<number>()
+    const replacements: Batch[] = []
+    for (const group of groups) {
+      if (group.length === 0) continue
+      let bytes = 0
+      for (const position of group) bytes += batch.sizes[position]
+      const next = this.#newBatch(batch.topic, batch.partition, bytes + 64, batch.createdAtMs)
+      for (const position of group) {
+        const sink = batch.sinks[position]
+        if (sink === null) throw new Error('accumulator: rebuild keeps a settled record')
+        kept.add(position)
+        next.writer.appendTail(batch.timestamps[position], tails[position])
+        next.sinks.push(sink)
+        next.indexes.push(batch.indexes[position])
+        next.timestamps.push(batch.timestamps[position])
+        next.acceptedAtMs.push(batch.acceptedAtMs[position])
+        next.sizes.push(batch.sizes[position])
+        next.unsettled++
+        next.recordBytes += batch.sizes[position]
+        next.sizeBytes += batch.sizes[position]
+        next.deadlineMs = Math.min(next.deadlineMs, batch.acceptedAtMs[position] + this.#options.deliveryTimeoutMs)
+      }
+      next.closed = true
+      next.attempts = batch.attempts
+      if (batch.lastError !== undefined) next.lastError = batch.lastError
+      replacements.push(next)
+    }
+    let dropped = 0
+    for (let i = 0; i < batch.sinks.length; i++) {
+      if (kept.has(i)) continue
+      if (batch.sinks[i] !== null) throw new Error('accumulator: rebuild drops an unsettled record')
+      dropped += batch.sizes[i]
+    }
+    if (kept.size !== batch.unsettled) throw new Error('accumulator: rebuild must keep every unsettled record exactly once')
+    queue.batches.splice(at, 1, ...replacements)
+    if (dropped > 0) this.#options.release(dropped)
+    if (queue.batches.length === 0) this.#dropQueue(queue)
+    return replacements
   }
 
   /** True when no older batch of the same partition is still unacknowledged. */
@@ -213,6 +290,9 @@ export class Accumulator {
 
   markInFlight (batch: Batch): void {
     const queue = this.#queue(batch.topic, batch.partition)
+    if (queue.inFlight > 0 && queue.flightIdentity !== batch.identity) throw new Error(`accumulator: two producer identities in flight for ${batch.topic}:${batch.partition}`)
+    if (queue.batches[queue.inFlight] !== batch) throw new Error(`accumulator: ${batch.topic}:${batch.partition} sends out of queue order`)
+    queue.flightIdentity = batch.identity
     queue.inFlight++
     batch.inFlight = true
     batch.closed = true
@@ -221,7 +301,7 @@ export class Accumulator {
   /** The batch's attempt ended and it will be tried again; its partition waits for it. */
   requeue (batch: Batch, retryAtMs: number): void {
     const queue = this.#queue(batch.topic, batch.partition)
-    if (batch.inFlight) queue.inFlight--
+    if (batch.inFlight) this.#landed(queue)
     batch.inFlight = false
     batch.retryAtMs = retryAtMs
     queue.blocked = true
@@ -229,46 +309,36 @@ export class Accumulator {
 
   /** The batch is finished (every record settled by the caller): remove it from its queue. */
   complete (batch: Batch): void {
+    if (batch.unsettled !== 0) throw new Error(`accumulator: batch ${batch.topic}:${batch.partition} completed with ${batch.unsettled} unsettled record(s)`)
     const queue = this.#byTopic.get(batch.topic)?.[batch.partition]
     if (!queue) return
-    if (batch.inFlight) queue.inFlight--
+    if (batch.inFlight) this.#landed(queue)
     batch.inFlight = false
     const index = queue.batches.indexOf(batch)
     if (index >= 0) {
       queue.batches.splice(index, 1)
-      this.#recordCount -= batch.sinks.length
       this.#options.release(batch.recordBytes)
     }
     if (queue.blocked && queue.inFlight === 0 && !queue.batches.some(b => b.attempts > 0 && b.lastError !== undefined)) queue.blocked = false
-    if (queue.batches.length === 0) {
-      this.#queues.delete(queue)
-      const partitions = this.#byTopic.get(batch.topic) as Array<PartitionQueue | undefined>
-      partitions[batch.partition] = undefined
-    }
+    if (queue.batches.length === 0) this.#dropQueue(queue)
   }
 
-  /** Batches that are not in flight and whose deadline has passed. */
+  /** Batches, in flight or not, with a record whose delivery deadline has passed. */
   expired (nowMs: number): Batch[] {
     const expired: Batch[] = []
     for (const queue of this.#queues) {
-      // Deadlines grow along the queue: stop at the first batch still in time.
       for (const batch of queue.batches) {
-        if (batch.deadlineMs > nowMs) break
-        if (!batch.inFlight) expired.push(batch)
+        if (batch.unsettled > 0 && batch.deadlineMs <= nowMs) expired.push(batch)
       }
     }
     return expired
   }
 
-  /** Every batch not in flight (for close with a timeout that ran out). */
-  allIdle (): Batch[] {
-    const idle: Batch[] = []
-    for (const queue of this.#queues) {
-      for (const batch of queue.batches) {
-        if (!batch.inFlight) idle.push(batch)
-      }
-    }
-    return idle
+  /** Every batch, in flight or not (for close with a timeout that ran out). */
+  all (): Batch[] {
+    const all: Batch[] = []
+    for (const queue of this.#queues) all.push(...queue.batches)
+    return all
   }
 
   /** The batch of a partition that would be sent next, if the partition may send at all. */
@@ -276,6 +346,44 @@ export class Accumulator {
     if (queue.blocked) return queue.inFlight === 0 ? queue.batches[0] : undefined
     if (queue.inFlight >= this.#options.maxInFlightPerPartition) return undefined
     return queue.batches[queue.inFlight]
+  }
+
+  #newBatch (topic: string, partition: number, capacityBytes: number, createdAtMs: number): Batch {
+    const batch: Batch = {
+      topic,
+      partition,
+      // One allocation of batchSize (as the Java client does): growing in steps would copy.
+      writer: new RecordsWriter(capacityBytes),
+      sinks: [],
+      indexes: [],
+      timestamps: [],
+      acceptedAtMs: [],
+      sizes: [],
+      unsettled: 0,
+      recordBytes: 0,
+      sizeBytes: BATCH_OVERHEAD_BYTES,
+      createdAtMs,
+      closed: false,
+      attempts: 0,
+      retryAtMs: 0,
+      deadlineMs: Infinity,
+      everSent: false,
+      inFlight: false,
+      abandoned: false
+    }
+    return batch
+  }
+
+  #landed (queue: PartitionQueue): void {
+    queue.inFlight--
+    if (queue.inFlight < 0) throw new Error(`accumulator: in-flight count of ${queue.topic}:${queue.partition} went negative`)
+    if (queue.inFlight === 0) queue.flightIdentity = undefined
+  }
+
+  #dropQueue (queue: PartitionQueue): void {
+    this.#queues.delete(queue)
+    const partitions = this.#byTopic.get(queue.topic) as Array<PartitionQueue | undefined>
+    partitions[queue.partition] = undefined
   }
 
   #queue (topic: string, partition: number): PartitionQueue {
@@ -286,7 +394,7 @@ export class Accumulator {
     }
     let queue = partitions[partition]
     if (queue === undefined) {
-      queue = { topic, partition, batches: [], inFlight: 0, blocked: false }
+      queue = { topic, partition, batches: [], inFlight: 0, flightIdentity: undefined, blocked: false }
       partitions[partition] = queue
       this.#queues.add(queue)
     }

@@ -1,6 +1,6 @@
 // Which encoder each topic's batches go through: the `compression` option, or the topic's entry in
 // `compressionByTopic`, with `compressionLevel` for the codecs that take levels. One policy per
-// resolved config (so per producer), kept in a WeakMap so its stats live as long as the producer.
+// producer, owned by its sender (which encodes batches and hands the client their bytes).
 
 import type { CompressionName } from '../config/types.ts'
 import { createAutoCompression, createFixedCompression, type BatchEncoder, type BatchInput, type CompressionStats } from './auto.ts'
@@ -52,21 +52,4 @@ function createEncoder (name: CompressionName, level: number | undefined): Batch
   if (name === 'none') return createFixedCompression(undefined)
   if (name === 'auto') return createAutoCompression({ codec: 'zstd', level: levelFor('zstd', level) })
   return createFixedCompression(getCodec(name, levelFor(name, level)))
-}
-
-const policies = new WeakMap<object, CompressionPolicy>()
-
-/** The policy of one producer, keyed by its (frozen) resolved config. */
-export function compressionPolicyFor (config: CompressionSettings & object): CompressionPolicy {
-  let policy = policies.get(config)
-  if (policy === undefined) {
-    policy = createCompressionPolicy(config)
-    policies.set(config, policy)
-  }
-  return policy
-}
-
-/** Achieved compression per topic for the producer with this config (empty before its first send). */
-export function compressionStats (config: CompressionSettings & object): Map<string, CompressionStats> {
-  return policies.get(config)?.stats() ?? new Map()
 }

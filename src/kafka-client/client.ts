@@ -19,11 +19,9 @@ import {
   type ClusterMetadata,
   type Connection
 } from '@platformatic/kafka'
-import type { CompressionName, ResolvedConfig } from '../config/types.ts'
-import { compressionPolicyFor, type CompressionPolicy } from '../compression/policy.ts'
+import type { ResolvedConfig } from '../config/types.ts'
 import { errorFromPlatformatic } from './errors.ts'
 import { encodeProduceRequestChunks, PRODUCE_API_KEY, PRODUCE_VERSION, type ProduceTopicData } from './produce-request.ts'
-import { isEncodedRecords, NO_PRODUCER_EPOCH, NO_PRODUCER_ID, NO_SEQUENCE, type EncodedRecords } from './record-batch.ts'
 
 export interface TopicInfo {
   partitionsCount: number
@@ -52,14 +50,11 @@ export interface WireRecord {
   timestamp: bigint
 }
 
-/** One partition's batch inside a produce request. */
+/** One partition's batch inside a produce request: a whole RecordBatch, encoded (and compressed) by the sender. */
 export interface WireBatch {
   topic: string
   partition: number
-  /** The records, or their section already written by the accumulator's RecordsWriter. */
-  records: readonly WireRecord[] | EncodedRecords
-  /** Base sequence number when idempotent; ignored otherwise. */
-  baseSequence: number
+  bytes: Buffer
 }
 
 export interface PartitionResult {
@@ -70,20 +65,33 @@ export interface PartitionResult {
   baseOffset: bigint
   /** -1 unless the topic uses LogAppendTime. */
   logAppendTimeMs: bigint
+  /** Records the broker named as the reason it refused the batch (KIP-467), by position in the batch. */
+  recordErrors: Array<{ batchIndex: number, message: string | null }>
 }
 
 export interface ProduceRequest {
   nodeId: number
   acks: -1 | 0 | 1
   timeoutMs: number
-  compression: CompressionName
-  identity: ProducerIdentity | undefined
   batches: WireBatch[]
+}
+
+/**
+ * What the send engine needs from a Kafka client: the seam between the engine and the network. The
+ * real one is KafkaClient; unit tests of the sender and metadata cache use a fake.
+ */
+export interface EngineClient {
+  readonly brokers: readonly string[]
+  metadata (topics: string[], force?: boolean): Promise<ClusterView>
+  invalidateMetadata (): void
+  initProducerId (): Promise<ProducerIdentity>
+  produce (request: ProduceRequest): Promise<PartitionResult[]>
+  close (): Promise<void>
 }
 
 const UNKNOWN_TOPIC = /^Unknown topic (.+)\.$/
 
-export class KafkaClient {
+export class KafkaClient implements EngineClient {
   readonly #client: PlatformaticProducer<Buffer, Buffer, Buffer, Buffer>
   readonly #config: ResolvedConfig
 
@@ -151,14 +159,7 @@ export class KafkaClient {
         reject(errorFromPlatformatic(new Error(`Broker ${request.nodeId} is not in the cluster metadata`), { retriable: true }))
         return
       }
-      // Encoded before any I/O, once per batch: a retry of the same batch reuses its bytes.
-      let body: Buffer[]
-      try {
-        body = encodeProduceBody(request, compressionPolicyFor(this.#config))
-      } catch (error) {
-        reject(errorFromPlatformatic(error, { topic: request.batches[0]?.topic }))
-        return
-      }
+      const body = encodeProduceBody(request)
       this.#client[kGetConnection](broker, (connectionError: Error | null, connection: Connection | undefined) => {
         if (connectionError || !connection) {
           reject(errorFromPlatformatic(connectionError, {}))
@@ -186,7 +187,7 @@ export class KafkaClient {
               return
             }
             // acks=0: the broker sends no response; every batch counts as handed over.
-            resolve(request.batches.map(b => ({ topic: b.topic, partition: b.partition, errorCode: 0, errorMessage: null, baseOffset: -1n, logAppendTimeMs: -1n })))
+            resolve(request.batches.map(b => ({ topic: b.topic, partition: b.partition, errorCode: 0, errorMessage: null, baseOffset: -1n, logAppendTimeMs: -1n, recordErrors: [] })))
           })
         })
       })
@@ -206,40 +207,19 @@ export class KafkaClient {
 interface ProduceResponse {
   responses: Array<{
     name: string
-    partitionResponses: Array<{ index: number, errorCode: number, baseOffset: bigint, logAppendTimeMs: bigint, errorMessage: string | null }>
+    partitionResponses: Array<{
+      index: number
+      errorCode: number
+      baseOffset: bigint
+      logAppendTimeMs: bigint
+      errorMessage: string | null
+      recordErrors?: Array<{ batchIndex: number, batchIndexErrorMessage: string | null }>
+    }>
   }>
 }
 
-/** Batches are encoded once; retries of the same batch (same records, identity and sequence) reuse the bytes. */
-interface EncodedBatch {
-  count: number
-  producerId: bigint
-  producerEpoch: number
-  baseSequence: number
-  bytes: Buffer
-}
-
-// Keyed by the batch's records (the writer's encoded section, or the array), which no longer change once the
-// batch is first sent, so the entry lives exactly as long as the batch.
-const encodedBatches = new WeakMap<object, EncodedBatch>()
-
-function encodeBatch (batch: WireBatch, identity: ProducerIdentity | undefined, policy: CompressionPolicy): Buffer {
-  const producerId = identity?.producerId ?? NO_PRODUCER_ID
-  const producerEpoch = identity?.producerEpoch ?? NO_PRODUCER_EPOCH
-  const baseSequence = identity ? batch.baseSequence : NO_SEQUENCE
-  const cached = encodedBatches.get(batch.records)
-  const count = isEncodedRecords(batch.records) ? batch.records.count : batch.records.length
-  if (cached && cached.count === count && cached.producerId === producerId &&
-      cached.producerEpoch === producerEpoch && cached.baseSequence === baseSequence) {
-    return cached.bytes
-  }
-  const bytes = policy.encode(batch.topic, { records: batch.records, producerId, producerEpoch, baseSequence })
-  encodedBatches.set(batch.records, { count, producerId, producerEpoch, baseSequence, bytes })
-  return bytes
-}
-
 /** The Produce v9 body for one request, as chunks (the batches are not copied). */
-function encodeProduceBody (request: ProduceRequest, policy: CompressionPolicy): Buffer[] {
+function encodeProduceBody (request: ProduceRequest): Buffer[] {
   const topics = new Map<string, ProduceTopicData>()
   for (const batch of request.batches) {
     let topic = topics.get(batch.topic)
@@ -247,7 +227,7 @@ function encodeProduceBody (request: ProduceRequest, policy: CompressionPolicy):
       topic = { name: batch.topic, partitions: [] }
       topics.set(batch.topic, topic)
     }
-    topic.partitions.push({ index: batch.partition, batch: encodeBatch(batch, request.identity, policy) })
+    topic.partitions.push({ index: batch.partition, batch: batch.bytes })
   }
   return encodeProduceRequestChunks({ transactionalId: null, acks: request.acks, timeoutMs: request.timeoutMs, topics: [...topics.values()] })
 }
@@ -277,7 +257,15 @@ function flattenResponse (response: ProduceResponse): PartitionResult[] {
   const results: PartitionResult[] = []
   for (const topic of response.responses) {
     for (const p of topic.partitionResponses) {
-      results.push({ topic: topic.name, partition: p.index, errorCode: p.errorCode, errorMessage: p.errorMessage, baseOffset: p.baseOffset, logAppendTimeMs: p.logAppendTimeMs })
+      results.push({
+        topic: topic.name,
+        partition: p.index,
+        errorCode: p.errorCode,
+        errorMessage: p.errorMessage,
+        baseOffset: p.baseOffset,
+        logAppendTimeMs: p.logAppendTimeMs,
+        recordErrors: (p.recordErrors ?? []).map(e => ({ batchIndex: e.batchIndex, message: e.batchIndexErrorMessage }))
+      })
     }
   }
   return results

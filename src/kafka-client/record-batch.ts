@@ -156,6 +156,34 @@ export class RecordsWriter {
     this.#count++
   }
 
+  /**
+   * Appends a record already encoded by another writer: `tail` is its bytes after the offset delta
+   * (key, value, headers; see recordTails). Used when a batch is split or rebuilt without some of
+   * its records: the records are moved as bytes, only their deltas are written anew.
+   */
+  appendTail (timestamp: bigint, tail: Buffer): void {
+    if (this.#encoded !== undefined) throw new Error('RecordsWriter: records were appended after the section was taken')
+    const offsetDelta = this.#count
+    if (offsetDelta === 0) {
+      this.#baseTimestamp = timestamp
+      this.#maxTimestamp = timestamp
+      this.#baseNumber = Number(timestamp)
+    } else if (timestamp > this.#maxTimestamp) {
+      this.#maxTimestamp = timestamp
+    }
+    const bigDelta = timestamp - this.#baseTimestamp
+    const body = 1 + bigVarlongSize(bigDelta) + varintSize(offsetDelta) + tail.length
+    this.#ensure(5 + body)
+    const buf = this.#buf
+    let pos = writeVarint(buf, RECORD_BATCH_HEADER_BYTES + this.#length, body)
+    buf[pos++] = 0
+    pos = writeBigVarlong(buf, pos, bigDelta)
+    pos = writeVarint(buf, pos, offsetDelta)
+    pos += tail.copy(buf, pos)
+    this.#length = pos - RECORD_BATCH_HEADER_BYTES
+    this.#count++
+  }
+
   /** The section as written; no more records may be appended after this. */
   encoded (): EncodedRecords {
     if (this.#count === 0) throw new RangeError('a record batch needs at least one record')
@@ -178,6 +206,33 @@ export class RecordsWriter {
     this.#buf.copy(grown, 0, 0, used)
     this.#buf = grown
   }
+}
+
+/**
+ * Each record's bytes after its offset delta (key, value, headers), in order, as views into
+ * `section` (a records section as a RecordsWriter writes it, uncompressed).
+ */
+export function recordTails (section: Buffer): Buffer[] {
+  const tails: Buffer[] = []
+  let pos = 0
+  while (pos < section.length) {
+    let length = 0
+    let shift = 0
+    let byte: number
+    do {
+      byte = section[pos++]
+      length += (byte & 0x7f) * 2 ** shift
+      shift += 7
+    } while (byte & 0x80)
+    length = length % 2 === 0 ? length / 2 : -(length + 1) / 2
+    const end = pos + length
+    let cursor = pos + 1 // attributes
+    while (section[cursor++] & 0x80); // timestamp delta (varlong)
+    while (section[cursor++] & 0x80); // offset delta (varint)
+    tails.push(section.subarray(cursor, end))
+    pos = end
+  }
+  return tails
 }
 
 /** Is `records` a section already written by a RecordsWriter? */

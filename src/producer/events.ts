@@ -10,7 +10,7 @@ export interface ProducerEvents {
   'request-timeout': { nodeId: number, topics: string[], timeoutMs: number }
   retry: { topic: string, partition: number, attempt: number, delayMs: number, error: CourierError }
   error: { error: CourierError, topic?: string, partition?: number, records: number }
-  alert: { kind: string, message: string, error?: CourierError }
+  alert: { kind: string, message: string, error?: CourierError, suppressed?: number }
 }
 
 export type EventName = keyof ProducerEvents

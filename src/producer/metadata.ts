@@ -4,7 +4,7 @@
 
 import { UnknownTopicError } from '../errors.ts'
 import { retryWithinMaxBlock } from './blocking.ts'
-import type { ClusterView, KafkaClient, TopicInfo } from '../kafka-client/client.ts'
+import type { ClusterView, EngineClient, TopicInfo } from '../kafka-client/client.ts'
 
 export interface MetadataOptions {
   maxBlockMs: number
@@ -16,7 +16,7 @@ export interface MetadataOptions {
 const UNKNOWN_TOPIC_GRACE_ATTEMPTS = 5
 
 export class MetadataCache {
-  readonly #client: KafkaClient
+  readonly #client: EngineClient
   readonly #options: MetadataOptions
   readonly #topics = new Map<string, TopicInfo>()
   #stale = false
@@ -25,7 +25,7 @@ export class MetadataCache {
   #lastRefreshAttemptMs = -Infinity
   #refreshing: Promise<void> | undefined
 
-  constructor (client: KafkaClient, options: MetadataOptions) {
+  constructor (client: EngineClient, options: MetadataOptions) {
     this.#client = client
     this.#options = options
   }

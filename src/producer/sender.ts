@@ -1,37 +1,61 @@
-// The sender drains ready batches from the accumulator, groups them by partition leader into
-// produce requests (at most `maxInFlightRequests` per broker), and settles every record with a
-// delivery report or a typed error. Retries keep the batch's producer id and sequence numbers so
-// the broker deduplicates an attempt that was in fact written ("possibly persisted").
+// The sender drains ready batches from the accumulator, encodes them (compression is chosen here),
+// groups them by partition leader into produce requests (at most `maxInFlightRequests` per broker),
+// and settles every record with a delivery report or its own typed error.
+//
+// Rules it keeps:
+// - A retry keeps its batch's producer identity and sequence numbers, so the broker deduplicates an
+//   attempt that was in fact written ("possibly persisted").
+// - Each record has its own delivery deadline (deliveryTimeoutMs from its send() call) and fails at
+//   that deadline, not at its batch's: records that joined a batch late are moved on, not failed
+//   with it (a batch never sent is rebuilt without the expired records; a batch the broker may have
+//   written is kept whole, and only its expired records are settled, as possibly persisted).
+// - A batch the broker refuses as too large is split in two and sent again; only a single record
+//   over the limit fails. A batch refused because of some of its records (KIP-467) fails those
+//   records only and sends the others again.
+// - When a partition's sequence gets a gap, only that partition moves to a fresh producer identity
+//   (sequencing.ts); other partitions are not touched.
 
 import type { ResolvedConfig } from '../config/types.ts'
-import { TimeoutError, UnknownTopicError, type CourierError } from '../errors.ts'
+import { createCompressionPolicy, type CompressionPolicy } from '../compression/policy.ts'
+import type { CompressionStats } from '../compression/auto.ts'
+import { copyError, MessageTooLargeError, TimeoutError, UnknownTopicError, withoutStack, type CourierError, type PersistenceStatus } from '../errors.ts'
 import { errorFromKafkaCode, isDuplicateSequence, isProducerStateLost, needsMetadataRefresh } from '../kafka-error-codes.ts'
-import type { KafkaClient, PartitionResult, ProducerIdentity } from '../kafka-client/client.ts'
-import { decideRetry, finalRetryError, type RetryStopReason } from '../retry/index.ts'
+import type { EngineClient, PartitionResult, ProducerIdentity } from '../kafka-client/client.ts'
+import { NO_PRODUCER_EPOCH, NO_PRODUCER_ID, NO_SEQUENCE } from '../kafka-client/record-batch.ts'
+import { backoffDelayMs, decideRetry, finalRetryError, type RetryStopReason } from '../retry/index.ts'
 import type { Accumulator, Batch } from '../accumulator/accumulator.ts'
+import type { AlertLimiter } from './alerts.ts'
 import type { EventHub } from './events.ts'
 import type { MetadataCache } from './metadata.ts'
+import { Sequencing } from './sequencing.ts'
 import type { ProducerStats } from './stats.ts'
 
 export interface SenderDeps {
   config: ResolvedConfig
-  client: KafkaClient
+  client: EngineClient
   accumulator: Accumulator
   metadata: MetadataCache
   events: EventHub
+  alerts: AlertLimiter
   stats: ProducerStats
   now: () => number
   random: () => number
+  /** Called whenever records were settled (the producer's keep-alive checks whether it is idle). */
+  onSettled?: () => void
 }
 
-const SEQUENCE_LIMIT = 2 ** 31
+/** Kafka error codes for a batch the broker refuses as too large. */
+const MESSAGE_TOO_LARGE = 10
+const RECORD_LIST_TOO_LARGE = 18
 
 export class Sender {
   readonly #deps: SenderDeps
+  readonly #compression: CompressionPolicy
   readonly #inFlightPerNode = new Map<number, number>()
-  readonly #nextSequence = new Map<string, number>()
-  #identity: ProducerIdentity | undefined
+  readonly #sequencing: Sequencing | undefined
   #identityPending: Promise<void> | undefined
+  #identityFailures = 0
+  #identityRetryAtMs = 0
   #scheduled = false
   #timer: NodeJS.Timeout | undefined
   #timerAtMs = Infinity
@@ -43,20 +67,23 @@ export class Sender {
 
   constructor (deps: SenderDeps) {
     this.#deps = deps
+    this.#compression = createCompressionPolicy(deps.config)
+    this.#sequencing = deps.config.idempotent ? new Sequencing() : undefined
   }
 
+  /** The newest producer identity (idempotence), once one was obtained. */
   get identity (): ProducerIdentity | undefined {
-    return this.#identity
+    return this.#sequencing?.latest
   }
 
-  /** Gets a producer id when idempotence is on. Called once at connect, again after state loss. */
+  compressionStats (): Map<string, CompressionStats> {
+    return this.#compression.stats()
+  }
+
+  /** Gets a producer id when idempotence is on and none was obtained yet (connect). */
   async ensureIdentity (): Promise<void> {
-    if (!this.#deps.config.idempotent || this.#identity) return
-    this.#identityPending ??= this.#deps.client.initProducerId().then(identity => {
-      this.#identity = identity
-      this.#nextSequence.clear()
-    }).finally(() => { this.#identityPending = undefined })
-    await this.#identityPending
+    if (this.#sequencing === undefined || this.#sequencing.latest !== undefined) return
+    await this.#requestIdentity()
   }
 
   /** Asks for a drain soon (records were appended, a batch filled, a response came back). */
@@ -65,7 +92,7 @@ export class Sender {
     this.#scheduled = true
     setImmediate(() => {
       this.#scheduled = false
-      this.#drain()
+      if (!this.#stopped) this.#drain()
     })
   }
 
@@ -83,19 +110,30 @@ export class Sender {
     }
   }
 
-  /** Fails every record not yet in flight with `error` (close timed out). */
-  abandonIdle (error: () => CourierError): void {
-    for (const batch of this.#deps.accumulator.allIdle()) this.#fail(batch, error())
+  /**
+   * Settles every record still unsettled, queued or in flight, with its own copy of `error`
+   * (close ran out of time). Records in flight, or sent before, are marked possibly persisted.
+   */
+  abandonAll (error: CourierError): void {
+    const { accumulator } = this.#deps
+    for (const batch of accumulator.all()) {
+      const persistence: PersistenceStatus = batch.inFlight || batch.everSent ? 'possibly-persisted' : 'not-persisted'
+      this.#settleEach(batch, position => this.#recordError(error, batch, position, { persistence }))
+      this.#finishUnsettled(batch)
+    }
     this.#checkIdle()
   }
 
+  /** True when `error` (a call's rejection) reports a record failure already emitted as an `error` event. */
   announced (error: CourierError): boolean {
-    return this.#announced.has(error)
+    if (this.#announced.has(error)) return true
+    return error.reports?.some(o => o.status === 'failed' && this.#announced.has(o.error)) ?? false
   }
 
   stop (): void {
     this.#stopped = true
     clearTimeout(this.#timer)
+    this.#timer = undefined
   }
 
   #drain (): void {
@@ -103,11 +141,8 @@ export class Sender {
     const nowMs = now()
     for (const batch of accumulator.expired(nowMs)) this.#expire(batch, nowMs)
 
-    if (config.idempotent && !this.#identity) {
-      this.#ensureIdentityThenWake()
-      this.#checkIdle()
-      return
-    }
+    const sequencing = this.#sequencing
+    if (sequencing?.needsNewIdentity) this.#identityInBackground(nowMs)
 
     // Each pass takes the next sendable batch of every partition; a partition with several batches
     // queued gets one more in flight per pass, until the in-flight limits stop it.
@@ -117,6 +152,7 @@ export class Sender {
       sent = false
       const byNode = new Map<number, Batch[]>()
       for (const batch of accumulator.ready(nowMs, this.#flushing > 0)) {
+        if (sequencing !== undefined && !this.#sequenceBatch(sequencing, batch)) continue
         const leader = this.#deps.metadata.leaderFor(batch.topic, batch.partition)
         if (leader === undefined || leader < 0) {
           needMetadata = true
@@ -143,72 +179,100 @@ export class Sender {
   }
 
   /**
-   * Takes batches for one produce request: at most maxRequestSize bytes, and one producer identity
-   * (a batch retried from an older producer session keeps its own and goes separately).
+   * Gives a batch its producer identity and sequence numbers on its first send (or its first send
+   * after it was renumbered). False when it must wait: for a fresh identity, or until batches of
+   * its partition in flight under another identity have come back (one identity in flight per
+   * partition, so nothing is reordered across identities).
    */
+  #sequenceBatch (sequencing: Sequencing, batch: Batch): boolean {
+    const identity = batch.identity ?? sequencing.identityFor(batch.topic, batch.partition)
+    if (identity === undefined) return false
+    const flight = this.#deps.accumulator.inFlightOf(batch)
+    if (flight.count > 0 && flight.identity !== identity) return false
+    if (batch.identity === undefined) {
+      const taken = sequencing.take(batch.topic, batch.partition, batch.sinks.length)
+      batch.identity = taken.identity
+      batch.baseSequence = taken.baseSequence
+    }
+    return true
+  }
+
+  /** Takes batches for one produce request: at most maxRequestSize bytes. */
   #takeRequest (batches: Batch[]): Batch[] {
-    const { config } = this.#deps
-    const identityOf = (b: Batch): ProducerIdentity | undefined => b.identity ?? this.#identity
     const first = batches.shift() as Batch
     const request = [first]
     let bytes = first.sizeBytes
-    for (let i = 0; i < batches.length;) {
-      const batch = batches[i]
-      if (bytes + batch.sizeBytes > config.maxRequestSize) break
-      if (identityOf(batch) !== identityOf(first)) {
-        i++
-        continue
-      }
+    while (batches.length > 0 && bytes + batches[0].sizeBytes <= this.#deps.config.maxRequestSize) {
+      const batch = batches.shift() as Batch
       bytes += batch.sizeBytes
       request.push(batch)
-      batches.splice(i, 1)
     }
     return request
   }
 
+  /** The batch's RecordBatch bytes for this attempt; a retry with the same identity and sequence reuses them. */
+  #encode (batch: Batch): Buffer {
+    const cached = batch.encoded
+    if (cached !== undefined && cached.identity === batch.identity && cached.baseSequence === batch.baseSequence) return cached.bytes
+    const identity = batch.identity
+    const bytes = this.#compression.encode(batch.topic, {
+      records: batch.writer.encoded(),
+      producerId: identity?.producerId ?? NO_PRODUCER_ID,
+      producerEpoch: identity?.producerEpoch ?? NO_PRODUCER_EPOCH,
+      baseSequence: identity === undefined ? NO_SEQUENCE : batch.baseSequence ?? NO_SEQUENCE
+    })
+    batch.encoded = { bytes, identity, baseSequence: batch.baseSequence }
+    return bytes
+  }
+
   #send (nodeId: number, batches: Batch[]): void {
     const { accumulator, client, config, stats, now } = this.#deps
+    const wire = []
     for (const batch of batches) {
+      let bytes: Buffer
+      try {
+        bytes = this.#encode(batch)
+      } catch (error) {
+        // A codec failure is not the broker's: fail this batch's records, send the others.
+        this.#fail(batch, errorFromKafkaCode(-1, { topic: batch.topic, partition: batch.partition, message: `could not encode the batch: ${(error as Error).message}` }))
+        continue
+      }
       accumulator.markInFlight(batch)
       batch.attempts++
-      if (config.idempotent && batch.baseSequence === undefined) {
-        batch.identity = this.#identity
-        batch.baseSequence = this.#takeSequence(batch.topic, batch.partition, batch.sinks.length)
-      }
+      wire.push({ batch, bytes })
     }
+    if (wire.length === 0) return
     this.#inFlightPerNode.set(nodeId, (this.#inFlightPerNode.get(nodeId) ?? 0) + 1)
+    const sent = wire.map(w => w.batch)
     const startedAtMs = now()
-    stats.requestSent(batches)
-    // Batches sent together share one identity: a retried batch from an older producer id goes
-    // in a request of its own.
-    const identity = batches[0].identity
+    stats.requestSent(sent)
     client.produce({
       nodeId,
       acks: config.acks,
       timeoutMs: config.requestTimeoutMs,
-      compression: config.compression,
-      identity: config.idempotent ? identity : undefined,
-      batches: batches.map(b => ({ topic: b.topic, partition: b.partition, records: b.writer.encoded(), baseSequence: b.baseSequence ?? 0 }))
+      batches: wire.map(({ batch, bytes }) => ({ topic: batch.topic, partition: batch.partition, bytes }))
     }).then(results => {
       stats.requestDone(now() - startedAtMs)
       const byPartition = new Map(results.map(r => [`${r.topic}:${r.partition}`, r]))
-      for (const batch of batches) {
+      for (const batch of sent) {
         batch.everSent = true
-        const result = byPartition.get(`${batch.topic}:${batch.partition}`)
-        this.#onPartitionResult(batch, result)
+        this.#onPartitionResult(batch, byPartition.get(`${batch.topic}:${batch.partition}`))
       }
     }, (error: CourierError) => {
       stats.requestDone(now() - startedAtMs)
       if (error.code === 'COURIER_TIMEOUT' && this.#deps.events.has('request-timeout')) {
-        this.#deps.events.emit('request-timeout', { nodeId, topics: [...new Set(batches.map(b => b.topic))], timeoutMs: config.requestTimeoutMs })
+        this.#deps.events.emit('request-timeout', { nodeId, topics: [...new Set(sent.map(b => b.topic))], timeoutMs: config.requestTimeoutMs })
       }
       if (error.retriable) this.#deps.metadata.invalidate()
-      for (const batch of batches) {
+      for (const batch of sent) {
         if (error.persistence !== 'not-persisted') batch.everSent = true
         this.#onFailure(batch, error)
       }
     }).finally(() => {
-      this.#inFlightPerNode.set(nodeId, (this.#inFlightPerNode.get(nodeId) ?? 1) - 1)
+      const count = (this.#inFlightPerNode.get(nodeId) ?? 0) - 1
+      if (count < 0) throw new Error(`sender: in-flight count of broker ${nodeId} went negative`)
+      this.#inFlightPerNode.set(nodeId, count)
+      this.#checkIdle()
       this.wake()
     })
   }
@@ -222,111 +286,297 @@ export class Sender {
       this.#succeed(batch, result)
       return
     }
-    let error = errorFromKafkaCode(result.errorCode, { topic: batch.topic, partition: batch.partition, message: result.errorMessage })
-    if (isProducerStateLost(result.errorCode) && !error.retriable) {
-      // Recoverable on our side (new session, or waiting for the older batch): retry it.
-      error = errorFromKafkaCode(result.errorCode, { topic: batch.topic, partition: batch.partition, message: result.errorMessage, retriable: true })
-    }
+    const nowMs = this.#deps.now()
     if (needsMetadataRefresh(result.errorCode)) this.#deps.metadata.invalidate()
-    if (isProducerStateLost(result.errorCode) && this.#deps.accumulator.isOldest(batch)) {
-      // The broker no longer knows our producer id or sequence, and no older batch of ours explains
-      // the gap: start a new producer session and send this batch again under it. (An out-of-order
-      // answer behind an older failed batch only means "after that one": a plain retry.)
-      this.#identity = undefined
-      batch.identity = undefined
-      batch.baseSequence = undefined
+    if (batch.abandoned) {
+      this.#drop(batch)
+      return
+    }
+    const error = errorFromKafkaCode(result.errorCode, { topic: batch.topic, partition: batch.partition, message: result.errorMessage })
+    if (result.errorCode === MESSAGE_TOO_LARGE || result.errorCode === RECORD_LIST_TOO_LARGE) {
+      this.#tooLarge(batch, error, nowMs)
+      return
+    }
+    if (result.recordErrors.length > 0) {
+      this.#recordsRefused(batch, result, nowMs)
+      return
+    }
+    if (isProducerStateLost(result.errorCode) && this.#sequencing !== undefined) {
+      this.#producerStateLost(batch, error)
+      return
     }
     this.#onFailure(batch, error)
   }
 
+  /**
+   * OUT_OF_ORDER_SEQUENCE_NUMBER or UNKNOWN_PRODUCER_ID. If an older batch of the partition under
+   * the same identity is still unsettled, it explains the gap: a plain retry after it. Otherwise the
+   * broker has nothing of this batch (the gap precedes it): number it again under a fresh identity.
+   */
+  #producerStateLost (batch: Batch, error: CourierError): void {
+    const sequencing = this.#sequencing as Sequencing
+    const olderPending = !this.#deps.accumulator.isOldest(batch) && sequencing.isCurrent(batch.topic, batch.partition, batch.identity)
+    if (!olderPending) {
+      sequencing.markGap(batch.topic, batch.partition, batch.identity)
+      this.#renumber(batch)
+      // Not written: no attempt so far can have been persisted.
+      batch.everSent = false
+    }
+    this.#onFailure(batch, errorFromKafkaCode(error.kafkaCode ?? -1, { topic: batch.topic, partition: batch.partition, message: error.message, retriable: true }))
+  }
+
+  /** The broker refused the batch as too large: split it in two and send both again, or fail a lone record. */
+  #tooLarge (batch: Batch, error: CourierError, nowMs: number): void {
+    const { accumulator } = this.#deps
+    accumulator.requeue(batch, nowMs)
+    const positions = this.#unsettledPositions(batch)
+    if (positions.length <= 1) {
+      const size = positions.length === 1 ? batch.sizes[positions[0]] : batch.recordBytes
+      const encodedBytes = batch.encoded?.bytes.length ?? batch.sizeBytes
+      const tooLarge = new MessageTooLargeError(
+        `The broker refused a record of ${size} bytes to "${batch.topic}" partition ${batch.partition} as too large ` +
+        `(its batch was ${encodedBytes} bytes as sent; the limit is the topic's max.message.bytes / the broker's message.max.bytes): ${error.message}`,
+        { cause: error, sizeBytes: size, record: { topic: batch.topic, partition: batch.partition }, attempts: batch.attempts, kafkaCode: error.kafkaCode, kafkaName: error.kafkaName })
+      this.#fail(batch, tooLarge)
+      return
+    }
+    this.#sequencing?.markGap(batch.topic, batch.partition, batch.identity)
+    batch.lastError = error
+    const half = Math.ceil(positions.length / 2)
+    accumulator.rebuild(batch, [positions.slice(0, half), positions.slice(half)])
+    this.#deps.stats.split()
+  }
+
+  /** KIP-467: the broker named the records that made it refuse the batch. Fail those, send the rest again. */
+  #recordsRefused (batch: Batch, result: PartitionResult, nowMs: number): void {
+    const { accumulator } = this.#deps
+    accumulator.requeue(batch, nowMs)
+    const named = new Set(result.recordErrors.map(e => e.batchIndex))
+    const messages = new Map(result.recordErrors.map(e => [e.batchIndex, e.message]))
+    const keep: number[] = []
+    this.#settleEach(batch, position => {
+      if (!named.has(position)) {
+        keep.push(position)
+        return undefined
+      }
+      const message = messages.get(position) ?? result.errorMessage
+      return errorFromKafkaCode(result.errorCode, { topic: batch.topic, partition: batch.partition, message, retriable: false })
+    }, true)
+    this.#sequencing?.markGap(batch.topic, batch.partition, batch.identity)
+    if (keep.length === 0) {
+      accumulator.complete(batch)
+      return
+    }
+    batch.lastError = errorFromKafkaCode(result.errorCode, { topic: batch.topic, partition: batch.partition, message: result.errorMessage })
+    accumulator.rebuild(batch, [keep])
+  }
+
   #succeed (batch: Batch, result: PartitionResult): void {
     const { accumulator, stats, now } = this.#deps
-    accumulator.complete(batch)
     const nowMs = now()
     const appendTime = result.logAppendTimeMs >= 0n ? result.logAppendTimeMs : undefined
-    const { topic, partition, sinks, indexes, timestamps, acceptedAtMs } = batch
-    for (let i = 0; i < sinks.length; i++) {
+    const { topic, partition, timestamps, acceptedAtMs } = batch
+    for (let i = 0; i < batch.sinks.length; i++) {
       const offset = result.baseOffset >= 0n ? result.baseOffset + BigInt(i) : -1n
-      stats.recordDelivered(nowMs - acceptedAtMs[i])
-      sinks[i].settle(indexes[i], { topic, partition, offset, timestamp: appendTime ?? timestamps[i] })
+      if (accumulator.settle(batch, i, { topic, partition, offset, timestamp: appendTime ?? timestamps[i] })) stats.recordDelivered(nowMs - acceptedAtMs[i])
     }
+    accumulator.complete(batch)
+    this.#deps.onSettled?.()
   }
 
   #onFailure (batch: Batch, error: CourierError): void {
     const { accumulator, config, events, now, random } = this.#deps
     batch.lastError = error
     const nowMs = now()
+    if (batch.abandoned) {
+      this.#drop(batch)
+      return
+    }
+    // Time is each record's own: the sweep fails records at their deadlines. Here only whether to
+    // try again (and when) is decided, against the deadline of the batch's last record.
+    const lastDeadlineMs = this.#lastDeadlineMs(batch)
     const decision = decideRetry({
       policy: config.retry,
       error,
       attempts: batch.attempts,
-      startedAtMs: batch.deadlineMs - config.deliveryTimeoutMs,
+      startedAtMs: lastDeadlineMs - config.deliveryTimeoutMs,
       nowMs,
       deliveryTimeoutMs: config.deliveryTimeoutMs,
       random
     })
-    if (decision.retry) {
-      this.#deps.stats.retried(batch.sinks.length)
-      accumulator.requeue(batch, nowMs + decision.delayMs)
-      if (events.has('retry')) events.emit('retry', { topic: batch.topic, partition: batch.partition, attempt: batch.attempts, delayMs: decision.delayMs, error })
+    if (decision.retry || decision.reason === 'delivery-timeout') {
+      // With no time left for another attempt, the batch waits for its records' deadlines.
+      const retryAtMs = decision.retry ? nowMs + decision.delayMs : Infinity
+      this.#deps.stats.retried(decision.retry ? batch.unsettled : 0)
+      accumulator.requeue(batch, retryAtMs)
+      if (decision.retry && events.has('retry')) events.emit('retry', { topic: batch.topic, partition: batch.partition, attempt: batch.attempts, delayMs: decision.delayMs, error })
       return
     }
     // fail-fast (no retries at all) ends with the error itself, not "retries exhausted".
     const reason = decision.reason === 'retries-exhausted' && config.retry.maxRetries === 0 ? 'not-retriable' : decision.reason
-    this.#fail(batch, this.#finalError(batch, reason, error, nowMs))
+    accumulator.requeue(batch, Infinity)
+    this.#failFinal(batch, reason, error, nowMs)
   }
 
+  /** Settles the batch's records whose own deadline has passed. */
   #expire (batch: Batch, nowMs: number): void {
+    const { accumulator, config } = this.#deps
     const lastError = batch.lastError ?? new TimeoutError('never sent: no partition leader or broker was reachable', { persistence: 'not-persisted' })
-    this.#fail(batch, this.#finalError(batch, 'delivery-timeout', lastError, nowMs))
+    // A batch never sequenced nor sent can drop records: they will never reach the broker.
+    const rebuildable = !batch.inFlight && batch.baseSequence === undefined
+    const persistence: PersistenceStatus = rebuildable ? (batch.everSent ? 'possibly-persisted' : 'not-persisted') : 'possibly-persisted'
+    const keep: number[] = []
+    this.#settleEach(batch, position => {
+      if (batch.acceptedAtMs[position] + config.deliveryTimeoutMs > nowMs) {
+        keep.push(position)
+        return undefined
+      }
+      return finalRetryError({
+        reason: 'delivery-timeout',
+        lastError,
+        attempts: batch.attempts,
+        elapsedMs: nowMs - batch.acceptedAtMs[position],
+        policy: config.retry,
+        deliveryTimeoutMs: config.deliveryTimeoutMs,
+        record: { topic: batch.topic, partition: batch.partition, index: batch.indexes[position] },
+        persistence
+      })
+    })
+    if (keep.length === 0) {
+      this.#finishUnsettled(batch)
+    } else if (rebuildable) {
+      accumulator.rebuild(batch, [keep])
+    } else {
+      accumulator.refreshDeadline(batch)
+    }
   }
 
-  #finalError (batch: Batch, reason: RetryStopReason, lastError: CourierError, nowMs: number): CourierError {
+  /** Every record of the batch failed for good: settle each with its own error. */
+  #failFinal (batch: Batch, reason: RetryStopReason, lastError: CourierError, nowMs: number): void {
     const { config } = this.#deps
     // Once an attempt reached the broker, a later failure cannot prove the batch was not written.
     const persistence = batch.everSent && lastError.persistence !== 'persisted' ? 'possibly-persisted' : lastError.persistence
-    return finalRetryError({
+    const error = finalRetryError({
       reason,
       lastError,
       attempts: batch.attempts,
-      elapsedMs: nowMs - (batch.deadlineMs - config.deliveryTimeoutMs),
+      elapsedMs: nowMs - this.#firstAcceptedAtMs(batch),
       policy: config.retry,
       deliveryTimeoutMs: config.deliveryTimeoutMs,
       record: { topic: batch.topic, partition: batch.partition },
       persistence
     })
+    this.#fail(batch, error)
   }
 
+  /** Settles every unsettled record of a batch that is not in flight with its own copy of `error`, and drops the batch. */
   #fail (batch: Batch, error: CourierError): void {
-    const { accumulator, events, stats } = this.#deps
-    accumulator.complete(batch)
-    if (batch.baseSequence !== undefined && batch.everSent && this.#deps.config.idempotent) {
-      // Sequence numbers were spent on a batch that will never be acknowledged: the broker would
-      // reject every later batch of this partition as out of order. Start a new producer session.
-      this.#identity = undefined
-    }
-    stats.recordsFailed(batch.sinks.length)
+    const { events } = this.#deps
     if (events.has('error')) {
       this.#announced.add(error)
-      events.emit('error', { error, topic: batch.topic, partition: batch.partition, records: batch.sinks.length })
+      events.emit('error', { error, topic: batch.topic, partition: batch.partition, records: batch.unsettled })
     }
-    for (let i = 0; i < batch.sinks.length; i++) batch.sinks[i].settle(batch.indexes[i], error)
+    this.#settleEach(batch, position => {
+      const own = this.#recordError(error, batch, position, {})
+      this.#announced.add(own)
+      return own
+    })
+    this.#finishUnsettled(batch)
   }
 
-  #takeSequence (topic: string, partition: number, count: number): number {
-    const key = `${topic}:${partition}`
-    const sequence = this.#nextSequence.get(key) ?? 0
-    this.#nextSequence.set(key, (sequence + count) % SEQUENCE_LIMIT)
-    return sequence
+  /**
+   * Settles records of a batch: `outcomeFor(position)` gives the error for a record to fail, or
+   * undefined to leave it. Counts the failures. `markAnnounced` adds them to the announced set.
+   */
+  #settleEach (batch: Batch, outcomeFor: (position: number) => CourierError | undefined, markAnnounced = false): void {
+    const { accumulator, stats } = this.#deps
+    let failed = 0
+    for (let position = 0; position < batch.sinks.length; position++) {
+      if (batch.sinks[position] === null) continue
+      const error = outcomeFor(position)
+      if (error === undefined) continue
+      if (markAnnounced) this.#announced.add(error)
+      if (accumulator.settle(batch, position, error)) failed++
+    }
+    if (failed > 0) {
+      stats.recordsFailed(failed)
+      this.#deps.onSettled?.()
+    }
   }
 
-  #ensureIdentityThenWake (): void {
-    if (this.#identityPending) return
-    this.ensureIdentity().then(() => this.wake(), (error: CourierError) => {
-      // No producer id yet (broker unreachable): try again after a backoff; records still expire
-      // on their own deadlines meanwhile.
-      this.#deps.events.emit('alert', { kind: 'producer-id', message: `Could not get a producer id: ${error.message}`, error })
-      setTimeout(() => this.wake(), this.#deps.config.retry.initialBackoffMs).unref()
+  /** Every record of the batch is settled: drop it now, or when its attempt in flight returns. */
+  #finishUnsettled (batch: Batch): void {
+    if (batch.unsettled > 0) return
+    if (batch.inFlight) {
+      batch.abandoned = true
+      return
+    }
+    this.#drop(batch)
+  }
+
+  /** Removes a batch whose records are all settled; a sequenced batch not acknowledged leaves a gap. */
+  #drop (batch: Batch): void {
+    if (batch.inFlight) this.#deps.accumulator.requeue(batch, Infinity)
+    if (batch.baseSequence !== undefined) this.#sequencing?.markGap(batch.topic, batch.partition, batch.identity)
+    this.#deps.accumulator.complete(batch)
+  }
+
+  /** Forgets a batch's identity and sequence: it is numbered again on its next send. */
+  #renumber (batch: Batch): void {
+    delete batch.identity
+    delete batch.baseSequence
+  }
+
+  /** The record's own copy of a batch-wide error, with its index and (for timeouts) its own figures. */
+  #recordError (error: CourierError, batch: Batch, position: number, fields: Record<string, unknown>): CourierError {
+    return withoutStack(() => copyError(error, {
+      record: { topic: batch.topic, partition: batch.partition, index: batch.indexes[position] },
+      ...fields
+    }))
+  }
+
+  #unsettledPositions (batch: Batch): number[] {
+    const positions: number[] = []
+    for (let i = 0; i < batch.sinks.length; i++) if (batch.sinks[i] !== null) positions.push(i)
+    return positions
+  }
+
+  #firstAcceptedAtMs (batch: Batch): number {
+    let first = Infinity
+    for (const at of batch.acceptedAtMs) if (at < first) first = at
+    return first
+  }
+
+  #lastDeadlineMs (batch: Batch): number {
+    let last = -Infinity
+    for (let i = 0; i < batch.sinks.length; i++) {
+      if (batch.sinks[i] !== null) last = Math.max(last, batch.acceptedAtMs[i] + this.#deps.config.deliveryTimeoutMs)
+    }
+    return last
+  }
+
+  /** InitProducerId, shared by concurrent callers. */
+  #requestIdentity (): Promise<void> {
+    const sequencing = this.#sequencing as Sequencing
+    this.#identityPending ??= this.#deps.client.initProducerId().then(identity => {
+      sequencing.addIdentity(identity)
+      this.#identityFailures = 0
+      this.#deps.alerts.clear('producer-id')
+    }).finally(() => { this.#identityPending = undefined })
+    return this.#identityPending
+  }
+
+  /** Gets a (fresh) producer identity without blocking the drain; failures back off and alert, aggregated. */
+  #identityInBackground (nowMs: number): void {
+    if (this.#identityPending !== undefined || nowMs < this.#identityRetryAtMs) return
+    this.#requestIdentity().then(() => this.wake(), (error: CourierError) => {
+      // No producer id (brokers unreachable): try again after a growing backoff; records still
+      // expire on their own deadlines meanwhile.
+      this.#identityFailures++
+      const delayMs = backoffDelayMs(this.#deps.config.retry, this.#identityFailures, this.#deps.random)
+      this.#identityRetryAtMs = this.#deps.now() + delayMs
+      this.#deps.alerts.raise({ kind: 'producer-id', message: `Could not get a producer id: ${error.message}`, error })
+      setTimeout(() => this.wake(), delayMs).unref()
     })
   }
 
@@ -334,20 +584,23 @@ export class Sender {
     this.#deps.metadata.refresh(topics).then(() => this.wake(), (error: CourierError) => {
       if (error instanceof UnknownTopicError) {
         // The topic vanished: fail its queued batches now rather than at their deadline.
-        for (const batch of this.#deps.accumulator.allIdle()) {
-          if (batch.topic === error.topic) this.#fail(batch, error)
+        for (const batch of this.#deps.accumulator.all()) {
+          if (batch.topic === error.topic && !batch.inFlight) this.#fail(batch, error)
         }
       }
       setTimeout(() => this.wake(), this.#deps.config.retry.initialBackoffMs).unref()
     })
   }
 
-  /** Arms one timer for the next linger expiry, backoff end or deadline. */
+  /** Arms one timer for the next linger expiry, backoff end or record deadline. */
   #schedule (nowMs: number): void {
     const { accumulator } = this.#deps
-    const candidates = [accumulator.nextWakeupMs(nowMs), accumulator.nextDeadlineMs()].filter((t): t is number => t !== undefined)
-    if (candidates.length === 0) return
-    const at = Math.min(...candidates)
+    let at = Infinity
+    const wakeup = accumulator.nextWakeupMs(nowMs)
+    if (wakeup !== undefined) at = wakeup
+    const deadline = accumulator.nextDeadlineMs()
+    if (deadline !== undefined && deadline < at) at = deadline
+    if (at === Infinity) return
     if (this.#timer && at >= this.#timerAtMs) return
     clearTimeout(this.#timer)
     this.#timerAtMs = at
@@ -356,6 +609,8 @@ export class Sender {
       this.#timerAtMs = Infinity
       this.#drain()
     }, Math.max(0, at - nowMs))
+    // The producer's keep-alive holds the process while records are pending; this timer need not.
+    this.#timer.unref()
   }
 
   #checkIdle (): void {

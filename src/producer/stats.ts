@@ -10,6 +10,8 @@ export interface ProducerStatsSnapshot {
   recordErrorTotal: number
   /** Record retries (a batch of n records retried once counts n). */
   recordRetryTotal: number
+  /** Batches the broker refused as too large and that were split in two and sent again. */
+  batchSplitTotal: number
   /** Produce requests sent. */
   requestTotal: number
   requestsInFlight: number
@@ -26,6 +28,7 @@ export class ProducerStats {
   #sent = 0
   #errors = 0
   #retries = 0
+  #splits = 0
   #requests = 0
   #inFlight = 0
   #requestLatencySum = 0
@@ -42,7 +45,7 @@ export class ProducerStats {
     for (const batch of batches) {
       this.#batches++
       this.#batchBytesSum += batch.sizeBytes
-      this.#recordsInRequests += batch.sinks.length
+      this.#recordsInRequests += batch.unsettled
     }
   }
 
@@ -66,11 +69,16 @@ export class ProducerStats {
     this.#retries += count
   }
 
+  split (): void {
+    this.#splits++
+  }
+
   snapshot (): ProducerStatsSnapshot {
     return {
       recordSendTotal: this.#sent,
       recordErrorTotal: this.#errors,
       recordRetryTotal: this.#retries,
+      batchSplitTotal: this.#splits,
       requestTotal: this.#requests,
       requestsInFlight: this.#inFlight,
       requestLatencyAvgMs: this.#requests ? this.#requestLatencySum / this.#requests : 0,

@@ -3,7 +3,7 @@
 
 import type { ResolvedRetryPolicy } from '../config/types.ts'
 import type { CourierError, PersistenceStatus, RecordRef } from '../errors.ts'
-import { DeliveryTimeoutError, isCourierError, KafkaError, RetriesExhaustedError } from '../errors.ts'
+import { copyError, DeliveryTimeoutError, isCourierError, KafkaError, RetriesExhaustedError } from '../errors.ts'
 import type { RetryStopReason } from './decide.ts'
 
 export interface FinalErrorInput {
@@ -31,10 +31,8 @@ export function finalRetryError (input: FinalErrorInput): CourierError {
   const base = { cause: lastError, attempts, persistence, ...(record === undefined ? {} : { record }) }
   switch (reason) {
     case 'not-retriable':
-      if (isCourierError(lastError)) {
-        lastError.attempts = attempts
-        return lastError
-      }
+      // A copy: the last error may be shared by every batch of a failed request.
+      if (isCourierError(lastError)) return copyError(lastError, { attempts, persistence, ...(record === undefined ? {} : { record }) })
       return new KafkaError(`Send${where} failed: ${last}`, { ...base, retriable: false })
     case 'retries-exhausted':
       return new RetriesExhaustedError(

@@ -1,0 +1,308 @@
+// The send engine (producer -> accumulator -> sender -> sequencing) against a fake client: no broker,
+// so each defect of the send path gets a fast, exact test. The same behaviours are also tested
+// against a real broker in test/producer/send-path.test.ts.
+
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
+import {
+  CourierError,
+  DeliveryTimeoutError,
+  MessageTooLargeError,
+  ProducerClosedError,
+  TimeoutError
+} from '../../src/errors.ts'
+import { Producer, type ProducerInternals } from '../../src/producer/producer.ts'
+import type { ProducerOptions } from '../../src/config/types.ts'
+import { FakeClient } from '../helpers/fake-client.ts'
+
+const MESSAGE_TOO_LARGE = 10
+const INVALID_TIMESTAMP = 32
+const TOPIC_AUTHORIZATION_FAILED = 29
+
+function producerWith (client: FakeClient, options: ProducerOptions = {}, internals: ProducerInternals = {}): Producer {
+  return new Producer({ brokers: ['fake:9092'], logLevel: 'silent', headers: { producedAt: false, producerId: false, messageId: false }, ...options }, { client, ...internals })
+}
+
+/** Settles a promise into its value or its error, never throwing. */
+function outcome<T> (promise: Promise<T>): Promise<{ value?: T, error?: CourierError, atMs: number }> {
+  return promise.then(value => ({ value, atMs: Date.now() }), (error: CourierError) => ({ error, atMs: Date.now() }))
+}
+
+/** Polls `condition` until it holds (the engine works on timers and microtasks). */
+async function until (condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`)
+    await sleep(2)
+  }
+}
+
+test('two calls whose records shared a failed batch reject with their own errors and their own reports', async t => {
+  const client = new FakeClient({ t: 1 })
+  client.respond = () => ({ errorCode: TOPIC_AUTHORIZATION_FAILED, errorMessage: 'not allowed' })
+  const producer = producerWith(client, { lingerMs: 50 })
+  t.after(() => producer.close({ timeoutMs: 100 }))
+  await producer.connect()
+  const [a, b] = await Promise.all([
+    outcome(producer.send('t', [{ value: 'a0' }, { value: 'a1' }])),
+    outcome(producer.send('t', { value: 'b0' }))
+  ])
+  assert.equal(client.requests.length, 1, 'both calls travelled in one batch')
+  assert.ok(a.error && b.error)
+  assert.notEqual(a.error, b.error, 'each call rejects with its own error object')
+  assert.equal(a.error.code, 'COURIER_AUTHORIZATION')
+  assert.equal(a.error.reports?.length, 2)
+  assert.equal(b.error.reports?.length, 1)
+  for (const report of [...(a.error.reports ?? []), ...(b.error.reports ?? [])]) assert.equal(report.status, 'failed')
+  const recordErrors = [...(a.error.reports ?? []), ...(b.error.reports ?? [])].map(r => r.status === 'failed' ? r.error : undefined)
+  assert.equal(new Set(recordErrors).size, 3, 'every record has its own error object')
+  assert.deepEqual(recordErrors.map(e => e?.record?.index), [0, 1, 0], 'each record error names its index in its own call')
+  assert.ok(!Object.keys(a.error).includes('reports'), 'reports stay out of enumerable fields (logs)')
+})
+
+test('a mixed outcome: delivered records report their offsets, failed ones their errors, index for index', async t => {
+  const client = new FakeClient({ t: 2 })
+  client.respond = batch => batch.partition === 1 ? { errorCode: TOPIC_AUTHORIZATION_FAILED } : undefined
+  const producer = producerWith(client, { lingerMs: 5 })
+  t.after(() => producer.close({ timeoutMs: 100 }))
+  await producer.connect()
+  const { error } = await outcome(producer.send('t', [{ value: 'p0', partition: 0 }, { value: 'p1', partition: 1 }, { value: 'p0b', partition: 0 }]))
+  assert.ok(error)
+  assert.deepEqual(error.reports?.map(r => r.status), ['delivered', 'failed', 'delivered'])
+  const first = error.reports?.[0]
+  assert.ok(first?.status === 'delivered' && first.report.offset === 0n && first.report.partition === 0)
+})
+
+test('a batch the broker refuses as too large is split and resent; records keep their order; a lone record over the limit fails with its size', async t => {
+  const client = new FakeClient({ t: 1 })
+  // The "broker" takes batches of at most 2 records.
+  client.respond = batch => batch.count > 2 ? { errorCode: MESSAGE_TOO_LARGE, errorMessage: 'too large' } : undefined
+  const producer = producerWith(client, { lingerMs: 50 })
+  t.after(() => producer.close({ timeoutMs: 100 }))
+  await producer.connect()
+  const calls = [
+    producer.send('t', [{ value: 'a0' }, { value: 'a1' }]),
+    producer.send('t', { value: 'b0' }),
+    producer.send('t', [{ value: 'c0' }, { value: 'c1' }, { value: 'c2' }])
+  ]
+  const results = await Promise.all(calls)
+  assert.deepEqual(client.values('t'), ['a0', 'a1', 'b0', 'c0', 'c1', 'c2'], 'everything delivered once, in order')
+  assert.deepEqual(results.flat().map(r => r.offset), [0n, 1n, 2n, 3n, 4n, 5n])
+  assert.ok(producer.stats().batchSplitTotal >= 2)
+
+  // One record the broker refuses on its own: it fails, with its size; nothing else is affected.
+  client.respond = batch => batch.values.some(v => v?.startsWith('huge')) ? { errorCode: MESSAGE_TOO_LARGE } : undefined
+  const [huge, small] = await Promise.all([outcome(producer.send('t', { value: 'huge'.repeat(100) })), outcome(producer.send('t', { value: 'small' }))])
+  assert.ok(huge.error instanceof MessageTooLargeError, `got ${String(huge.error)}`)
+  assert.ok((huge.error.sizeBytes ?? 0) > 400, 'the error carries the record size')
+  assert.match(huge.error.message, /\d+ bytes/)
+  assert.ok(small.value, 'a record in the same batch is sent again and delivered')
+  assert.deepEqual(client.values('t').slice(6), ['small'])
+})
+
+test('KIP-467: only the records the broker names fail; the others are sent again', async t => {
+  const client = new FakeClient({ t: 1 })
+  client.respond = batch => {
+    const bad = batch.values.flatMap((v, i) => v === 'future' ? [i] : [])
+    if (bad.length === 0) return undefined
+    return { errorCode: INVALID_TIMESTAMP, errorMessage: 'One or more records have been rejected', recordErrors: bad.map(i => ({ batchIndex: i, message: `Timestamp of record ${i} is out of range` })) }
+  }
+  const producer = producerWith(client, { lingerMs: 30 })
+  t.after(() => producer.close({ timeoutMs: 100 }))
+  await producer.connect()
+  const [good, bad, mixed] = await Promise.all([
+    outcome(producer.send('t', { value: 'good' })),
+    outcome(producer.send('t', { value: 'future' })),
+    outcome(producer.send('t', [{ value: 'ok' }, { value: 'future' }]))
+  ])
+  assert.ok(good.value, `another caller's good record is delivered (${String(good.error)})`)
+  assert.equal(bad.error?.kafkaCode, INVALID_TIMESTAMP)
+  assert.match(bad.error?.message ?? '', /out of range/, "the broker's message for that record")
+  assert.deepEqual(mixed.error?.reports?.map(r => r.status), ['delivered', 'failed'])
+  assert.deepEqual(client.values('t'), ['good', 'ok'])
+})
+
+test("a partition's terminal failure moves only that partition to a fresh producer id: the others keep theirs, with no duplicate or reordering", async t => {
+  // Two brokers: partition 0 and partition 1 have different leaders, so their requests are separate.
+  const client = new FakeClient({ t: 2 }, 2)
+  let failOnce = true
+  client.respond = batch => {
+    if (batch.partition === 0 && failOnce) {
+      failOnce = false
+      return { errorCode: TOPIC_AUTHORIZATION_FAILED }
+    }
+    // Partition 1's first requests hang until released, so they are in flight during the failure.
+    if (batch.partition === 1 && client.requests.length < 4) return 'hang'
+    return undefined
+  }
+  const producer = producerWith(client, { lingerMs: 0, batchSize: 200 })
+  t.after(() => producer.close({ timeoutMs: 100 }))
+  await producer.connect()
+  const sends: Array<Promise<unknown>> = []
+  for (let i = 0; i < 40; i++) sends.push(outcome(producer.send('t', { value: `p1-${i}`, partition: 1 })))
+  const failed = await outcome(producer.send('t', { value: 'p0-fails', partition: 0 }))
+  assert.ok(failed.error)
+  for (let i = 0; i < 20; i++) sends.push(outcome(producer.send('t', { value: `p0-${i}`, partition: 0 })))
+  client.releaseHanging()
+  await until(() => client.values('t', 1).length === 40 && client.values('t', 0).length === 20, 'all records delivered')
+  await Promise.all(sends)
+  assert.deepEqual(client.values('t', 1), Array.from({ length: 40 }, (_, i) => `p1-${i}`), 'partition 1: once each, in order')
+  assert.deepEqual(client.values('t', 0), Array.from({ length: 20 }, (_, i) => `p0-${i}`), 'partition 0: once each, in order')
+  const ids = (partition: number): Set<bigint> => new Set(client.requests.flatMap(r => r.batches).filter(b => b.partition === partition).map(b => b.producerId))
+  assert.equal(ids(1).size, 1, 'partition 1 kept its producer id')
+  const p0 = client.requests.flatMap(r => r.batches).filter(b => b.partition === 0)
+  assert.notEqual(p0.at(-1)?.producerId, p0[0].producerId, 'partition 0 moved to a fresh producer id')
+  assert.equal(p0.at(-1)?.baseSequence !== undefined, true)
+})
+
+test('records fail at their own delivery deadline, not their batch oldest record\'s, with their own figures', async t => {
+  const client = new FakeClient({ t: 1 })
+  // No leader: nothing can be sent, the batch keeps taking records.
+  client.metadata = async topics => ({ brokers: new Map([[0, { host: 'fake', port: 1 }]]), topics: new Map(topics.map(name => [name, { partitionsCount: 1, leaders: [-1] }])) })
+  const deliveryTimeoutMs = 400
+  const producer = producerWith(client, { lingerMs: 0, deliveryTimeoutMs, requestTimeoutMs: 300, idempotent: false, acks: 1 })
+  t.after(() => producer.close({ timeoutMs: 100 }))
+  await producer.connect()
+  const started: number[] = []
+  const results: Array<Promise<{ error?: CourierError, atMs: number }>> = []
+  for (let i = 0; i < 5; i++) {
+    started.push(Date.now())
+    results.push(outcome(producer.send('t', { value: `r${i}` })))
+    await sleep(70)
+  }
+  const settled = await Promise.all(results)
+  settled.forEach(({ error, atMs }, i) => {
+    assert.ok(error instanceof DeliveryTimeoutError, `record ${i}: ${String(error)}`)
+    const afterSendMs = atMs - started[i]
+    assert.ok(afterSendMs >= deliveryTimeoutMs - 5, `record ${i} failed ${afterSendMs} ms after its send(), before its deadline`)
+    assert.ok(afterSendMs <= deliveryTimeoutMs + 100, `record ${i} failed ${afterSendMs} ms after its send(), long after its deadline`)
+    assert.ok(Math.abs(error.elapsedMs - afterSendMs) <= 30, `record ${i}: the error says ${error.elapsedMs} ms, its own was ${afterSendMs}`)
+    assert.equal(error.persistence, 'not-persisted')
+  })
+})
+
+test('records in a batch the broker may have written fail at their own deadlines as possibly persisted; no duplicate when it succeeds later', async t => {
+  const client = new FakeClient({ t: 1 })
+  client.respond = () => 'timeout'
+  const deliveryTimeoutMs = 500
+  const producer = producerWith(client, { lingerMs: 0, deliveryTimeoutMs, requestTimeoutMs: 200, retry: { initialBackoffMs: 20, maxBackoffMs: 50 } })
+  t.after(() => producer.close({ timeoutMs: 100 }))
+  await producer.connect()
+  const started = Date.now()
+  const first = outcome(producer.send('t', { value: 'x' }))
+  const { error, atMs } = await first
+  assert.ok(error instanceof DeliveryTimeoutError, String(error))
+  assert.equal(error.persistence, 'possibly-persisted')
+  assert.ok(atMs - started >= deliveryTimeoutMs - 5 && atMs - started <= deliveryTimeoutMs + 100, `failed after ${atMs - started} ms`)
+  assert.ok((error.attempts ?? 0) >= 2, `attempts ${error.attempts}`)
+  // The partition goes on under a fresh identity; a new record is delivered once.
+  client.respond = () => undefined
+  await producer.send('t', { value: 'y' })
+  assert.deepEqual(client.values('t'), ['y'])
+})
+
+test('request timeouts are TimeoutErrors and fire the request-timeout event', async t => {
+  const client = new FakeClient({ t: 1 })
+  let timeouts = 0
+  client.respond = () => timeouts++ < 2 ? 'timeout' : undefined
+  const producer = producerWith(client, { lingerMs: 0, retry: { initialBackoffMs: 5, maxBackoffMs: 10 } })
+  t.after(() => producer.close({ timeoutMs: 100 }))
+  const events: number[] = []
+  const retries: string[] = []
+  producer.on('request-timeout', e => events.push(e.timeoutMs))
+  producer.on('retry', e => retries.push(e.error.code))
+  await producer.send('t', { value: 'v' })
+  assert.equal(events.length, 2)
+  assert.deepEqual(retries, ['COURIER_TIMEOUT', 'COURIER_TIMEOUT'])
+  assert.deepEqual(client.values('t'), ['v'])
+})
+
+test('close({ timeoutMs }) settles every record within its timeout, in flight or queued, whatever the broker does', async t => {
+  const client = new FakeClient({ t: 2 })
+  client.respond = () => 'hang'
+  const producer = producerWith(client, { lingerMs: 0, deliveryTimeoutMs: 60_000, requestTimeoutMs: 30_000 })
+  await producer.connect()
+  const sends = Array.from({ length: 30 }, (_, i) => outcome(producer.send('t', { value: `v${i}`, partition: i % 2 })))
+  await until(() => client.requests.length > 0, 'a request in flight')
+  const closedAt = Date.now()
+  await producer.close({ timeoutMs: 300 })
+  const closeMs = Date.now() - closedAt
+  assert.ok(closeMs < 300 + 1100, `close() took ${closeMs} ms`)
+  const settled = await Promise.all(sends)
+  for (const { error } of settled) {
+    assert.ok(error instanceof ProducerClosedError, String(error))
+  }
+  const persistence = new Set(settled.map(s => s.error?.persistence))
+  assert.ok(persistence.has('possibly-persisted'), 'records in flight say possibly persisted')
+  assert.equal(producer.state, 'closed')
+  client.releaseHanging()
+})
+
+test('close() during connect: send() from a connect listener and after close() is refused', async t => {
+  const client = new FakeClient({ t: 1 })
+  const slowMetadata = client.metadata.bind(client)
+  client.metadata = async topics => { await sleep(100); return slowMetadata(topics) }
+  const producer = producerWith(client)
+  let fromListener: Promise<{ error?: CourierError }> | undefined
+  producer.on('connect', () => { fromListener = outcome(producer.send('t', { value: 'late' })) })
+  const connecting = outcome(producer.connect())
+  const closing = producer.close({ timeoutMs: 2000 })
+  const after = await outcome(producer.send('t', { value: 'after' }))
+  assert.ok(after.error instanceof ProducerClosedError)
+  await connecting
+  await closing
+  if (fromListener) assert.ok((await fromListener).error instanceof ProducerClosedError, 'a send from the connect listener is refused')
+  assert.equal(producer.state, 'closed')
+  assert.ok((await outcome(producer.connect())).error instanceof ProducerClosedError)
+  assert.deepEqual(client.values('t'), [], 'nothing was delivered after close()')
+})
+
+test('a call accepted before close() is still delivered by close()', async t => {
+  const client = new FakeClient({ t: 1 })
+  const slowMetadata = client.metadata.bind(client)
+  client.metadata = async topics => { await sleep(100); return slowMetadata(topics) }
+  const producer = producerWith(client)
+  const sent = outcome(producer.send('t', { value: 'accepted' }))
+  await producer.close({ timeoutMs: 2000 })
+  assert.ok((await sent).value)
+  assert.deepEqual(client.values('t'), ['accepted'])
+})
+
+test('maxBlockMs is one budget for buffer room, connecting and metadata together', async t => {
+  const client = new FakeClient({ t: 1 })
+  const maxBlockMs = 600
+  // The cluster answers nothing useful: connecting fails retriably until the budget is spent.
+  client.metadata = async () => { await sleep(150); throw new TimeoutError('no answer', { persistence: 'not-persisted' }) }
+  const producer = producerWith(client, { maxBlockMs, bufferMemory: 1024 * 1024 })
+  t.after(() => producer.close({ timeoutMs: 100 }))
+  const started = Date.now()
+  const { error, atMs } = await outcome(producer.send('t', { value: 'x' }))
+  assert.ok(error?.code === 'COURIER_TIMEOUT', String(error))
+  assert.match(error.message, /maxBlockMs=600/)
+  assert.equal(error.persistence, 'not-persisted')
+  assert.ok(atMs - started < maxBlockMs + 200, `send() waited ${atMs - started} ms in all (maxBlockMs ${maxBlockMs})`)
+})
+
+test('producer-id alerts are aggregated and InitProducerId backs off while the cluster refuses it', async t => {
+  const client = new FakeClient({ t: 1 })
+  client.respond = () => ({ errorCode: TOPIC_AUTHORIZATION_FAILED })
+  const producer = producerWith(client, { lingerMs: 0, retry: { initialBackoffMs: 20, maxBackoffMs: 400 } })
+  t.after(() => producer.close({ timeoutMs: 100 }))
+  await producer.connect()
+  const alerts: Array<{ kind: string, suppressed?: number }> = []
+  producer.on('alert', alert => alerts.push(alert))
+  // A failed sequenced batch leaves a gap: the partition needs a fresh id, which the cluster refuses.
+  await outcome(producer.send('t', { value: 'fails' }))
+  client.initProducerIdError = new TimeoutError('no answer', { persistence: 'not-persisted' })
+  client.respond = () => undefined
+  const callsBefore = client.initProducerIdCalls
+  const waiting = outcome(producer.send('t', { value: 'waits' }))
+  await sleep(2000)
+  const calls = client.initProducerIdCalls - callsBefore
+  assert.ok(calls >= 3 && calls <= 12, `${calls} InitProducerId attempts in 2 s (backoff up to 400 ms)`)
+  const producerIdAlerts = alerts.filter(a => a.kind === 'producer-id')
+  assert.ok(producerIdAlerts.length >= 1 && producerIdAlerts.length <= 3, `${producerIdAlerts.length} alerts in 2 s`)
+  client.initProducerIdError = undefined
+  assert.ok((await waiting).value, 'delivered once the cluster gives an id')
+})
