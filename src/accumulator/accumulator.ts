@@ -9,8 +9,8 @@
 // idempotence the broker deduplicates by sequence number, so order holds across retries.
 
 import type { CourierError } from '../errors.ts'
-import type { ProducerIdentity, WireRecord } from '../kafka-client/client.ts'
-import { headerName, RecordsWriter } from '../kafka-client/record-batch.ts'
+import type { ProducerIdentity } from '../kafka-client/client.ts'
+import { headerName, RECORD_BATCH_HEADER_BYTES, RecordsWriter, type WireRecord } from '../wire/record-batch.ts'
 
 /** What the broker said about one delivered record. */
 export interface RecordReport {
@@ -91,9 +91,6 @@ export interface AccumulatorOptions {
   release: (bytes: number) => void
 }
 
-/** Per-batch framing overhead of Kafka's record batch v2 header. */
-const BATCH_OVERHEAD_BYTES = 61
-
 export class Accumulator {
   readonly #options: AccumulatorOptions
   /** Queues that hold batches, for the sweeps. */
@@ -140,7 +137,7 @@ export class Accumulator {
         timestamps: [],
         acceptedAtMs: [],
         recordBytes: 0,
-        sizeBytes: BATCH_OVERHEAD_BYTES,
+        sizeBytes: RECORD_BATCH_HEADER_BYTES,
         createdAtMs: record.acceptedAtMs,
         closed: false,
         attempts: 0,

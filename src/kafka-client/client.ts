@@ -22,8 +22,8 @@ import {
 import type { CompressionName, ResolvedConfig } from '../config/types.ts'
 import { compressionPolicyFor, type CompressionPolicy } from '../compression/policy.ts'
 import { errorFromPlatformatic } from './errors.ts'
-import { encodeProduceRequestChunks, PRODUCE_API_KEY, PRODUCE_VERSION, type ProduceTopicData } from './produce-request.ts'
-import { isEncodedRecords, NO_PRODUCER_EPOCH, NO_PRODUCER_ID, NO_SEQUENCE, type EncodedRecords } from './record-batch.ts'
+import { encodeProduceRequestChunks, PRODUCE_API_KEY, PRODUCE_VERSION, type ProduceTopicData } from '../wire/produce-request.ts'
+import { isEncodedRecords, NO_PRODUCER_EPOCH, NO_PRODUCER_ID, NO_SEQUENCE, type EncodedRecords, type WireRecord } from '../wire/record-batch.ts'
 
 export interface TopicInfo {
   partitionsCount: number
@@ -39,17 +39,6 @@ export interface ClusterView {
 export interface ProducerIdentity {
   producerId: bigint
   producerEpoch: number
-}
-
-/** A record ready for the wire: serialized, partitioned, stamped. */
-export interface WireRecord {
-  key: Buffer | null
-  /** Bytes, or text to be written as UTF-8 (JSON values stay text until the batch is encoded). */
-  value: Buffer | string | null
-  /** The UTF-8 byte length of a text value, when already measured (saves measuring it twice). */
-  valueLength?: number
-  headers: Array<[string, Buffer]>
-  timestamp: bigint
 }
 
 /** One partition's batch inside a produce request. */
