@@ -2,7 +2,7 @@
 // `compressionByTopic`, with `compressionLevel` for the codecs that take levels. One policy per
 // resolved config (so per producer), kept in a WeakMap so its stats live as long as the producer.
 
-import type { CompressionName } from '../config/types.ts'
+import type { CompressionName } from './types.ts'
 import { createAutoCompression, createFixedCompression, type BatchEncoder, type BatchInput, type CompressionStats } from './auto.ts'
 import { getCodec, LEVEL_RANGES, type CodecName } from './codecs.ts'
 
