@@ -60,7 +60,7 @@ export function importSpecifiers (text: string): string[] {
 /** The graph node of a path inside src/: its top folder, or the file itself when directly in src/. */
 function nodeOf (pathInSrc: string): string {
   const parts = pathInSrc.split(sep)
-  return parts.length === 1 ? parts[0] : parts[0]
+  return parts[0]
 }
 
 export function folderGraph (): { edges: Map<string, Set<string>>, via: Map<string, string[]> } {
