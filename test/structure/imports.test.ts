@@ -172,3 +172,16 @@ test('the import scanner sees every form of import and export', () => {
   assert.deepEqual(importSpecifiers(text).sort(),
     ['../b/b.ts', './a.ts', './c.ts', './e.ts', './f.ts', './h.ts', './i.ts', './j.ts', './k.ts', './l.ts'])
 })
+
+test('varint encoding and the record batch header size are written only in src/wire', () => {
+  const offenders: string[] = []
+  for (const file of sourceFiles(SRC)) {
+    const path = relative(SRC, file)
+    if (path.startsWith(`wire${sep}`)) continue
+    const text = readFileSync(file, 'utf8')
+    // The 7-bits-per-byte loop of a varint writer, or a copy of RECORD_BATCH_HEADER_BYTES.
+    if (/&\s*0x7f\)?\s*\|\s*0x80/.test(text)) offenders.push(`${path}: a varint writer (use wire/varint.ts)`)
+    if (/=\s*61\b/.test(text)) offenders.push(`${path}: a literal 61 (use RECORD_BATCH_HEADER_BYTES from wire/record-batch.ts)`)
+  }
+  assert.deepEqual(offenders, [])
+})
