@@ -4,9 +4,8 @@
 // Usage: sh scripts/with-env.sh node bench/micro/encode.ts [seconds per case, default 2]
 
 import { createRecordsBatch } from '@platformatic/kafka'
-import { encodeRecordBatch } from '../../src/kafka-client/record-batch.ts'
+import { encodeRecordBatch, type WireRecord } from '../../src/wire/record-batch.ts'
 import { getCodec } from '../../src/compression/codecs.ts'
-import type { WireRecord } from '../../src/kafka-client/client.ts'
 
 const seconds = Number(process.argv[2] ?? 2)
 const RECORDS_PER_BATCH = 16

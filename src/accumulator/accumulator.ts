@@ -14,8 +14,8 @@
 // refused it as too large): its records are moved as bytes into new batches at the same place.
 
 import type { CourierError, DeliveryReport } from '../errors.ts'
-import type { ProducerIdentity, WireRecord } from '../kafka-client/client.ts'
-import { headerName, RECORD_BATCH_HEADER_BYTES, recordTails, RecordsWriter } from '../kafka-client/record-batch.ts'
+import type { ProducerIdentity } from '../kafka-client/client.ts'
+import { headerName, RECORD_BATCH_HEADER_BYTES, recordTails, RecordsWriter, type WireRecord } from '../wire/record-batch.ts'
 
 /** What the broker said about one delivered record. */
 export type RecordReport = DeliveryReport
@@ -100,9 +100,6 @@ export interface AccumulatorOptions {
   /** Gives a finished batch's buffer bytes back (to the BufferPool). */
   release: (bytes: number) => void
 }
-
-/** Per-batch framing overhead of Kafka's record batch v2 header. */
-const BATCH_OVERHEAD_BYTES = RECORD_BATCH_HEADER_BYTES
 
 export class Accumulator {
   readonly #options: AccumulatorOptions
@@ -361,7 +358,7 @@ export class Accumulator {
       sizes: [],
       unsettled: 0,
       recordBytes: 0,
-      sizeBytes: BATCH_OVERHEAD_BYTES,
+      sizeBytes: RECORD_BATCH_HEADER_BYTES,
       createdAtMs,
       closed: false,
       attempts: 0,

@@ -10,9 +10,8 @@
 //      topic's batches until the next sample go uncompressed; else they are compressed.
 // The stats say what was achieved: ratio = bytesOut / bytesIn over the records sections.
 
-import type { WireRecord } from '../kafka-client/client.ts'
-import { encodeRecordBatch, isEncodedRecords, RECORD_BATCH_HEADER_BYTES, type EncodedRecords, type RecordBatchInput } from '../kafka-client/record-batch.ts'
-import { looksCompressed } from './magic.ts'
+import { encodeRecordBatch, isEncodedRecords, RECORD_BATCH_HEADER_BYTES, type EncodedRecords, type RecordBatchInput, type WireRecord } from '../wire/record-batch.ts'
+import { looksCompressed } from '../wire/magic.ts'
 
 export { looksCompressed }
 import { getCodec, type Codec, type CodecName } from './codecs.ts'

@@ -11,18 +11,16 @@
 
 import zlib from 'node:zlib'
 import { lz4Compress, snappyCompress } from '@platformatic/wasm-utils'
+import type { BatchCodec } from '../wire/record-batch.ts'
 
 export type CodecName = 'gzip' | 'snappy' | 'lz4' | 'zstd'
 
 export const CODEC_NAMES: readonly CodecName[] = Object.freeze(['gzip', 'snappy', 'lz4', 'zstd'])
 
-export interface Codec {
+export interface Codec extends BatchCodec {
   readonly name: CodecName
-  /** Bits 0-2 of the batch attributes. */
-  readonly attributeBits: number
   /** The level in use; undefined for codecs without levels. */
   readonly level: number | undefined
-  compress (data: Buffer): Buffer
 }
 
 export interface LevelRange {

@@ -3,9 +3,9 @@
 // `compressionByTopic` must name valid topics and known settings. The option table checks only the
 // shape (an integer, a plain object).
 
-import type { CompressionName } from '../config/types.ts'
+import type { CompressionName } from './types.ts'
 import { ConfigError } from '../errors.ts'
-import { topicNameProblem } from '../pipeline/validate.ts'
+import { topicNameProblem } from '../util/topic-name.ts'
 import { LEVEL_RANGES, levelProblem, type CodecName } from './codecs.ts'
 
 export const COMPRESSION_NAMES: readonly CompressionName[] = Object.freeze(['none', 'gzip', 'snappy', 'lz4', 'zstd', 'auto'])

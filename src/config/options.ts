@@ -1,52 +1,28 @@
 // The option table: one entry per option (nested ones as `group.field`). It is the single source for
 // validation (resolve.ts, retry/policy.ts), environment parsing (env.ts) and the generated reference
 // (scripts/gen-config-docs.ts -> docs/configuration.md). Add an option here and all three follow.
+// The `retry` group's entries are defined by the retry module (retry/options.ts) and listed here, so
+// retry/ checks its options without importing config/.
 
 import type { ResolvedConfig } from './types.ts'
-import { ConfigError } from '../errors.ts'
-import { DEFAULT_RETRY_PRESET, RETRY_PRESET_NAMES, RETRY_PRESETS } from '../retry/presets.ts'
-import { editDistance } from '../util/edit-distance.ts'
+import { DEFAULT_RETRY_PRESET, RETRY_PRESETS } from '../retry/presets.ts'
+import { RETRY_OPTIONS } from '../retry/options.ts'
+import { deepFreeze, MAX_TIMER_MS, type OptionSpec } from '../util/option-spec.ts'
 
-export type OptionType =
-  | 'string'
-  | 'integer'
-  | 'number'
-  | 'boolean'
-  | 'enum'
-  | 'string-list'
-  /** A group of nested options (`retry`, `tls`, `sasl`, `headers`). */
-  | 'object'
-  /** An object the user implements (`logger`, `serializer`): must have the listed methods. */
-  | 'interface'
-
-export interface OptionSpec {
-  readonly path: string
-  readonly type: OptionType
-  /** The value used when neither code nor environment sets it (`undefined` = none). */
-  readonly default: unknown
-  /** How the default reads in the docs when the raw value would mislead. */
-  readonly defaultText?: string
-  readonly env?: string
-  readonly min?: number
-  readonly max?: number
-  /** For integers: `Infinity` is accepted too (e.g. unbounded retries). */
-  readonly allowInfinity?: boolean
-  /** For enums, and for a group's shorthand (`retry: 'bounded'`). */
-  readonly allowed?: readonly (string | number)[]
-  /** A group that also accepts a scalar standing for the whole group. */
-  readonly shorthand?: 'boolean' | 'enum'
-  /** For interfaces: the methods that must be functions. */
-  readonly methods?: readonly string[]
-  /** Inside a group: must be present once the group is used. */
-  readonly required?: boolean
-  /** The value is never echoed in an error message. */
-  readonly secret?: boolean
-  readonly unit?: 'ms' | 'bytes'
-  readonly description: string
-}
-
-/** Node's timers overflow above this (the timeout silently becomes 1 ms), so no timeout may exceed it. */
-export const MAX_TIMER_MS = 2147483647
+// The spec type and the checks are shared with the modules that own option groups (util/option-spec.ts).
+export {
+  assertOptionValue,
+  checkOptionValue,
+  deepFreeze,
+  describeExpected,
+  formatAllowed,
+  formatReceived,
+  isPlainObject,
+  MAX_TIMER_MS,
+  suggestOption,
+  unknownOptionError
+} from '../util/option-spec.ts'
+export type { OptionSpec, OptionType, Problem } from '../util/option-spec.ts'
 
 /** The broker used when no brokers are given: the local embedded broker (kafka-courier/local-broker). */
 export const LOCAL_BROKER = '127.0.0.1:9092'
@@ -83,8 +59,6 @@ export const DEFAULTS: Readonly<ResolvedConfig> = deepFreeze({
   maxOpenProducersWarning: 10
 } satisfies ResolvedConfig)
 
-const defaultRetry = RETRY_PRESETS[DEFAULT_RETRY_PRESET]
-
 export const OPTIONS: readonly OptionSpec[] = deepFreeze<OptionSpec[]>([
   {
     path: 'brokers',
@@ -111,64 +85,7 @@ export const OPTIONS: readonly OptionSpec[] = deepFreeze<OptionSpec[]>([
     env: 'KAFKA_IDEMPOTENT',
     description: 'Idempotent producer: retries cannot duplicate or reorder records within a producer session. Needs acks -1 and at most 5 requests in flight.'
   },
-  {
-    path: 'retry',
-    type: 'object',
-    default: DEFAULT_RETRY_PRESET,
-    shorthand: 'enum',
-    allowed: RETRY_PRESET_NAMES,
-    description: 'Retry policy: a preset name, or an object whose fields override a preset. See docs/retries.md.'
-  },
-  { path: 'retry.preset', type: 'enum', default: DEFAULT_RETRY_PRESET, allowed: RETRY_PRESET_NAMES, env: 'KAFKA_RETRY_PRESET', description: 'The preset the other retry fields start from.' },
-  {
-    path: 'retry.maxRetries',
-    type: 'integer',
-    min: 0,
-    allowInfinity: true,
-    default: defaultRetry.maxRetries,
-    defaultText: 'per preset (Infinity)',
-    env: 'KAFKA_RETRIES',
-    description: 'Retries after the first attempt. `Infinity` = bounded only by `deliveryTimeoutMs`.'
-  },
-  {
-    path: 'retry.initialBackoffMs',
-    type: 'integer',
-    min: 0,
-    max: MAX_TIMER_MS,
-    unit: 'ms',
-    default: defaultRetry.initialBackoffMs,
-    defaultText: `per preset (${defaultRetry.initialBackoffMs})`,
-    env: 'KAFKA_RETRY_BACKOFF_MS',
-    description: 'Backoff before the first retry (Java `retry.backoff.ms`).'
-  },
-  {
-    path: 'retry.maxBackoffMs',
-    type: 'integer',
-    min: 0,
-    max: MAX_TIMER_MS,
-    unit: 'ms',
-    default: defaultRetry.maxBackoffMs,
-    defaultText: `per preset (${defaultRetry.maxBackoffMs})`,
-    env: 'KAFKA_RETRY_BACKOFF_MAX_MS',
-    description: 'Cap on any one backoff (Java `retry.backoff.max.ms`). Must be >= `retry.initialBackoffMs`.'
-  },
-  {
-    path: 'retry.multiplier',
-    type: 'number',
-    min: 1,
-    default: defaultRetry.multiplier,
-    defaultText: `per preset (${defaultRetry.multiplier})`,
-    description: 'Growth factor of the backoff per retry.'
-  },
-  {
-    path: 'retry.jitter',
-    type: 'number',
-    min: 0,
-    max: 1,
-    default: defaultRetry.jitter,
-    defaultText: `per preset (${defaultRetry.jitter})`,
-    description: 'Share of each backoff that is randomised, downwards: the delay lies in [(1 - jitter) x backoff, backoff]. 1 = full jitter.'
-  },
+  ...RETRY_OPTIONS,
   {
     path: 'deliveryTimeoutMs',
     type: 'integer',
@@ -289,164 +206,4 @@ export const TOP_LEVEL_OPTIONS: readonly string[] = Object.freeze(OPTIONS.filter
 export function groupFields (group: string): ReadonlyMap<string, OptionSpec> {
   const prefix = `${group}.`
   return new Map(OPTIONS.filter(s => s.path.startsWith(prefix)).map(s => [s.path.slice(prefix.length), s]))
-}
-
-// Names from the Java client and kafkajs that people carry over; plain edit distance would miss them.
-const ALIASES: Readonly<Record<string, string>> = Object.freeze({
-  bootstrapservers: 'brokers',
-  enableidempotence: 'idempotent',
-  retries: 'retry.maxRetries',
-  retrybackoffms: 'retry.initialBackoffMs',
-  retrybackoffmaxms: 'retry.maxBackoffMs',
-  initialretrytime: 'retry.initialBackoffMs',
-  maxretrytime: 'retry.maxBackoffMs',
-  maxinflightrequestsperconnection: 'maxInFlightRequests',
-  compressiontype: 'compression',
-  ssl: 'tls',
-  createpartitioner: 'partitioner',
-  logcreator: 'logger'
-})
-
-/** The known name closest to `name` (aliases, case and punctuation first, then edit distance), if any is close. */
-export function suggestOption (name: string, candidates: readonly string[]): string | undefined {
-  const norm = (s: string): string => s.toLowerCase().replace(/[^a-z0-9]/g, '')
-  const n = norm(name)
-  const alias = ALIASES[n]
-  if (alias !== undefined) {
-    const last = alias.slice(alias.lastIndexOf('.') + 1)
-    if (candidates.includes(alias)) return alias
-    if (candidates.includes(last)) return last
-    if (alias.includes('.')) return alias
-  }
-  const same = candidates.find(c => norm(c) === n)
-  if (same !== undefined) return same
-  let best: string | undefined
-  let bestDistance = Infinity
-  for (const c of candidates) {
-    const d = editDistance(name.toLowerCase(), c.toLowerCase())
-    if (d < bestDistance) { best = c; bestDistance = d }
-  }
-  // Close enough to be a typo: a third of the name, at least 2 edits.
-  return bestDistance <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined
-}
-
-/** `group` is the enclosing group (`retry`, ...) or '' at the top level; keys may contain dots ("linger.ms"). */
-export function unknownOptionError (group: string, key: string, candidates: readonly string[]): ConfigError {
-  const path = group === '' ? key : `${group}.${key}`
-  const suggestion = suggestOption(key, candidates)
-  return suggestion === undefined
-    ? new ConfigError(path, 'unknown option', { allowed: candidates.join(', ') })
-    : new ConfigError(path, `unknown option; did you mean ${suggestion}?`)
-}
-
-export function isPlainObject (value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null) return false
-  const proto = Object.getPrototypeOf(value)
-  return proto === Object.prototype || proto === null
-}
-
-export interface Problem {
-  message: string
-  allowed?: string
-}
-
-/** What a valid value of `spec` looks like, e.g. `an integer >= 0`. */
-export function describeExpected (spec: OptionSpec): string {
-  switch (spec.type) {
-    case 'string': return 'a non-empty string'
-    case 'boolean': return 'true or false'
-    case 'enum': return `one of ${formatAllowed(spec.allowed ?? [])}`
-    case 'string-list': return 'an array of strings or a comma-separated string'
-    case 'interface': return `an object with methods ${(spec.methods ?? []).join(', ')}`
-    case 'object':
-      if (spec.shorthand === 'boolean') return 'true, false or an object'
-      if (spec.shorthand === 'enum') return `one of ${formatAllowed(spec.allowed ?? [])} or an object`
-      return 'a plain object'
-    case 'integer':
-    case 'number': {
-      const what = spec.type === 'integer' ? 'an integer' : 'a number'
-      const inf = spec.allowInfinity ? ' or Infinity' : ''
-      if (spec.min !== undefined && spec.max !== undefined) return `${what} from ${spec.min} to ${spec.max}${inf}`
-      if (spec.min !== undefined) return `${what} >= ${spec.min}${inf}`
-      if (spec.max !== undefined) return `${what} <= ${spec.max}${inf}`
-      return `a finite ${spec.type}${inf}`
-    }
-  }
-}
-
-export function formatAllowed (allowed: readonly (string | number)[]): string {
-  return allowed.map(a => typeof a === 'string' ? `'${a}'` : String(a)).join(', ')
-}
-
-/** A value as shown in an error message: short, and never the value of a secret. */
-export function formatReceived (spec: OptionSpec | undefined, value: unknown): string {
-  if (spec?.secret) return `a ${typeName(value)} (value hidden)`
-  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value)
-  if (typeof value === 'number' || typeof value === 'boolean' || value === undefined || value === null || typeof value === 'bigint') return String(value)
-  return typeName(value)
-}
-
-function typeName (value: unknown): string {
-  if (value === null) return 'null'
-  if (Array.isArray(value)) return 'array'
-  if (typeof value === 'number' && Number.isNaN(value)) return 'NaN'
-  if (typeof value === 'object' && !isPlainObject(value)) return (value as object).constructor?.name ?? 'object'
-  return typeof value
-}
-
-/**
- * Checks one value against its table entry: type, range, allowed values. A group is checked for its
- * shape only (its fields are entries of their own). Returns the problem, or undefined when valid.
- */
-export function checkOptionValue (spec: OptionSpec, value: unknown): Problem | undefined {
-  const problem = (): Problem => {
-    const p: Problem = { message: `expected ${describeExpected(spec)}, got ${formatReceived(spec, value)}` }
-    if (spec.allowed !== undefined) p.allowed = formatAllowed(spec.allowed)
-    return p
-  }
-  switch (spec.type) {
-    case 'string':
-      return typeof value === 'string' && value.trim() !== '' ? undefined : problem()
-    case 'boolean':
-      return typeof value === 'boolean' ? undefined : problem()
-    case 'enum':
-      return (spec.allowed ?? []).includes(value as string | number) ? undefined : problem()
-    case 'string-list':
-      if (typeof value === 'string') return undefined
-      return Array.isArray(value) && value.every(v => typeof v === 'string') ? undefined : problem()
-    case 'interface': {
-      if (typeof value !== 'object' || value === null) return problem()
-      const missing = (spec.methods ?? []).filter(m => typeof (value as Record<string, unknown>)[m] !== 'function')
-      return missing.length === 0 ? undefined : { message: `expected ${describeExpected(spec)}; missing or not a function: ${missing.join(', ')}` }
-    }
-    case 'object':
-      if (isPlainObject(value)) return undefined
-      if (spec.shorthand === 'boolean' && typeof value === 'boolean') return undefined
-      if (spec.shorthand === 'enum' && (spec.allowed ?? []).includes(value as string)) return undefined
-      return problem()
-    case 'integer':
-    case 'number': {
-      if (typeof value !== 'number' || Number.isNaN(value)) return problem()
-      if (value === Infinity && spec.allowInfinity) return undefined
-      if (!Number.isFinite(value)) return problem()
-      if (spec.type === 'integer' && !Number.isInteger(value)) return problem()
-      if (spec.min !== undefined && value < spec.min) return problem()
-      if (spec.max !== undefined && value > spec.max) return problem()
-      return undefined
-    }
-  }
-}
-
-/** checkOptionValue, throwing a ConfigError at the spec's path. */
-export function assertOptionValue (spec: OptionSpec, value: unknown, note = ''): void {
-  const p = checkOptionValue(spec, value)
-  if (p !== undefined) throw new ConfigError(spec.path, p.message + note, p.allowed === undefined ? {} : { allowed: p.allowed })
-}
-
-export function deepFreeze<T> (value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value)
-    for (const v of Object.values(value)) deepFreeze(v)
-  }
-  return value
 }

@@ -2,13 +2,16 @@
 // producer uses them after validation and defaults (`ResolvedConfig`, everything present, frozen).
 
 import type { Serializer } from '../serialization/types.ts'
+import type { CompressionName } from '../compression/types.ts'
+import type { ResolvedRetryPolicy, RetryOptions, RetryPresetName } from '../retry/types.ts'
+
+// Defined by the modules that own them (config composes them; they do not import config).
+export type { CompressionName } from '../compression/types.ts'
+export type { ResolvedRetryPolicy, RetryOptions, RetryPresetName } from '../retry/types.ts'
 
 export type Acks = 0 | 1 | -1 | 'all'
-/** The `compression` setting: a codec, none, or 'auto' (zstd when it pays; see docs/compression.md). */
-export type CompressionName = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd' | 'auto'
 /** Keyed records: murmur2 (Java-compatible) or jump (consistent hash); sticky/round-robin ignore keys. */
 export type PartitionerName = 'murmur2' | 'jump' | 'sticky' | 'round-robin'
-export type RetryPresetName = 'bounded' | 'idempotent-unbounded' | 'fail-fast'
 export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512'
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
 
@@ -20,27 +23,6 @@ export interface Logger {
   debug (obj: object, msg?: string): void
   trace?(obj: object, msg?: string): void
   child?(bindings: object): Logger
-}
-
-export interface RetryOptions {
-  /** A preset to start from; the other fields override it. */
-  preset?: RetryPresetName
-  /** Retries after the first attempt; `Infinity` = bounded only by `deliveryTimeoutMs`. */
-  maxRetries?: number
-  initialBackoffMs?: number
-  maxBackoffMs?: number
-  multiplier?: number
-  /** 0..1: the share of each backoff that is randomised (full jitter at 1). */
-  jitter?: number
-}
-
-export interface ResolvedRetryPolicy {
-  preset: RetryPresetName | 'custom'
-  maxRetries: number
-  initialBackoffMs: number
-  maxBackoffMs: number
-  multiplier: number
-  jitter: number
 }
 
 export interface TlsOptions {

@@ -21,7 +21,7 @@ import {
 } from '@platformatic/kafka'
 import type { ResolvedConfig } from '../config/types.ts'
 import { errorFromPlatformatic } from './errors.ts'
-import { encodeProduceRequestChunks, PRODUCE_API_KEY, PRODUCE_VERSION, type ProduceTopicData } from './produce-request.ts'
+import { encodeProduceRequestChunks, PRODUCE_API_KEY, PRODUCE_VERSION, type ProduceTopicData } from '../wire/produce-request.ts'
 
 export interface TopicInfo {
   partitionsCount: number
@@ -37,17 +37,6 @@ export interface ClusterView {
 export interface ProducerIdentity {
   producerId: bigint
   producerEpoch: number
-}
-
-/** A record ready for the wire: serialized, partitioned, stamped. */
-export interface WireRecord {
-  key: Buffer | null
-  /** Bytes, or text to be written as UTF-8 (JSON values stay text until the batch is encoded). */
-  value: Buffer | string | null
-  /** The UTF-8 byte length of a text value, when already measured (saves measuring it twice). */
-  valueLength?: number
-  headers: Array<[string, Buffer]>
-  timestamp: bigint
 }
 
 /** One partition's batch inside a produce request: a whole RecordBatch, encoded (and compressed) by the sender. */

@@ -3,6 +3,10 @@
 
 import type { ValidationIssue } from '../errors.ts'
 import { editDistance } from '../util/edit-distance.ts'
+import { describeValue } from '../util/describe-value.ts'
+import { topicNameProblem } from '../util/topic-name.ts'
+
+export { topicNameProblem }
 
 export interface ValidateOptions {
   /** Used when a record has no `topic` of its own. */
@@ -12,33 +16,8 @@ export interface ValidateOptions {
 /** The record fields a caller may set; anything else is reported (it is usually a typo). */
 export const RECORD_FIELDS: readonly string[] = ['topic', 'key', 'value', 'headers', 'partition', 'timestamp', 'tombstone']
 
-const TOPIC_MAX_LENGTH = 249
-const TOPIC_CHAR = /^[a-zA-Z0-9._-]$/
 const INT32_MAX = 2 ** 31 - 1
 const INT64_MAX = 2n ** 63n - 1n
-
-/** Why a topic name is invalid for Kafka (`Topic.validate` rules), or undefined when it is valid. */
-/** Names already found valid; the check runs per record, the set of topics is small. */
-const knownGoodTopics = new Set<string>()
-const KNOWN_GOOD_LIMIT = 10_000
-
-export function topicNameProblem (name: unknown): string | undefined {
-  if (typeof name === 'string' && knownGoodTopics.has(name)) return undefined
-  const problem = checkTopicName(name)
-  if (problem === undefined && knownGoodTopics.size < KNOWN_GOOD_LIMIT) knownGoodTopics.add(name as string)
-  return problem
-}
-
-function checkTopicName (name: unknown): string | undefined {
-  if (typeof name !== 'string') return `must be a string, got ${describe(name)}`
-  if (name.length === 0) return 'must not be empty'
-  if (name === '.' || name === '..') return `"${name}" is not allowed as a topic name`
-  if (name.length > TOPIC_MAX_LENGTH) return `is ${name.length} characters long (the maximum is ${TOPIC_MAX_LENGTH})`
-  for (const char of name) {
-    if (!TOPIC_CHAR.test(char)) return `contains ${JSON.stringify(char)} which is not allowed (allowed: a-z A-Z 0-9 . _ -)`
-  }
-  return undefined
-}
 
 /** Every problem with one record; `index` is its position in the call. */
 export function validateRecord (record: unknown, index: number, options: ValidateOptions = {}): ValidationIssue[] {
@@ -46,7 +25,7 @@ export function validateRecord (record: unknown, index: number, options: Validat
   const add = (field: string, reason: string): void => { issues.push({ index, field, reason }) }
 
   if (!isPlainObject(record)) {
-    add('record', `must be a plain object like { topic, key, value }, got ${describe(record)}`)
+    add('record', `must be a plain object like { topic, key, value }, got ${describeValue(record)}`)
     return issues
   }
   const r = record as Record<string, unknown>
@@ -68,7 +47,7 @@ export function validateRecord (record: unknown, index: number, options: Validat
     if (problem !== undefined) add('topic', problem)
   }
 
-  if (r.tombstone !== undefined && typeof r.tombstone !== 'boolean') add('tombstone', `must be a boolean, got ${describe(r.tombstone)}`)
+  if (r.tombstone !== undefined && typeof r.tombstone !== 'boolean') add('tombstone', `must be a boolean, got ${describeValue(r.tombstone)}`)
   const tombstone = r.tombstone === true
   if (!('value' in r) || r.value === undefined) {
     add('value', 'undefined is not a message value; use null with tombstone: true for a delete marker')
@@ -87,7 +66,7 @@ export function validateRecord (record: unknown, index: number, options: Validat
   if (r.partition !== undefined) {
     const p = r.partition
     if (typeof p !== 'number' || !Number.isInteger(p) || p < 0 || p > INT32_MAX) {
-      add('partition', `must be an integer from 0 to ${INT32_MAX}, got ${describe(p)}`)
+      add('partition', `must be an integer from 0 to ${INT32_MAX}, got ${describeValue(p)}`)
     }
   }
 
@@ -120,7 +99,7 @@ function keyTypeProblem (key: unknown): string | undefined {
     // Keys pick partitions, so their bytes must be deterministic: only safe integers are accepted.
     return Number.isSafeInteger(key) ? undefined : `${String(key)} is not a safe integer; pass a string or a bigint`
   }
-  return `must be a string, Buffer, Uint8Array, integer number, bigint or null, got ${describe(key)}`
+  return `must be a string, Buffer, Uint8Array, integer number, bigint or null, got ${describeValue(key)}`
 }
 
 function timestampProblem (ts: unknown): string | undefined {
@@ -140,7 +119,7 @@ function timestampProblem (ts: unknown): string | undefined {
     if (ts < 0n || ts > INT64_MAX) return `must be from 0 to 2^63-1 milliseconds, got ${ts}n`
     return undefined
   }
-  return `must be a number (ms since the epoch), a Date or a bigint, got ${describe(ts)}`
+  return `must be a number (ms since the epoch), a Date or a bigint, got ${describeValue(ts)}`
 }
 
 type AddIssue = (field: string, reason: string) => void
@@ -150,22 +129,22 @@ function validateHeaders (headers: unknown, add: AddIssue): void {
   if (headers instanceof Map) entries = headers
   else if (isPlainObject(headers)) entries = Object.entries(headers as object)
   else {
-    add('headers', `must be a plain object or a Map, got ${describe(headers)}`)
+    add('headers', `must be a plain object or a Map, got ${describeValue(headers)}`)
     return
   }
   for (const [name, value] of entries) {
     if (typeof name !== 'string' || name.length === 0) {
-      add(`headers.${String(name)}`, `header names must be non-empty strings, got ${describe(name)}`)
+      add(`headers.${String(name)}`, `header names must be non-empty strings, got ${describeValue(name)}`)
       continue
     }
     const field = `headers.${name}`
     if (Array.isArray(value)) {
       // Kafka allows a name to repeat: an array becomes one header per item.
       for (let i = 0; i < value.length; i++) {
-        if (!isHeaderValue(value[i])) add(field, `item ${i} is ${describe(value[i])}; header values must be a string, Buffer or Uint8Array`)
+        if (!isHeaderValue(value[i])) add(field, `item ${i} is ${describeValue(value[i])}; header values must be a string, Buffer or Uint8Array`)
       }
     } else if (!isHeaderValue(value)) {
-      add(field, `is ${describe(value)}; header values must be a string, Buffer, Uint8Array or an array of those`)
+      add(field, `is ${describeValue(value)}; header values must be a string, Buffer, Uint8Array or an array of those`)
     }
   }
 }
@@ -192,20 +171,6 @@ function closestField (field: string): string | undefined {
     }
   }
   return best
-}
-
-function describe (value: unknown): string {
-  if (value === null) return 'null'
-  if (value === undefined) return 'undefined'
-  if (Array.isArray(value)) return 'an array'
-  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value)}`
-  if (typeof value === 'number' || typeof value === 'boolean') return `${typeof value} ${String(value)}`
-  if (typeof value === 'bigint') return `bigint ${value}n`
-  if (typeof value === 'object') {
-    const name = (value as object).constructor?.name
-    return name === undefined || name === 'Object' ? 'an object' : `a ${name}`
-  }
-  return `a ${typeof value}`
 }
 
 /**

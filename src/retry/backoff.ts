@@ -2,7 +2,7 @@
 // (deadline arithmetic stays simple) and `jitter: 1` is the classic "full jitter" of [0, backoff].
 // Java applies +-20% instead, so its delays may exceed retry.backoff.max.ms; ours never do.
 
-import type { ResolvedRetryPolicy } from '../config/types.ts'
+import type { ResolvedRetryPolicy } from './types.ts'
 
 /**
  * The delay before retry number `retryNumber` (1 = the first retry):

@@ -1,7 +1,7 @@
 // Whether a failed produce attempt is tried again, and after how long. Pure: time and randomness are
 // passed in. deliveryTimeoutMs bounds everything, whatever the preset says.
 
-import type { ResolvedRetryPolicy } from '../config/types.ts'
+import type { ResolvedRetryPolicy } from './types.ts'
 import { backoffDelayMs } from './backoff.ts'
 
 export type RetryStopReason = 'not-retriable' | 'retries-exhausted' | 'delivery-timeout'

@@ -1,7 +1,7 @@
 // The error a send ends with once decideRetry says stop. It keeps the last attempt's error as
 // `cause`, says how many attempts were made, and carries the record reference for the dead-letter path.
 
-import type { ResolvedRetryPolicy } from '../config/types.ts'
+import type { ResolvedRetryPolicy } from './types.ts'
 import type { CourierError, PersistenceStatus, RecordRef } from '../errors.ts'
 import { copyError, DeliveryTimeoutError, isCourierError, KafkaError, RetriesExhaustedError } from '../errors.ts'
 import type { RetryStopReason } from './decide.ts'

@@ -1,9 +1,11 @@
 // Turns `retry` as written (a preset name, or fields overriding a preset) into a complete, checked,
-// frozen policy. The checks come from the option table, so the docs and the errors agree.
+// frozen policy. The checks come from the option table's `retry` entries (retry/options.ts), so the
+// docs and the errors agree.
 
-import type { ResolvedRetryPolicy, RetryOptions, RetryPresetName } from '../config/types.ts'
+import type { ResolvedRetryPolicy, RetryOptions, RetryPresetName } from './types.ts'
 import { ConfigError } from '../errors.ts'
-import { assertOptionValue, formatAllowed, groupFields, OPTION_BY_PATH, unknownOptionError } from '../config/options.ts'
+import { assertOptionValue, formatAllowed, unknownOptionError } from '../util/option-spec.ts'
+import { RETRY_FIELD_OPTIONS, RETRY_GROUP_OPTION } from './options.ts'
 import { DEFAULT_RETRY_PRESET, RETRY_PRESET_NAMES, RETRY_PRESETS } from './presets.ts'
 
 export { DEFAULT_JITTER, DEFAULT_RETRY_PRESET, RETRY_PRESET_NAMES, RETRY_PRESETS } from './presets.ts'
@@ -23,8 +25,8 @@ export function resolveRetryPolicy (input: RetryPresetName | RetryOptions | unde
     }
     return RETRY_PRESETS[input]
   }
-  assertOptionValue(OPTION_BY_PATH.get('retry')!, input)
-  const fields = groupFields('retry')
+  assertOptionValue(RETRY_GROUP_OPTION, input)
+  const fields = RETRY_FIELD_OPTIONS
   const known = [...fields.keys()]
   for (const key of Object.keys(input)) {
     if (!fields.has(key)) throw unknownOptionError('retry', key, known)

@@ -1,10 +1,15 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { Accumulator, recordSizeBytes, type PendingRecord } from '../../src/accumulator/accumulator.ts'
+import { Accumulator, recordSizeBytes, type Batch, type PendingRecord } from '../../src/accumulator/accumulator.ts'
+import { TimeoutError } from '../../src/errors.ts'
 
 function record (partition: number, valueBytes: number, acceptedAtMs = 0): PendingRecord {
   const base = { key: null, value: Buffer.alloc(valueBytes), headers: [] as Array<[string, Buffer]>, timestamp: 0n }
   return { ...base, topic: 't', partition, sizeBytes: recordSizeBytes(base), acceptedAtMs, sink: { settle () {} }, index: 0 }
+}
+
+function settleAll (acc: Accumulator, batch: Batch): void {
+  for (let i = 0; i < batch.sinks.length; i++) acc.settle(batch, i, { topic: batch.topic, partition: batch.partition, offset: 0n, timestamp: 0n })
 }
 
 let released = 0
@@ -42,6 +47,7 @@ test('one batch per partition in flight; a requeued batch stays at the head (ord
   const [again] = acc.ready(100, false)
   assert.equal(again, first, 'the same batch comes back first')
   acc.markInFlight(again)
+  settleAll(acc, again)
   acc.complete(again)
   const [next] = acc.ready(100, false)
   assert.notEqual(next, first)
@@ -56,15 +62,59 @@ test('flushAll makes every head batch ready regardless of linger', () => {
   assert.equal(acc.ready(0, true).length, 2)
 })
 
-test('expired() returns batches past their deadline that are not in flight', () => {
+test('expired() returns every batch with a record past its own deadline, in flight or not', () => {
   const acc = new Accumulator({ ...options, deliveryTimeoutMs: 100 })
   acc.append(record(0, 10, 0))
-  acc.append(record(1, 10, 0))
+  acc.append(record(1, 10, 50))
   const [a] = acc.ready(10, false)
   acc.markInFlight(a)
-  const expired = acc.expired(100)
-  assert.equal(expired.length, 1)
-  assert.notEqual(expired[0], a, 'the in-flight batch waits for its response')
+  assert.deepEqual(acc.expired(99), [])
+  assert.deepEqual(acc.expired(100).map(b => b.partition), [0], 'a record accepted at 0 expires at 100, in flight or not')
+  assert.deepEqual(acc.expired(150).map(b => b.partition).sort(), [0, 1])
+  assert.equal(acc.nextDeadlineMs(), 100)
+})
+
+test('a late record in a batch keeps its own deadline; settling the early one moves the batch deadline on', () => {
+  const acc = new Accumulator({ ...options, deliveryTimeoutMs: 100, lingerMs: 1000 })
+  acc.append(record(0, 10, 0))
+  acc.append(record(0, 10, 70))
+  const [batch] = acc.ready(0, true)
+  assert.equal(batch.deadlineMs, 100)
+  assert.equal(acc.settle(batch, 0, new TimeoutError('expired')), true)
+  assert.equal(acc.settle(batch, 0, new TimeoutError('expired')), false, 'a record is settled once')
+  acc.refreshDeadline(batch)
+  assert.equal(batch.deadlineMs, 170)
+  assert.equal(acc.recordCount, 1)
+})
+
+test('rebuild() moves records as bytes into new batches at the same place, dropping settled ones', () => {
+  released = 0
+  const acc = new Accumulator({ ...options, lingerMs: 0 })
+  const records = [0, 1, 2, 3].map(i => ({ ...record(0, 10 + i, i), timestamp: BigInt(1000 + i) }))
+  for (const r of records) acc.append(r)
+  const [batch] = acc.ready(0, false)
+  acc.settle(batch, 1, new TimeoutError('expired'))
+  const [first, second] = acc.rebuild(batch, [[0], [2, 3]])
+  assert.equal(first.writer.count, 1)
+  assert.equal(second.writer.count, 2)
+  assert.deepEqual(second.timestamps, [1002n, 1003n])
+  assert.equal(second.writer.encoded().baseTimestamp, 1002n)
+  assert.equal(released, records[1].sizeBytes, 'the dropped record gives its bytes back')
+  assert.equal(acc.ready(0, false)[0], first, 'the first part is at the head of the queue')
+  assert.throws(() => acc.rebuild(first, []), /unsettled/, 'an unsettled record cannot be dropped')
+})
+
+test('two producer identities are never in flight for one partition', () => {
+  const acc = new Accumulator({ ...options, lingerMs: 0, maxInFlightPerPartition: 5 })
+  acc.append(record(0, 600))
+  acc.append(record(0, 600))
+  const [a] = acc.ready(0, false)
+  a.identity = { producerId: 1n, producerEpoch: 0 }
+  acc.markInFlight(a)
+  const [b] = acc.ready(0, false)
+  b.identity = { producerId: 2n, producerEpoch: 0 }
+  assert.throws(() => acc.markInFlight(b), /two producer identities/)
+  assert.deepEqual(acc.inFlightOf(b), { count: 1, identity: a.identity })
 })
 
 test('nextWakeupMs is the earliest linger end or backoff end', () => {
@@ -84,6 +134,8 @@ test('appended records are encoded at once; a finished batch gives its buffer by
   assert.equal(batch.writer.count, 2, 'both records are in the records section already')
   assert.equal(batch.writer.encoded().section.length > 200, true)
   acc.markInFlight(batch)
+  assert.throws(() => acc.complete(batch), /unsettled/, 'a batch completes only once every record is settled')
+  settleAll(acc, batch)
   acc.complete(batch)
   assert.equal(released, a.sizeBytes + b.sizeBytes)
   assert.equal(acc.recordCount, 0)

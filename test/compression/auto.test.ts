@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto'
 import { Reader, readRecordsBatch } from '@platformatic/kafka'
 import { createAutoCompression, createFixedCompression, looksCompressed, mostlyCompressed } from '../../src/compression/auto.ts'
 import { getCodec } from '../../src/compression/codecs.ts'
-import type { WireRecord } from '../../src/kafka-client/client.ts'
+import type { WireRecord } from '../../src/wire/record-batch.ts'
 
 const identity = { producerId: -1n, producerEpoch: -1, baseSequence: -1 }
 

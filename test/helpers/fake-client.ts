@@ -6,7 +6,7 @@
 // this fake is in addition to those tests, never instead of them.
 
 import type { ClusterView, EngineClient, PartitionResult, ProduceRequest, ProducerIdentity } from '../../src/kafka-client/client.ts'
-import { recordTails } from '../../src/kafka-client/record-batch.ts'
+import { recordTails } from '../../src/wire/record-batch.ts'
 import { NetworkError, TimeoutError } from '../../src/errors.ts'
 
 export interface LoggedRecord {

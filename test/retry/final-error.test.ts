@@ -30,11 +30,14 @@ test('delivery timeout: DeliveryTimeoutError with elapsed time, possibly persist
   assert.equal(finalRetryError({ ...common, reason: 'delivery-timeout', lastError: last, attempts: 2, elapsedMs: 1, persistence: 'not-persisted' }).persistence, 'not-persisted')
 })
 
-test('not retriable: the error itself, with the attempt count; a foreign error is wrapped', () => {
+test('not retriable: a copy of the error, with the attempt count; a foreign error is wrapped', () => {
   const denied = new AuthorizationError('topic authorization failed')
   const error = finalRetryError({ ...common, reason: 'not-retriable', lastError: denied, attempts: 1, elapsedMs: 5 })
-  assert.equal(error, denied)
+  assert.notEqual(error, denied, 'the last error may be shared by several batches: never written to')
+  assert.ok(error instanceof AuthorizationError)
+  assert.equal(error.message, denied.message)
   assert.equal(error.attempts, 1)
+  assert.equal(denied.attempts, undefined, 'the shared error is not mutated')
   const foreign = new Error('boom')
   const wrapped = finalRetryError({ ...common, reason: 'not-retriable', lastError: foreign, attempts: 2, elapsedMs: 5 })
   assert.ok(wrapped instanceof KafkaError)

@@ -8,6 +8,8 @@
 // Batches arrive already encoded (encodeRecordBatch) and are referenced, not copied: the body is a
 // list of chunks (small framing buffers around the batch buffers), which the connection joins once.
 
+import { writeUnsignedVarint } from './varint.ts'
+
 /** The Produce version this module encodes (and whose response parser the client uses). */
 export const PRODUCE_API_KEY = 0
 export const PRODUCE_VERSION = 9
@@ -73,14 +75,4 @@ export function encodeProduceRequestChunks (input: ProduceRequestInput): Buffer[
 /** The request body as one buffer (copies the batches; the client uses the chunks instead). */
 export function encodeProduceRequest (input: ProduceRequestInput): Buffer {
   return Buffer.concat(encodeProduceRequestChunks(input))
-}
-
-function writeUnsignedVarint (buf: Buffer, pos: number, value: number): number {
-  let v = value >>> 0
-  while (v >= 0x80) {
-    buf[pos++] = (v & 0x7f) | 0x80
-    v >>>= 7
-  }
-  buf[pos++] = v
-  return pos
 }

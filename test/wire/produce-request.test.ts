@@ -1,8 +1,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { produceV9 } from '@platformatic/kafka'
-import { encodeProduceRequest, encodeProduceRequestChunks, PRODUCE_VERSION } from '../../src/kafka-client/produce-request.ts'
-import { encodeRecordBatch } from '../../src/kafka-client/record-batch.ts'
+import { encodeProduceRequest, encodeProduceRequestChunks, PRODUCE_VERSION } from '../../src/wire/produce-request.ts'
+import { encodeRecordBatch } from '../../src/wire/record-batch.ts'
 
 const TS = 1_750_000_000_000n
 

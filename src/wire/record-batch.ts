@@ -9,13 +9,33 @@
 //
 // The CRC-32C covers attributes..end. Compression replaces the records section only. Records are
 // written into their section when they are appended (RecordsWriter); the header, compression and
-// CRC come when the batch is sent. Varints are zig-zag encoded by hand: this runs for every record.
+// CRC come when the batch is sent. Varints are zig-zag encoded by hand (varint.ts): this runs for
+// every record. This module imports nothing from the rest of src/: a codec is anything with
+// attribute bits and a compress function (BatchCodec), which compression/codecs.ts provides.
 
 // Called directly: platformatic's wrapper copies the whole batch into a new Uint8Array first.
 import { crc32c } from '@node-rs/crc32'
-import type { Codec } from '../compression/codecs.ts'
-import type { WireRecord } from './client.ts'
-import { looksCompressed } from '../compression/magic.ts'
+import { looksCompressed } from './magic.ts'
+import { bigVarlongSize, varintSize, varlongSize, writeBigVarlong, writeVarint, writeVarlong } from './varint.ts'
+
+/** A record ready for the wire: serialized, partitioned, stamped. */
+export interface WireRecord {
+  key: Buffer | null
+  /** Bytes, or text to be written as UTF-8 (JSON values stay text until the batch is encoded). */
+  value: Buffer | string | null
+  /** The UTF-8 byte length of a text value, when already measured (saves measuring it twice). */
+  valueLength?: number
+  headers: Array<[string, Buffer]>
+  timestamp: bigint
+}
+
+/** What the encoder needs of a compression codec (compression/codecs.ts implements it). */
+export interface BatchCodec {
+  /** Bits 0-2 of the batch attributes. */
+  readonly attributeBits: number
+  /** Compresses a records section. */
+  compress (data: Buffer): Buffer
+}
 
 export interface RecordBatchInput {
   /** The records, or their section already written by a RecordsWriter. */
@@ -26,7 +46,7 @@ export interface RecordBatchInput {
   producerId: bigint
   /** -1 when not idempotent. */
   producerEpoch: number
-  compression: Codec | undefined
+  compression: BatchCodec | undefined
   /** Transactions are not supported: the flag is never set. */
   transactional?: false
   /** The Java client writes -1 (NO_PARTITION_LEADER_EPOCH); the broker overwrites it anyway. */
@@ -322,87 +342,4 @@ export function headerName (name: string): Buffer {
     if (headerNames.size < HEADER_NAME_CACHE_LIMIT) headerNames.set(name, bytes)
   }
   return bytes
-}
-
-/** Bytes of a zig-zag varint of a 32-bit signed integer. */
-export function varintSize (value: number): number {
-  const v = ((value << 1) ^ (value >> 31)) >>> 0
-  if (v < 0x80) return 1
-  if (v < 0x4000) return 2
-  if (v < 0x200000) return 3
-  if (v < 0x10000000) return 4
-  return 5
-}
-
-/** Writes a zig-zag varint of a 32-bit signed integer; returns the next position. */
-export function writeVarint (buf: Buffer, pos: number, value: number): number {
-  let v = ((value << 1) ^ (value >> 31)) >>> 0
-  while (v >= 0x80) {
-    buf[pos++] = (v & 0x7f) | 0x80
-    v >>>= 7
-  }
-  buf[pos++] = v
-  return pos
-}
-
-// Varlongs for |n| < 2^52 (so the zig-zag value is a safe integer): zig-zag by arithmetic, since
-// bit operators are 32-bit.
-function zigzag (value: number): number {
-  return value >= 0 ? value * 2 : -value * 2 - 1
-}
-
-/** Bytes of a zig-zag varlong of an integer with |value| < 2^52. */
-export function varlongSize (value: number): number {
-  let v = zigzag(value)
-  if (v < 0x80) return 1
-  let size = 1
-  while (v >= 0x80) {
-    v = Math.floor(v / 128)
-    size++
-  }
-  return size
-}
-
-/** Writes a zig-zag varlong of an integer with |value| < 2^52; returns the next position. */
-export function writeVarlong (buf: Buffer, pos: number, value: number): number {
-  let v = zigzag(value)
-  if (v < 0x80000000) {
-    // The common case (a delta under ~12 days) stays in 32-bit arithmetic.
-    while (v >= 0x80) {
-      buf[pos++] = (v & 0x7f) | 0x80
-      v >>>= 7
-    }
-    buf[pos++] = v
-    return pos
-  }
-  while (v >= 0x80) {
-    buf[pos++] = (v % 128) | 0x80
-    v = Math.floor(v / 128)
-  }
-  buf[pos++] = v
-  return pos
-}
-
-function bigZigzag (value: bigint): bigint {
-  return BigInt.asUintN(64, (value << 1n) ^ (value >> 63n))
-}
-
-function bigVarlongSize (value: bigint): number {
-  let v = bigZigzag(value)
-  let size = 1
-  while (v >= 0x80n) {
-    v >>= 7n
-    size++
-  }
-  return size
-}
-
-function writeBigVarlong (buf: Buffer, pos: number, value: bigint): number {
-  let v = bigZigzag(value)
-  while (v >= 0x80n) {
-    buf[pos++] = Number(v & 0x7fn) | 0x80
-    v >>= 7n
-  }
-  buf[pos++] = Number(v)
-  return pos
 }
