@@ -221,8 +221,6 @@ function encodeProduceBody (request: ProduceRequest): Buffer[] {
   return encodeProduceRequestChunks({ transactionalId: null, acks: request.acks, timeoutMs: request.timeoutMs, topics: [...topics.values()] })
 }
 
-let apisSymbol: symbol | null | undefined
-
 /**
  * Why the broker cannot take Produce v9, or undefined. platformatic's kGetApi hands back its highest
  * implementation within the broker's range, so a version below 9 means the broker's maximum is
@@ -232,8 +230,8 @@ let apisSymbol: symbol | null | undefined
 function produceVersionProblem (client: object, api: { version: number } | undefined): Error | undefined {
   if (!api) return new Error('The broker offers no Produce API')
   if (api.version < PRODUCE_VERSION) return new Error(`The broker supports Produce up to v${api.version}; kafka-courier needs v${PRODUCE_VERSION} (Kafka 2.8 or later)`)
-  if (apisSymbol === undefined) apisSymbol = Object.getOwnPropertySymbols(client).find(s => s.description === 'plt.kafka.base.apis') ?? null
-  if (apisSymbol === null) return undefined
+  const apisSymbol = Object.getOwnPropertySymbols(client).find(s => s.description === 'plt.kafka.base.apis')
+  if (apisSymbol === undefined) return undefined
   const apis = (client as Record<symbol, unknown>)[apisSymbol] as Array<{ name: string, minVersion: number, maxVersion: number }> | undefined
   const range = apis?.find(a => a.name === 'Produce')
   if (range && (range.minVersion > PRODUCE_VERSION || range.maxVersion < PRODUCE_VERSION)) {

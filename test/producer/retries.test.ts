@@ -28,8 +28,17 @@ after(() => cluster?.stop())
 
 async function connectedProducer (options: ProducerOptions): Promise<Producer> {
   const producer = createProducer({ brokers: cluster.brokers, logLevel: 'silent', lingerMs: 0, ...options })
-  await producer.send(topic, { value: 'warm-up' })
-  return producer
+  // Right after a restart the broker may need longer than a small maxBlockMs to hand out a
+  // producer id: warm up until one send went through.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await producer.send(topic, { value: 'warm-up' })
+      return producer
+    } catch (error) {
+      if (attempt >= 60) throw error
+      await new Promise(resolve => setTimeout(resolve, 500))
+    }
+  }
 }
 
 test('retriable errors retry until deliveryTimeoutMs; the final error names attempts and the cause', async t => {
