@@ -3,12 +3,10 @@
 // `compressionByTopic` must name valid topics and known settings. The option table checks only the
 // shape (an integer, a plain object).
 
-import type { CompressionName } from '../config/types.ts'
+import { COMPRESSION_NAMES, type CompressionName } from './names.ts'
 import { ConfigError } from '../errors.ts'
 import { topicNameProblem } from '../pipeline/validate.ts'
 import { LEVEL_RANGES, levelProblem, type CodecName } from './codecs.ts'
-
-export const COMPRESSION_NAMES: readonly CompressionName[] = Object.freeze(['none', 'gzip', 'snappy', 'lz4', 'zstd', 'auto'])
 
 export interface CompressionConfig {
   compression: CompressionName

@@ -6,6 +6,9 @@ import type { ResolvedConfig } from './types.ts'
 import { ConfigError } from '../errors.ts'
 import { DEFAULT_RETRY_PRESET, RETRY_PRESET_NAMES, RETRY_PRESETS } from '../retry/presets.ts'
 import { editDistance } from '../util/edit-distance.ts'
+import { COMPRESSION_NAMES } from '../compression/names.ts'
+import { PARTITIONER_NAMES } from '../partitioner/names.ts'
+import { isPlainObject } from '../util/is-plain-object.ts'
 
 export type OptionType =
   | 'string'
@@ -199,7 +202,7 @@ export const OPTIONS: readonly OptionSpec[] = deepFreeze<OptionSpec[]>([
     path: 'compression',
     type: 'enum',
     default: DEFAULTS.compression,
-    allowed: ['none', 'gzip', 'snappy', 'lz4', 'zstd', 'auto'],
+    allowed: COMPRESSION_NAMES,
     env: 'KAFKA_COMPRESSION',
     description: "Batch compression codec. `'auto'`: zstd, except for batches and topics where it saves less than 10% (already-compressed payloads). See docs/compression.md."
   },
@@ -225,7 +228,7 @@ export const OPTIONS: readonly OptionSpec[] = deepFreeze<OptionSpec[]>([
     path: 'partitioner',
     type: 'enum',
     default: DEFAULTS.partitioner,
-    allowed: ['murmur2', 'jump', 'sticky', 'round-robin'],
+    allowed: PARTITIONER_NAMES,
     env: 'KAFKA_PARTITIONER',
     description: 'Keyed records: `murmur2` is Java-compatible (same key, same partition as Java producers); `jump` is a consistent hash that moves the fewest keys when partitions are added (docs/partitioners.md). `sticky` and `round-robin` ignore keys. Keyless records go sticky (or round-robin).'
   },
@@ -337,12 +340,6 @@ export function unknownOptionError (group: string, key: string, candidates: read
   return suggestion === undefined
     ? new ConfigError(path, 'unknown option', { allowed: candidates.join(', ') })
     : new ConfigError(path, `unknown option; did you mean ${suggestion}?`)
-}
-
-export function isPlainObject (value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null) return false
-  const proto = Object.getPrototypeOf(value)
-  return proto === Object.prototype || proto === null
 }
 
 export interface Problem {

@@ -11,13 +11,13 @@ import {
   DEFAULTS,
   formatReceived,
   groupFields,
-  isPlainObject,
   OPTION_BY_PATH,
   OPTIONS,
   TOP_LEVEL_OPTIONS,
   unknownOptionError
 } from './options.ts'
 import { resolveRetryPolicy } from '../retry/policy.ts'
+import { isPlainObject } from '../util/is-plain-object.ts'
 import { resolveCompressionOptions } from '../compression/config.ts'
 import { RETRY_PRESET_NAMES } from '../retry/presets.ts'
 

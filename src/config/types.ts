@@ -2,12 +2,12 @@
 // producer uses them after validation and defaults (`ResolvedConfig`, everything present, frozen).
 
 import type { Serializer } from '../serialization/types.ts'
+import type { CompressionName } from '../compression/names.ts'
+import type { PartitionerName } from '../partitioner/names.ts'
+
+export type { CompressionName, PartitionerName }
 
 export type Acks = 0 | 1 | -1 | 'all'
-/** The `compression` setting: a codec, none, or 'auto' (zstd when it pays; see docs/compression.md). */
-export type CompressionName = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd' | 'auto'
-/** Keyed records: murmur2 (Java-compatible) or jump (consistent hash); sticky/round-robin ignore keys. */
-export type PartitionerName = 'murmur2' | 'jump' | 'sticky' | 'round-robin'
 export type RetryPresetName = 'bounded' | 'idempotent-unbounded' | 'fail-fast'
 export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512'
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'

@@ -3,6 +3,7 @@
 
 import type { ValidationIssue } from '../errors.ts'
 import { editDistance } from '../util/edit-distance.ts'
+import { isPlainObject } from '../util/is-plain-object.ts'
 
 export interface ValidateOptions {
   /** Used when a record has no `topic` of its own. */
@@ -172,12 +173,6 @@ function validateHeaders (headers: unknown, add: AddIssue): void {
 
 function isHeaderValue (value: unknown): boolean {
   return typeof value === 'string' || value instanceof Uint8Array
-}
-
-function isPlainObject (value: unknown): boolean {
-  if (typeof value !== 'object' || value === null) return false
-  const proto = Object.getPrototypeOf(value)
-  return proto === Object.prototype || proto === null
 }
 
 // A known field within two edits of the unknown one (e.g. `vaue` -> `value`, `header` -> `headers`).
