@@ -15,7 +15,7 @@ export interface CompressionConfig {
 }
 
 /** The codec a setting compresses with ('auto' uses zstd), or undefined for 'none'. */
-export function codecOf (name: CompressionName): CodecName | undefined {
+function codecOf (name: CompressionName): CodecName | undefined {
   if (name === 'none') return undefined
   return name === 'auto' ? 'zstd' : name
 }

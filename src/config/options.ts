@@ -440,7 +440,7 @@ export function assertOptionValue (spec: OptionSpec, value: unknown, note = ''):
   if (p !== undefined) throw new ConfigError(spec.path, p.message + note, p.allowed === undefined ? {} : { allowed: p.allowed })
 }
 
-export function deepFreeze<T> (value: T): T {
+function deepFreeze<T> (value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
     Object.freeze(value)
     for (const v of Object.values(value)) deepFreeze(v)

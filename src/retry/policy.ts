@@ -6,8 +6,6 @@ import { ConfigError } from '../errors.ts'
 import { assertOptionValue, formatAllowed, groupFields, OPTION_BY_PATH, unknownOptionError } from '../config/options.ts'
 import { DEFAULT_RETRY_PRESET, RETRY_PRESET_NAMES, RETRY_PRESETS } from './presets.ts'
 
-export { DEFAULT_JITTER, DEFAULT_RETRY_PRESET, RETRY_PRESET_NAMES, RETRY_PRESETS } from './presets.ts'
-
 const FIELDS = ['maxRetries', 'initialBackoffMs', 'maxBackoffMs', 'multiplier', 'jitter'] as const
 
 /**
