@@ -24,3 +24,16 @@ export async function waitFor (condition: () => boolean, what: string, timeoutMs
     await new Promise(resolve => { setTimeout(resolve, intervalMs) })
   }
 }
+
+/** `promise`, or a rejection naming `what` if it has not settled within `timeoutMs` (a bound, not a sleep). */
+export async function withDeadline<T> (promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not settled within ${timeoutMs} ms`)), timeoutMs)
+  })
+  try {
+    return await Promise.race([promise, deadline])
+  } finally {
+    clearTimeout(timer)
+  }
+}
