@@ -108,8 +108,9 @@ Timeouts are capped at ${MAX_TIMER_MS} ms: above that Node's timers overflow and
 ## The local broker default
 
 With no \`brokers\` in code and no \`KAFKA_BROKERS\`, the producer connects to \`${LOCAL_BROKER}\`, where
-\`kafka-courier/local-broker\` runs an embedded broker for development, and the config says
-\`brokersDefaulted: true\` so the producer can warn when that happens in production.
+\`kafka-courier/local-broker\` runs an embedded broker for development. The resolved config then says
+\`brokersDefaulted: true\`, and \`defaultBrokersWarning(config)\` (src/config/warnings.ts) returns the
+warning the producer logs once when it is created, so a deployment that forgot its brokers says so.
 
 ## Secrets
 

@@ -2,6 +2,8 @@
 # What `npm test` runs (after scripts/with-env.sh has put Node, the npm packages and the Kafka jars
 # in place):
 #   1. typecheck (tsc --noEmit); a type error fails the run (KAFKA_COURIER_SKIP_TYPECHECK=1 skips it);
+#      then lint (eslint, eslint.config.js); a lint error fails the run (KAFKA_COURIER_SKIP_LINT=1
+#      skips it);
 #   2. unless KAFKA_BROKERS is already set, start a 1-node local Kafka broker with the courier CLI
 #      (name test-<pid>, first free port from KAFKA_TEST_PORT, default 39092; its controller port is
 #      port+100), export KAFKA_BROKERS, and stop it by name on exit, Ctrl-C or TERM;
@@ -18,6 +20,14 @@ if [ -z "${KAFKA_COURIER_SKIP_TYPECHECK:-}" ]; then
   echo "# typecheck: tsc -p tsconfig.json --noEmit" >&2
   if ! npx --no-install tsc -p tsconfig.json --noEmit; then
     echo "# typecheck failed" >&2
+    exit 1
+  fi
+fi
+
+if [ -z "${KAFKA_COURIER_SKIP_LINT:-}" ]; then
+  echo "# lint: eslint ." >&2
+  if ! npx --no-install eslint .; then
+    echo "# lint failed (KAFKA_COURIER_SKIP_LINT=1 skips it)" >&2
     exit 1
   fi
 fi

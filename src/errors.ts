@@ -1,7 +1,9 @@
 // The error model: one base class with a stable string `code`, a `retriable` flag, the original
 // error as `cause`, and (where one exists) the record it concerns. Retrying is decided from this
-// data, never from class names. A `Symbol.for` brand makes `instanceof` work across two installed
-// copies of the package.
+// data, never from class names. Every class has a `Symbol.for` brand, set on each instance for its
+// class and all its ancestors, so `instanceof` works across two installed copies of the package
+// (an error from copy A is an instance of copy B's same class and of B's CourierError, and of
+// nothing else).
 
 export const ErrorCodes = {
   CONFIG: 'COURIER_CONFIG',
@@ -61,7 +63,13 @@ export type RecordOutcome =
   | { status: 'delivered', report: DeliveryReport }
   | { status: 'failed', error: CourierError }
 
-const kBrand = Symbol.for('kafka-courier.error')
+const BRAND_PREFIX = 'kafka-courier.error'
+
+/** The brand of an error class: `Symbol.for('kafka-courier.error')` for CourierError itself,
+ *  `Symbol.for('kafka-courier.error.<ClassName>')` for each subclass (ours or a user's). */
+function brandOf (cls: abstract new (...args: never[]) => unknown): symbol {
+  return cls === CourierError ? Symbol.for(BRAND_PREFIX) : Symbol.for(`${BRAND_PREFIX}.${cls.name}`)
+}
 
 export class CourierError extends Error {
   readonly code: ErrorCode
@@ -87,14 +95,16 @@ export class CourierError extends Error {
     this.persistence = options.persistence ?? 'not-persisted'
     if (options.kafkaCode !== undefined) this.kafkaCode = options.kafkaCode
     if (options.kafkaName !== undefined) this.kafkaName = options.kafkaName
-    Object.defineProperty(this, kBrand, { value: true })
+    // One brand per class from new.target up to CourierError (not enumerable, so not in JSON).
+    for (let cls: unknown = new.target; typeof cls === 'function' && cls !== Error; cls = Object.getPrototypeOf(cls)) {
+      Object.defineProperty(this, brandOf(cls as typeof CourierError), { value: true })
+      if (cls === CourierError) break
+    }
   }
 
+  /** `error instanceof X` is true when the error carries X's brand, whichever copy made it. */
   static override [Symbol.hasInstance] (instance: unknown): boolean {
-    if (this === CourierError) {
-      return typeof instance === 'object' && instance !== null && (instance as Record<symbol, unknown>)[kBrand] === true
-    }
-    return Function.prototype[Symbol.hasInstance].call(this, instance)
+    return typeof instance === 'object' && instance !== null && (instance as Record<symbol, unknown>)[brandOf(this)] === true
   }
 
   toJSON (): Record<string, unknown> {

@@ -229,7 +229,7 @@ export interface KafkaErrorContext {
  * Whether records a broker answered with this code may still be in the log: a request timeout or
  * a lost connection may hide a write, and NOT_ENOUGH_REPLICAS_AFTER_APPEND means the leader wrote it.
  */
-export function persistenceFor (code: number): PersistenceStatus {
+function persistenceFor (code: number): PersistenceStatus {
   return code === 7 || code === 13 || code === 20 ? 'possibly-persisted' : 'not-persisted'
 }
 

@@ -23,26 +23,31 @@ import {
 import type { CourierErrorOptions } from '../src/errors.ts'
 import * as errorsModule from '../src/errors.ts'
 
-type Make = (options: CourierErrorOptions) => CourierError
+type Errors = typeof errorsModule
+type Make = (options: CourierErrorOptions, from?: Errors) => CourierError
 type Class = abstract new (...args: never[]) => CourierError
 
-// class, make(options), name, code, retriable by default, persistence by default, can the caller override retriable?
+// A second copy of the module, as when two installed versions of kafka-courier meet in one process:
+// the query string makes Node's loader evaluate src/errors.ts again, with its own classes.
+const copy: Errors = await import(new URL('../src/errors.ts?copy=2', import.meta.url).href)
+
+// class, make(options, module), name, code, retriable by default, persistence by default, can the caller override retriable?
 const ROWS: Array<[Class, Make, string, string, boolean, string, boolean]> = [
-  [CourierError, o => new CourierError(ErrorCodes.KAFKA, 'base', o), 'CourierError', 'COURIER_KAFKA', false, 'not-persisted', true],
-  [ConfigError, o => new ConfigError('acks', 'bad', o), 'ConfigError', 'COURIER_CONFIG', false, 'not-persisted', true],
-  [ValidationError, o => new ValidationError([{ index: 0, field: 'value', reason: 'bad' }], o), 'ValidationError', 'COURIER_VALIDATION', false, 'not-persisted', true],
-  [SerializationError, o => new SerializationError('$.a', 'bad', o), 'SerializationError', 'COURIER_SERIALIZATION', false, 'not-persisted', true],
-  [NetworkError, o => new NetworkError('down', o), 'NetworkError', 'COURIER_NETWORK', true, 'not-persisted', true],
-  [TimeoutError, o => new TimeoutError('slow', o), 'TimeoutError', 'COURIER_TIMEOUT', true, 'possibly-persisted', true],
-  [AuthenticationError, o => new AuthenticationError('who', o), 'AuthenticationError', 'COURIER_AUTHENTICATION', false, 'not-persisted', false],
-  [AuthorizationError, o => new AuthorizationError('no', o), 'AuthorizationError', 'COURIER_AUTHORIZATION', false, 'not-persisted', false],
-  [MessageTooLargeError, o => new MessageTooLargeError('big', o), 'MessageTooLargeError', 'COURIER_MESSAGE_TOO_LARGE', false, 'not-persisted', false],
-  [UnknownTopicError, o => new UnknownTopicError('t', undefined, o), 'UnknownTopicError', 'COURIER_UNKNOWN_TOPIC', false, 'not-persisted', true],
-  [KafkaError, o => new KafkaError('broker', o), 'KafkaError', 'COURIER_KAFKA', false, 'not-persisted', true],
-  [RetriesExhaustedError, o => new RetriesExhaustedError('gave up', { attempts: 3, ...o }), 'RetriesExhaustedError', 'COURIER_RETRIES_EXHAUSTED', false, 'not-persisted', false],
-  [DeliveryTimeoutError, o => new DeliveryTimeoutError('late', { elapsedMs: 5, ...o }), 'DeliveryTimeoutError', 'COURIER_DELIVERY_TIMEOUT', false, 'possibly-persisted', false],
-  [ProducerClosedError, o => new ProducerClosedError(undefined, o), 'ProducerClosedError', 'COURIER_PRODUCER_CLOSED', false, 'not-persisted', false],
-  [BufferExhaustedError, o => new BufferExhaustedError('full', o), 'BufferExhaustedError', 'COURIER_BUFFER_EXHAUSTED', false, 'not-persisted', false]
+  [CourierError, (o, m = errorsModule) => new m.CourierError(ErrorCodes.KAFKA, 'base', o), 'CourierError', 'COURIER_KAFKA', false, 'not-persisted', true],
+  [ConfigError, (o, m = errorsModule) => new m.ConfigError('acks', 'bad', o), 'ConfigError', 'COURIER_CONFIG', false, 'not-persisted', true],
+  [ValidationError, (o, m = errorsModule) => new m.ValidationError([{ index: 0, field: 'value', reason: 'bad' }], o), 'ValidationError', 'COURIER_VALIDATION', false, 'not-persisted', true],
+  [SerializationError, (o, m = errorsModule) => new m.SerializationError('$.a', 'bad', o), 'SerializationError', 'COURIER_SERIALIZATION', false, 'not-persisted', true],
+  [NetworkError, (o, m = errorsModule) => new m.NetworkError('down', o), 'NetworkError', 'COURIER_NETWORK', true, 'not-persisted', true],
+  [TimeoutError, (o, m = errorsModule) => new m.TimeoutError('slow', o), 'TimeoutError', 'COURIER_TIMEOUT', true, 'possibly-persisted', true],
+  [AuthenticationError, (o, m = errorsModule) => new m.AuthenticationError('who', o), 'AuthenticationError', 'COURIER_AUTHENTICATION', false, 'not-persisted', false],
+  [AuthorizationError, (o, m = errorsModule) => new m.AuthorizationError('no', o), 'AuthorizationError', 'COURIER_AUTHORIZATION', false, 'not-persisted', false],
+  [MessageTooLargeError, (o, m = errorsModule) => new m.MessageTooLargeError('big', o), 'MessageTooLargeError', 'COURIER_MESSAGE_TOO_LARGE', false, 'not-persisted', false],
+  [UnknownTopicError, (o, m = errorsModule) => new m.UnknownTopicError('t', undefined, o), 'UnknownTopicError', 'COURIER_UNKNOWN_TOPIC', false, 'not-persisted', true],
+  [KafkaError, (o, m = errorsModule) => new m.KafkaError('broker', o), 'KafkaError', 'COURIER_KAFKA', false, 'not-persisted', true],
+  [RetriesExhaustedError, (o, m = errorsModule) => new m.RetriesExhaustedError('gave up', { attempts: 3, ...o }), 'RetriesExhaustedError', 'COURIER_RETRIES_EXHAUSTED', false, 'not-persisted', false],
+  [DeliveryTimeoutError, (o, m = errorsModule) => new m.DeliveryTimeoutError('late', { elapsedMs: 5, ...o }), 'DeliveryTimeoutError', 'COURIER_DELIVERY_TIMEOUT', false, 'possibly-persisted', false],
+  [ProducerClosedError, (o, m = errorsModule) => new m.ProducerClosedError(undefined, o), 'ProducerClosedError', 'COURIER_PRODUCER_CLOSED', false, 'not-persisted', false],
+  [BufferExhaustedError, (o, m = errorsModule) => new m.BufferExhaustedError('full', o), 'BufferExhaustedError', 'COURIER_BUFFER_EXHAUSTED', false, 'not-persisted', false]
 ]
 
 test('the table covers every exported error class and every error code', () => {
@@ -56,6 +61,7 @@ test('name, code, retriable and persistence defaults, instanceof', () => {
   for (const [cls, make, name, code, retriable, persistence] of ROWS) {
     const error = make({})
     assert.equal(error.name, name)
+    assert.equal(cls.name, name)
     assert.equal(error.code, code, name)
     assert.equal(error.retriable, retriable, name)
     assert.equal(isRetriable(error), retriable, name)
@@ -68,6 +74,46 @@ test('name, code, retriable and persistence defaults, instanceof', () => {
       if (other !== cls && other !== CourierError) assert.ok(!(error instanceof other), `${name} is not a ${other.name}`)
     }
   }
+})
+
+test('the second copy of the module really is a second copy', () => {
+  assert.notEqual(copy.CourierError, CourierError)
+  assert.notEqual(copy.NetworkError, NetworkError)
+  assert.ok(!Object.prototype.isPrototypeOf.call(CourierError.prototype, new copy.NetworkError('x')))
+})
+
+test('every class is branded: instanceof works across two copies of the module, both ways', () => {
+  for (const [cls, make, name, code, retriable] of ROWS) {
+    const copyCls = (copy as unknown as Record<string, Class>)[name]
+    assert.equal(typeof copyCls, 'function', `the copy exports ${name}`)
+    for (const [error, ourCls, ourBase, ourModule, label] of [
+      [make({}, copy), cls, CourierError, errorsModule, `${name} from the copy, checked against the original`],
+      [make({}), copyCls, copy.CourierError, copy, `${name} from the original, checked against the copy`]
+    ] as const) {
+      assert.ok(!Object.prototype.isPrototypeOf.call(ourCls.prototype, error), `${label}: not on the prototype chain`)
+      assert.ok(error instanceof ourCls, `${label}: instanceof its class`)
+      assert.ok(error instanceof ourBase, `${label}: instanceof CourierError`)
+      assert.ok(ourModule.isCourierError(error), `${label}: isCourierError`)
+      assert.equal(ourModule.isRetriable(error), retriable, `${label}: isRetriable`)
+      assert.equal(error.name, name, label)
+      assert.equal(error.code, code, label)
+      const ourClasses = ourModule === errorsModule ? ROWS.map(r => r[0]) : ROWS.map(r => (copy as unknown as Record<string, Class>)[r[2]])
+      for (const other of ourClasses) {
+        if (other !== ourCls && other !== ourBase) assert.ok(!(error instanceof other), `${label}: not a ${other.name}`)
+      }
+    }
+  }
+})
+
+test('a user subclass is branded too, and distinct from its parent', () => {
+  class OrderRejected extends NetworkError {}
+  const error = new OrderRejected('no')
+  assert.ok(error instanceof OrderRejected)
+  assert.ok(error instanceof NetworkError)
+  assert.ok(error instanceof copy.NetworkError)
+  assert.ok(error instanceof copy.CourierError)
+  assert.ok(!(new NetworkError('x') instanceof OrderRejected))
+  assert.ok(!(error instanceof TimeoutError))
 })
 
 test('retriable can be overridden only where the class allows it', () => {
@@ -102,7 +148,7 @@ test('the brand makes instanceof CourierError work across two installed copies',
   assert.ok(foreign instanceof CourierError)
   assert.ok(isCourierError(foreign))
   assert.equal(isRetriable(foreign), true)
-  assert.ok(!(foreign instanceof NetworkError), 'subclasses still check the prototype chain')
+  assert.ok(!(foreign instanceof NetworkError), 'a subclass needs its own brand')
   const plain = { [Symbol.for('kafka-courier.error')]: true, retriable: false }
   assert.ok(plain instanceof CourierError)
   for (const other of [new Error('x'), { retriable: true }, null, undefined, 'COURIER_NETWORK', { [Symbol.for('kafka-courier.error')]: 'yes' }]) {

@@ -57,8 +57,8 @@ interface TopicState {
   sampled: boolean
 }
 
-export const DEFAULT_SAMPLE_EVERY = 16
-export const DEFAULT_MIN_RATIO = 0.9
+const DEFAULT_SAMPLE_EVERY = 16
+const DEFAULT_MIN_RATIO = 0.9
 
 /** The auto-compression encoder. Throws a RangeError on an invalid level, sampleEvery or minRatio. */
 export function createAutoCompression (options: AutoCompressionOptions = {}): BatchEncoder {

@@ -13,9 +13,9 @@ import zlib from 'node:zlib'
 import { lz4Compress, snappyCompress } from '@platformatic/wasm-utils'
 import type { BatchCodec } from '../wire/record-batch.ts'
 
-export type CodecName = 'gzip' | 'snappy' | 'lz4' | 'zstd'
+import { CODEC_NAMES, type CodecName } from './names.ts'
 
-export const CODEC_NAMES: readonly CodecName[] = Object.freeze(['gzip', 'snappy', 'lz4', 'zstd'])
+export { CODEC_NAMES, type CodecName }
 
 export interface Codec extends BatchCodec {
   readonly name: CodecName

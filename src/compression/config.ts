@@ -3,12 +3,10 @@
 // `compressionByTopic` must name valid topics and known settings. The option table checks only the
 // shape (an integer, a plain object).
 
-import type { CompressionName } from './types.ts'
+import { COMPRESSION_NAMES, type CompressionName } from './names.ts'
 import { ConfigError } from '../errors.ts'
 import { topicNameProblem } from '../util/topic-name.ts'
 import { LEVEL_RANGES, levelProblem, type CodecName } from './codecs.ts'
-
-export const COMPRESSION_NAMES: readonly CompressionName[] = Object.freeze(['none', 'gzip', 'snappy', 'lz4', 'zstd', 'auto'])
 
 export interface CompressionConfig {
   compression: CompressionName
@@ -17,7 +15,7 @@ export interface CompressionConfig {
 }
 
 /** The codec a setting compresses with ('auto' uses zstd), or undefined for 'none'. */
-export function codecOf (name: CompressionName): CodecName | undefined {
+function codecOf (name: CompressionName): CodecName | undefined {
   if (name === 'none') return undefined
   return name === 'auto' ? 'zstd' : name
 }

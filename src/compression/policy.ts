@@ -2,7 +2,7 @@
 // `compressionByTopic`, with `compressionLevel` for the codecs that take levels. One policy per
 // producer, owned by its sender (which encodes batches and hands the client their bytes).
 
-import type { CompressionName } from './types.ts'
+import type { CompressionName } from './names.ts'
 import { createAutoCompression, createFixedCompression, type BatchEncoder, type BatchInput, type CompressionStats } from './auto.ts'
 import { getCodec, LEVEL_RANGES, type CodecName } from './codecs.ts'
 

@@ -41,7 +41,7 @@ export function optionsFromEnv (env: Env): ProducerOptions {
 }
 
 /** One variable's value, parsed and checked against its option's table entry. */
-export function parseEnvValue (spec: OptionSpec, raw: string): unknown {
+function parseEnvValue (spec: OptionSpec, raw: string): unknown {
   const text = spec.secret ? raw : raw.trim()
   const value = parse(spec, text)
   const fail = (): never => {

@@ -8,6 +8,8 @@ import type { ResolvedConfig } from './types.ts'
 import { DEFAULT_RETRY_PRESET, RETRY_PRESETS } from '../retry/presets.ts'
 import { RETRY_OPTIONS } from '../retry/options.ts'
 import { deepFreeze, MAX_TIMER_MS, type OptionSpec } from '../util/option-spec.ts'
+import { COMPRESSION_NAMES } from '../compression/names.ts'
+import { PARTITIONER_NAMES } from '../partitioner/names.ts'
 
 // The spec type and the checks are shared with the modules that own option groups (util/option-spec.ts).
 export {
@@ -17,7 +19,6 @@ export {
   describeExpected,
   formatAllowed,
   formatReceived,
-  isPlainObject,
   MAX_TIMER_MS,
   suggestOption,
   unknownOptionError
@@ -116,7 +117,7 @@ export const OPTIONS: readonly OptionSpec[] = deepFreeze<OptionSpec[]>([
     path: 'compression',
     type: 'enum',
     default: DEFAULTS.compression,
-    allowed: ['none', 'gzip', 'snappy', 'lz4', 'zstd', 'auto'],
+    allowed: COMPRESSION_NAMES,
     env: 'KAFKA_COMPRESSION',
     description: "Batch compression codec. `'auto'`: zstd, except for batches and topics where it saves less than 10% (already-compressed payloads). See docs/compression.md."
   },
@@ -142,7 +143,7 @@ export const OPTIONS: readonly OptionSpec[] = deepFreeze<OptionSpec[]>([
     path: 'partitioner',
     type: 'enum',
     default: DEFAULTS.partitioner,
-    allowed: ['murmur2', 'jump', 'sticky', 'round-robin'],
+    allowed: PARTITIONER_NAMES,
     env: 'KAFKA_PARTITIONER',
     description: 'Keyed records: `murmur2` is Java-compatible (same key, same partition as Java producers); `jump` is a consistent hash that moves the fewest keys when partitions are added (docs/partitioners.md). `sticky` and `round-robin` ignore keys. Keyless records go sticky (or round-robin).'
   },

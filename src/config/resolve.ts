@@ -11,13 +11,13 @@ import {
   DEFAULTS,
   formatReceived,
   groupFields,
-  isPlainObject,
   OPTION_BY_PATH,
   OPTIONS,
   TOP_LEVEL_OPTIONS,
   unknownOptionError
 } from './options.ts'
 import { resolveRetryPolicy } from '../retry/policy.ts'
+import { isPlainObject } from '../util/is-plain-object.ts'
 import { resolveCompressionOptions } from '../compression/config.ts'
 import { RETRY_PRESET_NAMES } from '../retry/presets.ts'
 
@@ -207,7 +207,7 @@ const HOSTNAME = /^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$/
 const IPV6 = /^\[[0-9A-Fa-f:.]+(%[A-Za-z0-9_.-]+)?\]$/
 
 /** Why `entry` is not a `host:port` broker address, or undefined when it is one. */
-export function brokerProblem (entry: string): string | undefined {
+function brokerProblem (entry: string): string | undefined {
   if (entry === '') return 'empty broker address; expected host:port'
   if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(entry)) return 'expected host:port without a scheme, e.g. "broker1:9092"'
   const colon = entry.lastIndexOf(':')

@@ -2,16 +2,15 @@
 // producer uses them after validation and defaults (`ResolvedConfig`, everything present, frozen).
 
 import type { Serializer } from '../serialization/types.ts'
-import type { CompressionName } from '../compression/types.ts'
+import type { CompressionName } from '../compression/names.ts'
+import type { PartitionerName } from '../partitioner/names.ts'
 import type { ResolvedRetryPolicy, RetryOptions, RetryPresetName } from '../retry/types.ts'
 
 // Defined by the modules that own them (config composes them; they do not import config).
-export type { CompressionName } from '../compression/types.ts'
+export type { CompressionName, PartitionerName }
 export type { ResolvedRetryPolicy, RetryOptions, RetryPresetName } from '../retry/types.ts'
 
 export type Acks = 0 | 1 | -1 | 'all'
-/** Keyed records: murmur2 (Java-compatible) or jump (consistent hash); sticky/round-robin ignore keys. */
-export type PartitionerName = 'murmur2' | 'jump' | 'sticky' | 'round-robin'
 export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512'
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
 

@@ -18,7 +18,7 @@ export function pidExists (pid: number): boolean {
 }
 
 /** The command line of `pid` (arguments joined by spaces), or undefined if unreadable or a zombie. */
-export function cmdline (pid: number): string | undefined {
+function cmdline (pid: number): string | undefined {
   if (!hasProc) {
     // No /proc (macOS, BSD): ask ps. A zombie shows as "<defunct>" or in parentheses.
     try {

@@ -4,7 +4,7 @@ import pino from 'pino'
 import type { Logger, LogLevel } from '../config/types.ts'
 
 /** Paths pino replaces with "[Redacted]" wherever they appear in a logged object. */
-export const REDACTED_PATHS = [
+const REDACTED_PATHS = [
   'password', '*.password', '*.*.password', 'sasl.password', 'token', '*.token', 'sasl.token', 'authorization', '*.authorization'
 ]
 

@@ -6,10 +6,12 @@
 import { partitionForKey } from './murmur2.ts'
 import { jumpPartitionForKey } from './jump.ts'
 
-/** Keyed strategies compute a partition from the key; keyless ones never look at it. */
-export type PlanStrategy = 'murmur2' | 'jump' | 'sticky' | 'round-robin'
+import { PARTITIONER_NAMES, type PartitionerName } from './names.ts'
 
-export const PLAN_STRATEGIES: readonly PlanStrategy[] = ['murmur2', 'jump', 'sticky', 'round-robin']
+/** Every partitioner can be planned. Keyed ones compute a partition from the key; keyless ones never look at it. */
+export type PlanStrategy = PartitionerName
+
+export const PLAN_STRATEGIES: readonly PlanStrategy[] = PARTITIONER_NAMES
 
 const KEYED: Record<string, (key: Uint8Array, n: number) => number> = {
   murmur2: partitionForKey,

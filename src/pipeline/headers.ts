@@ -6,6 +6,7 @@ export const HEADER_PRODUCED_AT = 'produced-at'
 export const HEADER_PRODUCER_ID = 'producer-id'
 export const HEADER_MESSAGE_ID = 'message-id'
 
+/** A header value: text (sent as UTF-8) or bytes (a Buffer is a Uint8Array). */
 export type HeaderValue = string | Uint8Array
 export type HeadersInput =
   | Record<string, HeaderValue | readonly HeaderValue[]>

@@ -6,10 +6,10 @@ import type { ResolvedConfig } from '../config/types.ts'
 import { SerializationError, ValidationError, isCourierError, type ValidationIssue } from '../errors.ts'
 import { recordSizeBytes, type PendingRecord, type RecordSink } from '../accumulator/accumulator.ts'
 import type { SerializeContext, Serializer } from '../serialization/types.ts'
-import { addStandardHeaders, normalizeHeaders, type StandardHeaderValues } from './headers.ts'
+import { addStandardHeaders, normalizeHeaders, type HeaderValue, type StandardHeaderValues } from './headers.ts'
 import { isCommonValidRecord, validateRecord } from './validate.ts'
 
-export type HeaderValue = string | Buffer | Uint8Array
+export type { HeaderValue }
 export type Headers = Record<string, HeaderValue | HeaderValue[]> | Map<string, HeaderValue | HeaderValue[]>
 
 /** A message as callers write it. */

@@ -7,6 +7,7 @@ import { describeValue } from '../util/describe-value.ts'
 import { topicNameProblem } from '../util/topic-name.ts'
 
 export { topicNameProblem }
+import { isPlainObject } from '../util/is-plain-object.ts'
 
 export interface ValidateOptions {
   /** Used when a record has no `topic` of its own. */
@@ -151,12 +152,6 @@ function validateHeaders (headers: unknown, add: AddIssue): void {
 
 function isHeaderValue (value: unknown): boolean {
   return typeof value === 'string' || value instanceof Uint8Array
-}
-
-function isPlainObject (value: unknown): boolean {
-  if (typeof value !== 'object' || value === null) return false
-  const proto = Object.getPrototypeOf(value)
-  return proto === Object.prototype || proto === null
 }
 
 // A known field within two edits of the unknown one (e.g. `vaue` -> `value`, `header` -> `headers`).

@@ -6,7 +6,7 @@ import type { CourierError } from '../errors.ts'
 
 export interface ProducerEvents {
   connect: { brokers: readonly string[], producerId?: bigint }
-  disconnect: { reason: 'close' | 'error' }
+  disconnect: { reason: 'close' }
   'request-timeout': { nodeId: number, topics: string[], timeoutMs: number }
   retry: { topic: string, partition: number, attempt: number, delayMs: number, error: CourierError }
   error: { error: CourierError, topic?: string, partition?: number, records: number }

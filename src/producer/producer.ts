@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto'
 import { Accumulator } from '../accumulator/accumulator.ts'
 import { BufferPool } from '../accumulator/buffer-pool.ts'
 import type { CompressionStats } from '../compression/auto.ts'
-import { resolveConfig } from '../config/index.ts'
+import { defaultBrokersWarning, resolveConfig } from '../config/index.ts'
 import type { Logger, ProducerOptions, ResolvedConfig } from '../config/types.ts'
 import { ProducerClosedError, type CourierError } from '../errors.ts'
 import { KafkaClient, type EngineClient } from '../kafka-client/client.ts'
@@ -83,6 +83,8 @@ export class Producer {
     this.#now = internals.now ?? Date.now
     const random = internals.random ?? Math.random
     this.logger = this.config.logger ?? createDefaultLogger(this.config.logLevel, this.config.clientId)
+    const brokersWarning = defaultBrokersWarning(this.config)
+    if (brokersWarning !== undefined) this.logger.warn({ kind: 'default-brokers' }, brokersWarning)
     this.#events = new EventHub((error, event) => this.logger.warn({ err: error, event }, 'an event listener threw'))
     this.#serializer = this.config.serializer ?? createJsonSerializer({ circularReferences: this.config.circularReferences })
     this.#standardHeaders = createStandardHeaders(this.config.clientId, createUuidV7BytesGenerator({ clock: this.#now, random: randomBytes }))

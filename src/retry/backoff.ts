@@ -17,7 +17,7 @@ export function backoffDelayMs (policy: Readonly<ResolvedRetryPolicy>, retryNumb
 }
 
 /** The backoff before jitter: exponential growth, capped at maxBackoffMs. */
-export function cappedBackoffMs (policy: Readonly<ResolvedRetryPolicy>, retryNumber: number): number {
+function cappedBackoffMs (policy: Readonly<ResolvedRetryPolicy>, retryNumber: number): number {
   // 0 * Infinity would be NaN once multiplier^n overflows.
   if (policy.initialBackoffMs === 0) return 0
   return Math.min(policy.initialBackoffMs * policy.multiplier ** (retryNumber - 1), policy.maxBackoffMs)

@@ -8,8 +8,6 @@ import { assertOptionValue, formatAllowed, unknownOptionError } from '../util/op
 import { RETRY_FIELD_OPTIONS, RETRY_GROUP_OPTION } from './options.ts'
 import { DEFAULT_RETRY_PRESET, RETRY_PRESET_NAMES, RETRY_PRESETS } from './presets.ts'
 
-export { DEFAULT_JITTER, DEFAULT_RETRY_PRESET, RETRY_PRESET_NAMES, RETRY_PRESETS } from './presets.ts'
-
 const FIELDS = ['maxRetries', 'initialBackoffMs', 'maxBackoffMs', 'multiplier', 'jitter'] as const
 
 /**

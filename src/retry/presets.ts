@@ -8,7 +8,7 @@ export const RETRY_PRESET_NAMES: readonly RetryPresetName[] = Object.freeze(['id
 export const DEFAULT_RETRY_PRESET: RetryPresetName = 'idempotent-unbounded'
 
 /** Share of each backoff that is randomised (downwards, see backoff.ts). Java's default spread is 20%. */
-export const DEFAULT_JITTER = 0.2
+const DEFAULT_JITTER = 0.2
 
 export const RETRY_PRESETS: Readonly<Record<RetryPresetName, Readonly<ResolvedRetryPolicy>>> = Object.freeze({
   // Strategy 2 ("recommended"): idempotence makes retries safe, so retry until deliveryTimeoutMs runs out.

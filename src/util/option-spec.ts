@@ -5,6 +5,7 @@
 
 import { ConfigError } from '../errors.ts'
 import { editDistance } from './edit-distance.ts'
+import { isPlainObject } from './is-plain-object.ts'
 
 export type OptionType =
   | 'string'
@@ -93,12 +94,6 @@ export function unknownOptionError (group: string, key: string, candidates: read
   return suggestion === undefined
     ? new ConfigError(path, 'unknown option', { allowed: candidates.join(', ') })
     : new ConfigError(path, `unknown option; did you mean ${suggestion}?`)
-}
-
-export function isPlainObject (value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null) return false
-  const proto = Object.getPrototypeOf(value)
-  return proto === Object.prototype || proto === null
 }
 
 export interface Problem {

@@ -63,6 +63,23 @@ export async function createTopic (brokers: string[], name: string, options: Cre
   }
 }
 
+/** Bytes the broker holds in its log for a topic's partitions (DescribeLogDirs): the stored batches. */
+export async function storedBytes (brokers: string[], topic: string, partitions = 1): Promise<number> {
+  const client = admin(brokers)
+  try {
+    const described = await client.describeLogDirs({ topics: [{ name: topic, partitions: Array.from({ length: partitions }, (_, i) => i) }] })
+    let total = 0n
+    for (const broker of described) {
+      for (const dir of broker.results) {
+        for (const t of dir.topics) if (t.name === topic) for (const p of t.partitions) total += p.partitionSize
+      }
+    }
+    return Number(total)
+  } finally {
+    await client.close()
+  }
+}
+
 /** Deletes topics; unknown topics are ignored. */
 export async function deleteTopic (brokers: string[], ...names: string[]): Promise<void> {
   if (names.length === 0) return

@@ -5,7 +5,8 @@
 
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, watch } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { promisify } from 'node:util'
@@ -166,19 +167,47 @@ test('start failures are reported with the cause and leave nothing behind', asyn
     await new Promise((resolve) => blocker.close(resolve))
   }
 
-  // A JVM that exits early: the error carries the tail of its log, and the temp dir is removed.
-  let dataDir = ''
-  await assert.rejects(
-    startCluster({ port: 19098, controllerPort: 19148, extraConfig: { 'num.io.threads': 'not-a-number' }, readyTimeoutMs: 30_000 }),
-    (err: Error) => {
-      assert.match(err.message, /exited early|formatting the storage/)
-      assert.match(err.message, /num\.io\.threads/)
-      dataDir = /\/tmp\/kafka-courier-cluster-[^/\s]+/.exec(err.message)?.[0] ?? ''
-      return true
-    }
-  )
-  if (dataDir) assert.equal(existsSync(dataDir), false)
+  // A JVM that exits early: the error carries the tail of its log; the temp dir, the state file and
+  // every JVM it started are gone. The cluster is named so its temp dir has a prefix of its own,
+  // and the dir is found by watching the temp folder, whatever the error message says.
+  const name = `launcher-fail-${process.pid}`
+  const prefix = `kafka-courier-${name}-`
+  const created = new Set<string>()
+  const watcher = watch(tmpdir(), (_event, file) => { if (file?.startsWith(prefix)) created.add(join(tmpdir(), file)) })
+  let fromMessage = ''
+  try {
+    await assert.rejects(
+      startCluster({ name, port: 19098, controllerPort: 19148, extraConfig: { 'num.io.threads': 'not-a-number' }, readyTimeoutMs: 30_000 }),
+      (err: Error) => {
+        assert.match(err.message, /exited early|formatting the storage/)
+        assert.match(err.message, /num\.io\.threads/)
+        fromMessage = new RegExp(`${tmpdir()}/${prefix}[^/\\s]+`).exec(err.message)?.[0] ?? ''
+        return true
+      }
+    )
+  } finally {
+    watcher.close()
+  }
+  if (fromMessage) created.add(fromMessage)
+  assert.equal(created.size, 1, `one data dir was created and is known: ${[...created].join(', ')}`)
+  const [dataDir] = created
+  assert.equal(existsSync(dataDir), false, `${dataDir} was removed`)
+  assert.deepEqual(readdirSync(tmpdir()).filter(f => f.startsWith(prefix)), [], 'no data dir of this cluster is left')
+  assert.deepEqual(processesMentioning(dataDir), [], 'no JVM of this cluster is left')
+  assert.equal(statusByName(name), undefined, 'no state file is left')
 })
+
+/** Pids of live (non-zombie) processes whose command line mentions `text`. */
+function processesMentioning (text: string): number[] {
+  const pids: number[] = []
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(text)) pids.push(Number(entry))
+    } catch {}
+  }
+  return pids
+}
 
 test('cluster ids never start with "-" (the storage tool would read one as a flag)', async () => {
   const { newClusterId } = await import('../../src/local-broker/config.ts')

@@ -2,26 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createJumpPartitioner, hash64, jumpHash, jumpPartitionForKey, partitionForKey } from '../../src/partitioner/index.ts'
 import { prng } from '../helpers/prng.ts'
-
-// The paper's figure 1 in BigInt, the obvious way: the reference the 32-bit-halves version must match.
-function jumpReference (key: bigint, buckets: number): number {
-  let k = BigInt.asUintN(64, key)
-  let b = -1
-  let j = 0
-  while (j < buckets) {
-    b = j
-    k = BigInt.asUintN(64, k * 2862933555777941757n + 1n)
-    j = Math.floor((b + 1) * (2147483648 / Number((k >> 33n) + 1n)))
-  }
-  return b
-}
-
-function fnv1a64Reference (bytes: Uint8Array): bigint {
-  let h = 0xcbf29ce484222325n
-  for (const byte of bytes) h = BigInt.asUintN(64, (h ^ BigInt(byte)) * 0x100000001b3n)
-  return h
-}
-
+import { fnv1a64Reference, jumpReference } from '../helpers/jump-reference.ts'
 
 function randomKeys (count: number, seed: number): Uint8Array[] {
   const rnd = prng(seed)
@@ -129,21 +110,4 @@ test('distribution is uniform: chi-square over 100k keys', () => {
       assert.ok(chi2 < df + 6 * Math.sqrt(2 * df), `${name}, ${n} partitions: chi2 ${chi2.toFixed(1)} (df ${df}) counts ${counts.join(',')}`)
     }
   }
-})
-
-test('speed: ns per key (reported, not asserted)', (t) => {
-  const keys = randomKeys(1000, 9).map((k) => k.length < 16 ? Uint8Array.from({ length: 16 }, (_, i) => k[i % k.length]) : k.subarray(0, 16))
-  const bench = (label: string, f: (k: Uint8Array) => number): void => {
-    let sink = 0
-    for (let r = 0; r < 200; r++) for (const k of keys) sink ^= f(k) // warm up
-    const rounds = 1000
-    const start = process.hrtime.bigint()
-    for (let r = 0; r < rounds; r++) for (const k of keys) sink ^= f(k)
-    const ns = Number(process.hrtime.bigint() - start) / (rounds * keys.length)
-    t.diagnostic(`${label}: ${ns.toFixed(1)} ns/key (16-byte keys; sink ${sink & 1})`)
-  }
-  bench('murmur2 partitionForKey, 12 partitions', (k) => partitionForKey(k, 12))
-  bench('jumpPartitionForKey, 12 partitions', (k) => jumpPartitionForKey(k, 12))
-  bench('jumpPartitionForKey, 1000 partitions', (k) => jumpPartitionForKey(k, 1000))
-  bench('BigInt reference jumpReference(fnv1a64Reference(k)), 12 partitions', (k) => jumpReference(fnv1a64Reference(k), 12))
 })

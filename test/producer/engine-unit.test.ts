@@ -218,7 +218,7 @@ test('request timeouts are TimeoutErrors and fire the request-timeout event', as
   assert.deepEqual(client.values('t'), ['v'])
 })
 
-test('close({ timeoutMs }) settles every record within its timeout, in flight or queued, whatever the broker does', async t => {
+test('close({ timeoutMs }) settles every record within its timeout, in flight or queued, whatever the broker does', async () => {
   const client = new FakeClient({ t: 2 })
   client.respond = () => 'hang'
   const producer = producerWith(client, { lingerMs: 0, deliveryTimeoutMs: 60_000, requestTimeoutMs: 30_000 })
@@ -239,7 +239,7 @@ test('close({ timeoutMs }) settles every record within its timeout, in flight or
   client.releaseHanging()
 })
 
-test('close() during connect: send() from a connect listener and after close() is refused', async t => {
+test('close() during connect: send() from a connect listener and after close() is refused', async () => {
   const client = new FakeClient({ t: 1 })
   const slowMetadata = client.metadata.bind(client)
   client.metadata = async topics => { await sleep(100); return slowMetadata(topics) }
@@ -258,7 +258,7 @@ test('close() during connect: send() from a connect listener and after close() i
   assert.deepEqual(client.values('t'), [], 'nothing was delivered after close()')
 })
 
-test('a call accepted before close() is still delivered by close()', async t => {
+test('a call accepted before close() is still delivered by close()', async () => {
   const client = new FakeClient({ t: 1 })
   const slowMetadata = client.metadata.bind(client)
   client.metadata = async topics => { await sleep(100); return slowMetadata(topics) }

@@ -125,7 +125,7 @@ test('close({ timeoutMs }) with the broker paused settles every record within th
   assert.ok(settled.some(s => s.error?.persistence === 'possibly-persisted'), 'records in flight are possibly persisted')
 })
 
-test('close() during connect: a send from the connect listener, or after close(), is refused', async t => {
+test('close() during connect: a send from the connect listener, or after close(), is refused', async () => {
   const topic = uniqueTopic('close-connect')
   await createTopic(brokers, topic)
   const producer = createProducer({ brokers, ...quiet })
@@ -141,7 +141,7 @@ test('close() during connect: a send from the connect listener, or after close()
   assert.equal(records.length, 0, 'nothing was delivered after close()')
 })
 
-test('a script awaiting its sends with the broker paused is kept alive until every record settles', async t => {
+test('a script awaiting its sends with the broker paused is kept alive until every record settles', async () => {
   const topic = uniqueTopic('keep-alive')
   await createTopic(own.brokers, topic)
   const child = spawn(process.execPath, [awaitSends, topic, '25', '4000'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KAFKA_BROKERS: own.brokers.join(',') } })

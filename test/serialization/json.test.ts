@@ -94,6 +94,7 @@ test('values JSON.stringify would silently mangle are SerializationErrors naming
     ['function in array', [fn], '$[0]', /function/],
     ['symbol', { s: Symbol('x') }, '$.s', /symbol/],
     ['undefined in array', { a: [1, undefined] }, '$.a[1]', /undefined inside an array/],
+    // eslint-disable-next-line no-sparse-arrays -- the hole is what this case tests
     ['hole in sparse array', { a: [1, , 3] }, '$.a[1]', /undefined inside an array/],
     ['undefined in Set', new Set([undefined]), '$[0]', /undefined inside an array/],
     ['invalid Date', { at: new Date('nope') }, '$.at', /invalid Date/],

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import { Reader, Writer, createRecordsBatch, readRecordsBatch } from '@platformatic/kafka'
+import { Reader, createRecordsBatch, readRecordsBatch } from '@platformatic/kafka'
 import {
   encodeRecordBatch,
   NO_PRODUCER_EPOCH,
