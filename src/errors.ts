@@ -202,8 +202,18 @@ export class SerializationError extends CourierError {
 }
 
 export class NetworkError extends CourierError {
-  constructor (message: string, options: CourierErrorOptions = {}) {
+  /** The operating system's error code when the connection itself failed: `ECONNREFUSED`, `ENOTFOUND`, ... */
+  readonly syscallCode?: string
+  /** The broker address the failure concerns, `host:port`, when known. */
+  readonly address?: string
+  constructor (message: string, options: CourierErrorOptions & { syscallCode?: string, address?: string } = {}) {
     super(ErrorCodes.NETWORK, message, { retriable: true, ...options })
+    if (options.syscallCode !== undefined) this.syscallCode = options.syscallCode
+    if (options.address !== undefined) this.address = options.address
+  }
+
+  override toJSON (): Record<string, unknown> {
+    return { ...super.toJSON(), syscallCode: this.syscallCode, address: this.address }
   }
 }
 

@@ -20,6 +20,7 @@ import {
   type Connection
 } from '@platformatic/kafka'
 import type { ResolvedConfig } from '../config/types.ts'
+import { NetworkError } from '../errors.ts'
 import { errorFromPlatformatic } from './errors.ts'
 import { encodeProduceRequestChunks, PRODUCE_API_KEY, PRODUCE_VERSION, type ProduceTopicData } from '../wire/produce-request.ts'
 
@@ -83,6 +84,14 @@ const UNKNOWN_TOPIC = /^Unknown topic (.+)\.$/
 export class KafkaClient implements EngineClient {
   readonly #client: PlatformaticProducer<Buffer, Buffer, Buffer, Buffer>
   readonly #config: ResolvedConfig
+  /**
+   * Every broker address any metadata answer has listed, by node id. platformatic's own cache is
+   * dropped by invalidateMetadata() (and by the library after a stale-metadata error) until the next
+   * answer, yet the leaders we still send to are alive: their address must outlive that gap. An
+   * entry is replaced when a later answer lists the node elsewhere, never deleted: a broker missing
+   * from one answer is usually restarting, and connecting to it gives the real cause.
+   */
+  readonly #knownBrokers = new Map<number, { host: string, port: number }>()
 
   constructor (config: ResolvedConfig) {
     this.#config = config
@@ -115,10 +124,14 @@ export class KafkaClient implements EngineClient {
       metadata = await this.#client.metadata({ topics, forceUpdate: force, autocreateTopics: this.#config.allowAutoTopicCreation })
     } catch (error) {
       const unknown = error instanceof Error ? UNKNOWN_TOPIC.exec(error.message) : null
-      throw errorFromPlatformatic(error, { topic: unknown?.[1] ?? topics.join(','), unknownTopic: unknown !== null })
+      throw errorFromPlatformatic(error, { topic: unknown?.[1] ?? topics.join(','), unknownTopic: unknown !== null, requestTimeoutMs: this.#config.requestTimeoutMs })
     }
     const view: ClusterView = { brokers: new Map(), topics: new Map() }
-    for (const [id, broker] of metadata.brokers) view.brokers.set(id, { host: broker.host, port: broker.port })
+    for (const [id, broker] of metadata.brokers) {
+      const address = { host: broker.host, port: broker.port }
+      view.brokers.set(id, address)
+      this.#knownBrokers.set(id, address)
+    }
     for (const [name, topic] of metadata.topics) {
       if (!topic) continue
       view.topics.set(name, { partitionsCount: topic.partitionsCount, leaders: topic.partitions.map(p => p?.leader ?? -1) })
@@ -132,7 +145,7 @@ export class KafkaClient implements EngineClient {
       const info = await this.#client.initIdempotentProducer({})
       return { producerId: info.producerId, producerEpoch: info.producerEpoch }
     } catch (error) {
-      throw errorFromPlatformatic(error, {})
+      throw errorFromPlatformatic(error, { requestTimeoutMs: this.#config.requestTimeoutMs })
     }
   }
 
@@ -143,22 +156,23 @@ export class KafkaClient implements EngineClient {
    */
   produce (request: ProduceRequest): Promise<PartitionResult[]> {
     return new Promise((resolve, reject) => {
-      const broker = this.#client.currentMetadata?.brokers.get(request.nodeId)
+      const broker = this.brokerAddress(request.nodeId)
       if (!broker) {
-        reject(errorFromPlatformatic(new Error(`Broker ${request.nodeId} is not in the cluster metadata`), { retriable: true }))
+        reject(unknownBrokerError(request.nodeId, this.#knownBrokers))
         return
       }
+      const address = `${broker.host}:${broker.port}`
       const body = encodeProduceBody(request)
       this.#client[kGetConnection](broker, (connectionError: Error | null, connection: Connection | undefined) => {
         if (connectionError || !connection) {
-          reject(errorFromPlatformatic(connectionError, {}))
+          reject(errorFromPlatformatic(connectionError, { connecting: true, broker: address }))
           return
         }
         // kGetApi negotiates the versions with ApiVersions once per client; our encoder speaks v9 only.
         this.#client[kGetApi]('Produce', (apiError: Error | null, api: { version: number } | undefined) => {
           const problem = apiError ?? produceVersionProblem(this.#client, api)
           if (problem) {
-            reject(errorFromPlatformatic(problem, {}))
+            reject(errorFromPlatformatic(problem, { broker: address }))
             return
           }
           const payload = Writer.create()
@@ -172,7 +186,7 @@ export class KafkaClient implements EngineClient {
               return
             }
             if (error) {
-              reject(errorFromPlatformatic(error, { sentRequest: true }))
+              reject(errorFromPlatformatic(error, { sentRequest: true, broker: address, requestTimeoutMs: this.#config.requestTimeoutMs }))
               return
             }
             // acks=0: the broker sends no response; every batch counts as handed over.
@@ -183,7 +197,13 @@ export class KafkaClient implements EngineClient {
     })
   }
 
-  /** Drops cached metadata so the next `metadata()` call asks the cluster. */
+  /** Where node `nodeId` listens: the library's current metadata, else the last address any answer gave. */
+  brokerAddress (nodeId: number): { host: string, port: number } | undefined {
+    const current = this.#client.currentMetadata?.brokers.get(nodeId)
+    return current === undefined ? this.#knownBrokers.get(nodeId) : { host: current.host, port: current.port }
+  }
+
+  /** Drops cached metadata so the next `metadata()` call asks the cluster (known broker addresses stay). */
   invalidateMetadata (): void {
     this.#client.clearMetadata()
   }
@@ -191,6 +211,13 @@ export class KafkaClient implements EngineClient {
   async close (): Promise<void> {
     await this.#client.close(true)
   }
+}
+
+// A leader id no metadata answer has ever listed: only possible when the caller's view comes from
+// elsewhere. Retriable: a refresh may list it.
+function unknownBrokerError (nodeId: number, known: Map<number, { host: string, port: number }>): NetworkError {
+  const list = [...known].map(([id, b]) => `${id} at ${b.host}:${b.port}`).join(', ')
+  return new NetworkError(`Broker ${nodeId} has no known address: no metadata answer so far listed it (known brokers: ${list === '' ? 'none' : list})`, { persistence: 'not-persisted' })
 }
 
 interface ProduceResponse {

@@ -1,6 +1,14 @@
 // Turns what @platformatic/kafka reports into our typed errors. The library's errors carry a string
-// `code` (PLT_KFK_*), nested `errors` for aggregates, and `apiCode` for broker protocol errors.
+// `code` (PLT_KFK_*), nested `errors` for aggregates, `cause` for the error underneath, and
+// `apiCode` for broker protocol errors.
+//
+// Two traps in the library (2.x), pinned by test/kafka-client/errors.test.ts:
+// - its TimeoutError carries `code: 'PLT_KFK_NETWORK'` (not PLT_KFK_TIMEOUT) and `name: 'Error'`, so
+//   only the class tells a timeout from a network error;
+// - the Node system error (ECONNREFUSED, ENOTFOUND, ...) sits in the `cause` of its NetworkError,
+//   inside a MultipleErrors: we lift its code and the broker address to the top of our message.
 
+import { TimeoutError as LibraryTimeoutError } from '@platformatic/kafka'
 import {
   AuthenticationError,
   KafkaError,
@@ -19,6 +27,12 @@ export interface ErrorContext {
   unknownTopic?: boolean
   /** The request was written to the socket, so the broker may have acted on it. */
   sentRequest?: boolean
+  /** The error came while opening the connection (no request was written yet). */
+  connecting?: boolean
+  /** The broker the request was for, `host:port`, when known. */
+  broker?: string
+  /** The request timeout in force, for the message. */
+  requestTimeoutMs?: number
   /** Force the retriable flag for an error the library did not classify. */
   retriable?: boolean
 }
@@ -31,6 +45,27 @@ interface LibraryError {
   serverErrorMessage?: string | null
   errors?: unknown[]
   canRetry?: boolean
+  cause?: unknown
+  // Node system errors
+  syscall?: string
+  address?: string
+  port?: number
+  hostname?: string
+}
+
+/** Node system error codes that mean "the connection failed", with words for the message. */
+const SYSTEM_NETWORK_ERRORS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset by the broker',
+  ECONNABORTED: 'connection aborted',
+  EPIPE: 'connection closed while writing',
+  ETIMEDOUT: 'connection timed out',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  EHOSTDOWN: 'host down',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host name lookup failed temporarily',
+  EAI_FAIL: 'host name lookup failed'
 }
 
 export function errorFromPlatformatic (error: unknown, context: ErrorContext): CourierError {
@@ -55,11 +90,29 @@ export function errorFromPlatformatic (error: unknown, context: ErrorContext): C
   if (leaf.code === 'PLT_KFK_AUTHENTICATION') {
     return new AuthenticationError(`Authentication with the broker failed${where}: ${leaf.message ?? 'no reason given'}`, { cause: error })
   }
-  if (leaf.name === 'TimeoutError' || leaf.code === 'PLT_KFK_TIMEOUT') {
-    return new TimeoutError(`${leaf.message ?? 'Request timed out'}${where}`, { cause: error, persistence })
+  const system = systemErrors(e)
+  if (system.length > 0) {
+    const first = system[0]
+    const text = system.map(s => describeSystemError(s.error, s.library, context.broker)).filter(unique).join('; ')
+    return new NetworkError(`Network error${where}: ${text}`, {
+      cause: error,
+      persistence,
+      syscallCode: first.error.code,
+      address: addressOf(first.error, first.library, context.broker)
+    })
   }
-  if (leaf.code === 'PLT_KFK_NETWORK' || isSystemNetworkError(leaf)) {
-    return new NetworkError(`Network error${where}: ${leaf.message ?? 'connection failed'}`, { cause: error, persistence })
+  if (isLibraryTimeout(leaf)) {
+    // Connect timeouts are the same class; the library words them "Connection to host:port timed out."
+    if (context.connecting || /^Connection\b/.test(leaf.message ?? '')) {
+      // No request was written: the broker did not accept the connection in time.
+      return new NetworkError(`Network error${where}: ${leaf.message ?? 'connection timed out'}`, { cause: error, persistence: 'not-persisted', address: context.broker })
+    }
+    const limit = context.requestTimeoutMs === undefined ? '' : ` within requestTimeoutMs=${context.requestTimeoutMs} ms`
+    const at = context.broker === undefined ? '' : ` from broker ${context.broker}`
+    return new TimeoutError(`Request timed out: no answer${at}${limit}${where}`, { cause: error, persistence })
+  }
+  if (leaf.code === 'PLT_KFK_NETWORK') {
+    return new NetworkError(`Network error${where}: ${leaf.message ?? 'connection failed'}`, { cause: error, persistence, address: context.broker })
   }
   return new KafkaError(`Kafka client error${where}: ${leaf.message ?? String(error)}`, { cause: error, retriable: context.retriable ?? leaf.canRetry === true, persistence })
 }
@@ -78,6 +131,52 @@ function firstLeaf (error: LibraryError): LibraryError {
   return inner ? firstLeaf(inner as LibraryError) : error
 }
 
-function isSystemNetworkError (error: LibraryError): boolean {
-  return typeof error.code === 'string' && /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN)$/.test(error.code)
+// The library's TimeoutError says PLT_KFK_NETWORK in `code`; the class (or a PLT_KFK_TIMEOUT code,
+// should a later version fix it) is what marks it.
+function isLibraryTimeout (error: LibraryError): boolean {
+  return error instanceof LibraryTimeoutError || error.code === 'PLT_KFK_TIMEOUT'
+}
+
+interface FoundSystemError {
+  error: LibraryError & { code: string }
+  /** The library error that wrapped it (its message names the broker). */
+  library: LibraryError | undefined
+}
+
+/** Every Node system network error under `error` (through `errors` and `cause`), in order. */
+function systemErrors (error: LibraryError): FoundSystemError[] {
+  const found: FoundSystemError[] = []
+  const visit = (node: unknown, parent: LibraryError | undefined, depth: number): void => {
+    if (node === null || typeof node !== 'object' || depth > 8) return
+    const current = node as LibraryError
+    if (typeof current.code === 'string' && current.code in SYSTEM_NETWORK_ERRORS) {
+      found.push({ error: current as FoundSystemError['error'], library: parent })
+      return
+    }
+    for (const inner of current.errors ?? []) visit(inner, current, depth + 1)
+    if (current.cause !== undefined) visit(current.cause, current, depth + 1)
+  }
+  visit(error, undefined, 0)
+  return found
+}
+
+// "connection refused (ECONNREFUSED) at 127.0.0.1:1"
+function describeSystemError (error: FoundSystemError['error'], library: LibraryError | undefined, broker: string | undefined): string {
+  const address = addressOf(error, library, broker)
+  return `${SYSTEM_NETWORK_ERRORS[error.code]} (${error.code})${address === undefined ? '' : ` at ${address}`}`
+}
+
+const LIBRARY_ADDRESS = /Connection to (\S+:\d+) /
+
+/** `host:port` of the failed connection: the system error has it for refusals, the library's message for lookups. */
+function addressOf (error: LibraryError, library: LibraryError | undefined, broker: string | undefined): string | undefined {
+  if (broker !== undefined) return broker
+  const fromLibrary = library?.message === undefined ? null : LIBRARY_ADDRESS.exec(library.message)
+  if (fromLibrary) return fromLibrary[1]
+  if (error.address !== undefined && error.port !== undefined) return `${error.address}:${error.port}`
+  return error.hostname ?? error.address
+}
+
+function unique (value: string, index: number, all: string[]): boolean {
+  return all.indexOf(value) === index
 }

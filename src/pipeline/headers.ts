@@ -66,7 +66,7 @@ export function addStandardHeaders (list: readonly [string, Buffer][] | undefine
   return out
 }
 
-function headerBytes (value: HeaderValue): Buffer {
+export function headerBytes (value: HeaderValue): Buffer {
   if (typeof value === 'string') return Buffer.from(value, 'utf8')
   if (Buffer.isBuffer(value)) return value
   // A view over the same memory: no copy.

@@ -1,13 +1,13 @@
-// The stages a message goes through before it joins a batch: validate (all messages of the call,
-// before anything else), serialize, add headers, stamp. A call with any bad message is refused
-// whole; nothing of it reaches the accumulator.
+// The stages a message goes through before it joins a batch: read its fields once, validate them
+// (every message of the call), serialize, add headers, stamp. A call with any bad message is
+// refused whole; nothing of it reaches the accumulator.
 
 import type { ResolvedConfig } from '../config/types.ts'
-import { SerializationError, ValidationError, isCourierError, type ValidationIssue } from '../errors.ts'
+import { SerializationError, ValidationError, isCourierError, type CourierError, type ValidationIssue } from '../errors.ts'
 import { recordSizeBytes, type PendingRecord, type RecordSink } from '../accumulator/accumulator.ts'
 import type { SerializeContext, Serializer } from '../serialization/types.ts'
-import { addStandardHeaders, normalizeHeaders, type HeaderValue, type StandardHeaderValues } from './headers.ts'
-import { isCommonValidRecord, validateRecord } from './validate.ts'
+import { addStandardHeaders, type HeaderList, type HeaderValue, type StandardHeaderValues } from './headers.ts'
+import { collectHeaders, newRecordFields, readRecordFields, textProblem, validateFields, type RecordFields, type ReportIssue } from './validate.ts'
 
 export type { HeaderValue }
 export type Headers = Record<string, HeaderValue | HeaderValue[]> | Map<string, HeaderValue | HeaderValue[]>
@@ -74,95 +74,139 @@ export interface TopicMessages {
 }
 
 /**
- * Validates every message of one call (all of them, so the caller sees every bad index at once),
- * then serializes them. Throws before returning anything: a call is refused whole.
+ * Validates every message of one call (all of them, so the caller sees every bad index at once)
+ * and serializes them. Throws before returning anything: a call is refused whole. Every throw is a
+ * CourierError, whatever the caller's getters, Proxies or serializer throw.
+ *
+ * One pass: each message's fields are read once into locals, checked, and (while no message of the
+ * call has failed) serialized from those same locals. After the first problem the rest are only
+ * checked, so one ValidationError lists them all; validation problems win over a serializer's.
  */
 export function prepareMessages (batches: TopicMessages[], ctx: PrepareContext): PreparedRecord[] {
   if (!Array.isArray(batches)) {
     throw new ValidationError([{ index: 0, field: 'batches', reason: 'expected an array of { topic, messages }' }])
   }
-  const count = validateAll(batches)
-  return serializeAll(batches, count, ctx)
-}
-
-/** Checks every message of the call; throws one ValidationError listing all problems. */
-function validateAll (batches: TopicMessages[]): number {
-  let index = 0
-  let issues: ValidationIssue[] | undefined
-  const report = (issue: ValidationIssue): void => { (issues ??= []).push(issue) }
-  for (const batch of batches) {
-    const topic = batch?.topic
-    const messages = batch?.messages
-    if (Array.isArray(messages)) {
-      if (messages.length === 0) report({ index, field: 'messages', reason: `an empty array for topic "${String(topic)}": nothing to send` })
-      for (const message of messages) validateOne(message, index++, topic, report)
-    } else {
-      validateOne(messages, index++, topic, report)
-    }
-  }
-  if (issues !== undefined) throw new ValidationError(issues)
-  return index
-}
-
-function validateOne (message: unknown, index: number, topic: string, report: (issue: ValidationIssue) => void): void {
-  // The usual message passes the allocation-free check; anything else gets the full one, which
-  // names every problem.
-  if (isCommonValidRecord(message, topic)) return
-  for (const issue of validateRecord(message, index, { defaultTopic: topic })) report(issue)
-  const own = (message as Message | null)?.topic
-  if (own !== undefined && own !== topic) {
-    report({ index, field: 'topic', reason: `the message names topic "${String(own)}" but is sent to "${String(topic)}"` })
-  }
-}
-
-function serializeAll (batches: TopicMessages[], count: number, ctx: PrepareContext): PreparedRecord[] {
   const { config, serializer } = ctx
   const nowMs = ctx.now()
   const standard = ctx.standardHeaders(nowMs)
   // One BigInt per call: records without their own timestamp share it.
   const nowBig = BigInt(nowMs)
-  const context = { topic: '', index: 0 }
-  const prepared: PreparedRecord[] = new Array(count)
+  const context: SerializeContext = { topic: '', index: 0 }
+  const fields = newRecordFields()
+  const prepared: PreparedRecord[] = []
+  let issues: ValidationIssue[] | undefined
+  let firstCause: unknown
+  let serializationError: CourierError | undefined
+  const report: ReportIssue = (issue, cause) => {
+    (issues ??= []).push(issue)
+    if (cause !== undefined && firstCause === undefined) firstCause = cause
+  }
+
   let index = 0
   for (const batch of batches) {
-    const topic = batch.topic
+    let topic: string
+    let messages: unknown
+    try {
+      topic = batch?.topic
+      messages = batch?.messages
+    } catch (error) {
+      report({ index, field: 'batches', reason: `reading { topic, messages } threw: ${error instanceof Error ? error.message : String(error)}` }, error)
+      continue
+    }
     context.topic = topic
-    const messages = batch.messages
     if (Array.isArray(messages)) {
-      for (const message of messages) prepared[index] = prepareOne(message, index++, topic)
+      if (messages.length === 0) report({ index, field: 'messages', reason: `an empty array for topic "${String(topic)}": nothing to send` })
+      for (let i = 0; i < messages.length; i++) prepareOne(messages[i], index++, topic)
     } else {
-      prepared[index] = prepareOne(messages, index++, topic)
+      prepareOne(messages, index++, topic)
     }
   }
+  if (issues !== undefined) throw new ValidationError(issues, firstCause === undefined ? {} : { cause: firstCause })
+  if (serializationError !== undefined) throw serializationError
   return prepared
 
-  function prepareOne (message: Message, index: number, topic: string): PreparedRecord {
-    context.index = index
+  function prepareOne (message: unknown, index: number, topic: string): void {
+    if (!readRecordFields(message, index, fields, report)) return
+    validateFields(fields, index, topic, report)
+    if (fields.topic !== undefined && fields.topic !== topic) {
+      report({ index, field: 'topic', reason: `the message names topic "${String(fields.topic)}" but is sent to "${String(topic)}"` })
+    }
+    const headerList = fields.headers === undefined ? undefined : collectHeaders(fields.headers, index, report)
+    // The call is refused already: check the rest, serialize nothing more.
+    if (issues !== undefined || serializationError !== undefined) return
     try {
-      const key = message.key === undefined || message.key === null ? null : toKeyBytes(message.key, serializer, context)
-      const value = message.tombstone === true ? null : serializer.serializeValue(message.value, context)
-      const headerList = addStandardHeaders(message.headers ? normalizeHeaders(message.headers) : undefined, standard, config.headers)
-      const record: PreparedRecord = {
-        topic,
-        key,
-        value,
-        valueLength: typeof value === 'string' ? Buffer.byteLength(value, 'utf8') : undefined,
-        headers: headerList,
-        timestamp: message.timestamp === undefined ? nowBig : toTimestamp(message.timestamp),
-        partition: message.partition ?? -1,
-        explicitPartition: message.partition !== undefined,
-        sizeBytes: 0,
-        acceptedAtMs: nowMs,
-        sink: NO_SINK,
-        index
-      }
-      record.sizeBytes = recordSizeBytes(record)
-      return record
+      prepared.push(serializeOne(fields, headerList, index, topic))
     } catch (error) {
-      if (isCourierError(error)) throw error
-      throw new SerializationError('$', error instanceof Error ? error.message : String(error), { index, cause: error })
+      serializationError = error as CourierError
     }
   }
+
+  /** The record from fields already read and checked. Throws a CourierError. */
+  function serializeOne (f: RecordFields, headerList: HeaderList | undefined, index: number, topic: string): PreparedRecord {
+    context.index = index
+    const key = f.key === undefined || f.key === null ? null : serializeKey(f.key as NonNullable<Message['key']>, serializer, context)
+    const value = f.tombstone === true ? null : serializeValue(f.value, serializer, context)
+    const record: PreparedRecord = {
+      topic,
+      key,
+      value,
+      valueLength: typeof value === 'string' ? Buffer.byteLength(value, 'utf8') : undefined,
+      headers: addStandardHeaders(headerList, standard, config.headers),
+      timestamp: f.timestamp === undefined ? nowBig : toTimestamp(f.timestamp as NonNullable<Message['timestamp']>),
+      partition: f.partition === undefined ? -1 : f.partition as number,
+      explicitPartition: f.partition !== undefined,
+      sizeBytes: 0,
+      acceptedAtMs: nowMs,
+      sink: NO_SINK,
+      index
+    }
+    record.sizeBytes = recordSizeBytes(record)
+    return record
+  }
+}
+
+/** Key bytes; whatever the serializer throws becomes a SerializationError at path `key`. */
+function serializeKey (key: NonNullable<Message['key']>, serializer: Serializer, context: SerializeContext): Buffer {
+  let bytes: unknown
+  try {
+    bytes = toKeyBytes(key, serializer, context)
+  } catch (error) {
+    throw serializerFailure('key', error, context)
+  }
+  if (Buffer.isBuffer(bytes)) return bytes
+  if (bytes instanceof Uint8Array) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  throw new SerializationError('key', `the serializer returned ${typeof bytes}; serializeKey must return a Buffer`, recordOf(context))
+}
+
+/** Value bytes or text; whatever the serializer throws or returns amiss becomes a SerializationError. */
+function serializeValue (value: unknown, serializer: Serializer, context: SerializeContext): Buffer | string {
+  let out: unknown
+  try {
+    out = serializer.serializeValue(value, context)
+  } catch (error) {
+    throw serializerFailure('$', error, context)
+  }
+  if (typeof out === 'string') {
+    // A string value was checked by validation; text a serializer made from something else is
+    // checked here, unless the serializer vouches for it (JSON text escapes lone surrogates as \udXXX).
+    if (out !== value && serializer.wellFormedText !== true) {
+      const problem = textProblem(out)
+      if (problem !== undefined) throw new SerializationError('$', `the serializer returned text that ${problem}`, recordOf(context))
+    }
+    return out
+  }
+  if (Buffer.isBuffer(out)) return out
+  if (out instanceof Uint8Array) return Buffer.from(out.buffer, out.byteOffset, out.byteLength)
+  throw new SerializationError('$', `the serializer returned ${out === null ? 'null' : typeof out}; serializeValue must return a Buffer or a string`, recordOf(context))
+}
+
+function serializerFailure (path: string, error: unknown, context: SerializeContext): CourierError {
+  if (isCourierError(error)) return error
+  return new SerializationError(path, `the serializer threw: ${error instanceof Error ? error.message : String(error)}`, { ...recordOf(context), cause: error })
+}
+
+function recordOf (context: SerializeContext): { index: number, record: { topic: string, index: number } } {
+  return { index: context.index, record: { topic: context.topic, index: context.index } }
 }
 
 function toKeyBytes (key: NonNullable<Message['key']>, serializer: Serializer, context: SerializeContext): Buffer {

@@ -31,6 +31,8 @@ interface WalkState {
 export function createJsonSerializer (options: JsonSerializerOptions = {}): Serializer {
   const replaceCycles = options.circularReferences === 'replace'
   return {
+    // Our JSON text escapes lone surrogates (quote() defers to JSON.stringify for any surrogate).
+    wellFormedText: true,
     // Text stays text: the record batch encoder writes it as UTF-8 straight into the batch.
     serializeValue (value: unknown, context: SerializeContext): Buffer | string {
       if (typeof value === 'string') return value

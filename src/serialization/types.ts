@@ -15,6 +15,12 @@ export interface Serializer {
    * of every value). `null` is never passed here (tombstones bypass the serializer).
    */
   serializeValue (value: unknown, context: SerializeContext): Buffer | string
+  /**
+   * True when text this serializer makes from a non-string value is always well-formed UTF-16 (as
+   * JSON.stringify's is: it escapes lone surrogates), so the producer need not scan it. Otherwise
+   * such text is checked, and a lone surrogate is a SerializationError instead of a silent U+FFFD.
+   */
+  readonly wellFormedText?: boolean
   /** Bytes for a key. `null`/`undefined` keys are never passed here. */
   serializeKey (key: unknown, context: SerializeContext): Buffer
 }

@@ -35,7 +35,13 @@ const rows: Row[] = [
   { name: 'NaN timestamp', message: { value: 'x', timestamp: Number.NaN }, code: 'COURIER_VALIDATION', names: /timestamp/ },
   { name: 'misspelt field', message: { vaue: 'x' }, code: 'COURIER_VALIDATION', names: /vaue/ },
   { name: 'not an object', message: 'just a string', code: 'COURIER_VALIDATION', names: /\[1\]/ },
-  { name: 'null message', message: null, code: 'COURIER_VALIDATION', names: /\[1\]/ }
+  { name: 'null message', message: null, code: 'COURIER_VALIDATION', names: /\[1\]/ },
+  { name: 'Proxy whose get trap throws', message: new Proxy({ value: 'x' }, { get () { throw new Error('trap') } }), code: 'COURIER_VALIDATION', names: /\[1\] value: reading it threw/ },
+  { name: 'key getter that throws', message: { value: 'x', get key (): string { throw new Error('getter') } }, code: 'COURIER_VALIDATION', names: /\[1\] key: reading it threw/ },
+  { name: 'header getter that throws', message: { value: 'x', headers: { get trace (): string { throw new Error('getter') } } }, code: 'COURIER_VALIDATION', names: /headers\.trace: reading it threw/ },
+  { name: 'lone surrogate in a string value', message: { value: 'cut \ud83d' }, code: 'COURIER_VALIDATION', names: /\[1\] value: contains a lone surrogate/ },
+  { name: 'lone surrogate in a key', message: { key: '\ude00', value: 'x' }, code: 'COURIER_VALIDATION', names: /\[1\] key: contains a lone surrogate/ },
+  { name: 'lone surrogate in a header value', message: { value: 'x', headers: { h: '\ud800' } }, code: 'COURIER_VALIDATION', names: /headers\.h: contains a lone surrogate/ }
 ]
 
 test('every bad input is refused with a typed error, and nothing of its call is sent', async t => {

@@ -7,6 +7,7 @@ import {
   ConfigError,
   CourierError,
   MessageTooLargeError,
+  NetworkError,
   UnknownTopicError,
   createProducer
 } from '../../src/index.ts'
@@ -25,6 +26,23 @@ test('an unreachable broker fails within maxBlockMs instead of hanging', { timeo
   assert.equal(error.code, 'COURIER_TIMEOUT')
   assert.match(error.message, /maxBlockMs=1500/)
   assert.ok(error.cause instanceof CourierError && error.cause.code === 'COURIER_NETWORK', 'the cause is the network error')
+  // The reason is at the top, not four causes deep.
+  assert.match(error.message, /connection refused \(ECONNREFUSED\) at 127\.0\.0\.1:1/)
+  assert.ok(error.cause instanceof NetworkError)
+  assert.equal(error.cause.syscallCode, 'ECONNREFUSED')
+  assert.equal(error.cause.address, '127.0.0.1:1')
+})
+
+test('an unresolvable broker host says ENOTFOUND and host:port at the top', { timeout: 20_000 }, async t => {
+  // .invalid never resolves (RFC 2606).
+  const producer = createProducer({ brokers: ['no-such-broker.invalid:9092'], maxBlockMs: 1500, ...quiet })
+  t.after(() => producer.close({ timeoutMs: 100 }))
+  const error = await producer.send('any-topic', { value: 'x' }).then(() => undefined, (e: unknown) => e)
+  assert.ok(error instanceof CourierError, 'a typed error')
+  assert.equal(error.code, 'COURIER_TIMEOUT')
+  assert.match(error.message, /\((ENOTFOUND|EAI_AGAIN)\) at no-such-broker\.invalid:9092/)
+  assert.ok(error.cause instanceof NetworkError)
+  assert.match(error.cause.syscallCode ?? '', /^(ENOTFOUND|EAI_AGAIN)$/)
 })
 
 test('an unknown topic with auto-creation off is an UnknownTopicError, not retried forever', async t => {

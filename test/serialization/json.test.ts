@@ -201,3 +201,17 @@ test('a throwing toJSON becomes a SerializationError at its path, with the cause
   assert.match(error.message, /toJSON\(\) threw: boom/)
   assert.equal(error.cause, boom)
 })
+
+test('lone surrogates inside JSON become \\u escapes on both paths, so the text is well-formed (wellFormedText holds)', () => {
+  const serializer = createJsonSerializer()
+  assert.equal(serializer.wellFormedText, true)
+  const context = { topic: 't', index: 0 }
+  const lone = 'a\ud800b\udfff'
+  // Fast path (plain JSON-safe value) and the full walk (a Map forces it).
+  const fast = serializer.serializeValue({ text: lone }, context) as string
+  const walked = serializer.serializeValue({ m: new Map([['text', lone]]) }, context) as string
+  assert.equal(fast, '{"text":"a\\ud800b\\udfff"}')
+  assert.equal(walked, '{"m":{"text":"a\\ud800b\\udfff"}}')
+  assert.ok(fast.isWellFormed() && walked.isWellFormed())
+  assert.equal(JSON.parse(walked).m.text, lone, 'nothing is lost: a JSON reader gets the same string back')
+})

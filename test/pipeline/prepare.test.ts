@@ -1,0 +1,138 @@
+// prepareMessages, the stage every send() goes through: whatever a caller's object or serializer
+// throws comes out as a CourierError naming the message and field, each field of a message is read
+// once, and text that UTF-8 cannot carry is refused instead of silently altered.
+
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { resolveConfig } from '../../src/config/resolve.ts'
+import { CourierError, SerializationError, ValidationError } from '../../src/errors.ts'
+import { createStandardHeaders, prepareMessages, type Message } from '../../src/pipeline/prepare.ts'
+import { createJsonSerializer } from '../../src/serialization/json.ts'
+import type { Serializer } from '../../src/serialization/types.ts'
+
+const config = resolveConfig({ brokers: ['127.0.0.1:9092'] })
+
+function prepare (messages: unknown, serializer: Serializer = createJsonSerializer()): ReturnType<typeof prepareMessages> {
+  return prepareMessages([{ topic: 'orders', messages: messages as Message[] }], {
+    config,
+    serializer,
+    now: () => 1_700_000_000_000,
+    standardHeaders: createStandardHeaders('test', () => 'id')
+  })
+}
+
+/** What prepare threw (it must throw). */
+function thrown (fn: () => unknown): unknown {
+  try {
+    fn()
+  } catch (error) {
+    return error
+  }
+  assert.fail('expected a throw')
+}
+
+test('a Proxy message whose get trap throws: ValidationError naming index and field, the thrown error as cause', () => {
+  const boom = new Error('get trap exploded')
+  const proxy = new Proxy({ value: 'x' }, { get () { throw boom } })
+  const error = thrown(() => prepare([{ value: 'fine' }, proxy]))
+  assert.ok(error instanceof ValidationError, `got ${String(error)}`)
+  assert.deepEqual(error.issues.map(i => [i.index, i.field]), [[1, 'value']])
+  assert.match(error.issues[0].reason, /reading it threw: Error: get trap exploded/)
+  assert.equal(error.cause, boom)
+})
+
+test('a Proxy whose traps throw before any field is read: ValidationError on `record`', () => {
+  const boom = new TypeError('no prototype for you')
+  const proxy = new Proxy({ value: 'x' }, { getPrototypeOf () { throw boom } })
+  const error = thrown(() => prepare(proxy))
+  assert.ok(error instanceof ValidationError)
+  assert.deepEqual(error.issues.map(i => [i.index, i.field]), [[0, 'record']])
+  assert.equal(error.cause, boom)
+})
+
+test('a key getter and a header getter that throw: ValidationError on `key` and `headers.<name>`', () => {
+  const keyBoom = new Error('key getter')
+  const headerBoom = new Error('header getter')
+  const withKey = { value: 'x', get key (): string { throw keyBoom } }
+  const headers = { ok: 'v', get trace (): string { throw headerBoom } }
+  const error = thrown(() => prepare([withKey, { value: 'y', headers }]))
+  assert.ok(error instanceof ValidationError)
+  assert.deepEqual(error.issues.map(i => [i.index, i.field]), [[0, 'key'], [1, 'headers.trace']])
+  assert.equal(error.cause, keyBoom, 'the first thrown error is the cause')
+})
+
+test('a serializer that throws a plain Error: SerializationError with index, path and the error as cause', () => {
+  const boom = new RangeError('schema mismatch')
+  const serializer: Serializer = {
+    serializeValue () { throw boom },
+    serializeKey () { throw new Error('key serializer') }
+  }
+  const valueError = thrown(() => prepare([{ value: 'a' }], serializer))
+  assert.ok(valueError instanceof SerializationError, `got ${String(valueError)}`)
+  assert.equal(valueError.index, 0)
+  assert.equal(valueError.path, '$')
+  assert.equal(valueError.cause, boom)
+  assert.match(valueError.message, /the serializer threw: schema mismatch/)
+
+  const keyError = thrown(() => prepare([{ key: 5n, value: 'a' }], { ...serializer, serializeValue: () => 'v' }))
+  assert.ok(keyError instanceof SerializationError)
+  assert.equal(keyError.path, 'key', 'a key serializer failure points at the key, not the value')
+})
+
+test('a serializer that throws a non-Error or returns the wrong type: still a SerializationError', () => {
+  const throwsString = thrown(() => prepare([{ value: 'a' }], { serializeValue () { throw 'nope' }, serializeKey: () => Buffer.alloc(0) }))  
+  assert.ok(throwsString instanceof SerializationError)
+  assert.equal(throwsString.cause, 'nope')
+  const returnsNumber = thrown(() => prepare([{ value: 'a' }], { serializeValue: () => 42 as never, serializeKey: () => Buffer.alloc(0) }))
+  assert.ok(returnsNumber instanceof SerializationError)
+  assert.match(returnsNumber.message, /returned number/)
+})
+
+test('every field of a message is read exactly once', () => {
+  const reads: Record<string, number> = {}
+  const counted = <T>(name: string, value: T) => ({ enumerable: true, get: () => { reads[name] = (reads[name] ?? 0) + 1; return value } })
+  const message = Object.defineProperties({}, {
+    topic: counted('topic', 'orders'),
+    key: counted('key', 'k'),
+    value: counted('value', { total: 3 }),
+    headers: counted('headers', Object.defineProperties({}, { trace: counted('headers.trace', 't-1') })),
+    partition: counted('partition', 0),
+    timestamp: counted('timestamp', 1_700_000_000_001)
+  })
+  const [record] = prepare([message])
+  assert.deepEqual(reads, { topic: 1, key: 1, value: 1, headers: 1, 'headers.trace': 1, partition: 1, timestamp: 1 })
+  assert.equal(record.value, '{"total":3}')
+  assert.equal(record.timestamp, 1_700_000_000_001n)
+  assert.equal(record.partition, 0)
+})
+
+test('what is validated is what is sent: a getter that changes its answer cannot slip past validation', () => {
+  let calls = 0
+  const shifty = { get value (): unknown { return calls++ === 0 ? 'valid' : undefined } }
+  const [record] = prepare([shifty])
+  assert.equal(record.value, 'valid')
+})
+
+test('a lone surrogate in a string value, key or header: ValidationError; inside a JSON object it is escaped', () => {
+  const error = thrown(() => prepare([{ value: 'ok' }, { value: 'x\ud800' }, { key: '\udfff', value: 'v' }, { value: 'v', headers: { h: 'a\ud83d' } }]))
+  assert.ok(error instanceof ValidationError)
+  assert.deepEqual(error.issues.map(i => [i.index, i.field]), [[1, 'value'], [2, 'key'], [3, 'headers.h']])
+  const [record] = prepare([{ value: { text: 'x\ud800' } }])
+  assert.equal(record.value, '{"text":"x\\ud800"}', 'JSON.stringify writes the lone surrogate as an escape: nothing is lost')
+  const [emoji] = prepare([{ key: '😀', value: '😀' }])
+  assert.equal(emoji.value, '😀')
+})
+
+test('a serializer returning text with a lone surrogate: SerializationError (not silently U+FFFD)', () => {
+  const error = thrown(() => prepare([{ value: { a: 1 } }], { serializeValue: () => 'broken\ud800', serializeKey: () => Buffer.alloc(0) }))
+  assert.ok(error instanceof SerializationError)
+  assert.match(error.message, /lone surrogate/)
+})
+
+test('validation problems win over a serializer failure, and every rejection is a CourierError', () => {
+  const serializer: Serializer = { serializeValue () { throw new Error('boom') }, serializeKey: () => Buffer.alloc(0) }
+  const error = thrown(() => prepare([{ value: 'a' }, { value: undefined }], serializer))
+  assert.ok(error instanceof ValidationError)
+  assert.ok(error instanceof CourierError)
+  assert.deepEqual(error.issues.map(i => [i.index, i.field]), [[1, 'value']])
+})
