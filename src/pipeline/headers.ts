@@ -8,10 +8,6 @@ export const HEADER_MESSAGE_ID = 'message-id'
 
 /** A header value: text (sent as UTF-8) or bytes (a Buffer is a Uint8Array). */
 export type HeaderValue = string | Uint8Array
-export type HeadersInput =
-  | Record<string, HeaderValue | readonly HeaderValue[]>
-  | Map<string, HeaderValue | readonly HeaderValue[]>
-
 export type HeaderList = Array<[string, Buffer]>
 
 export interface StandardHeaderValues {
@@ -32,21 +28,6 @@ export interface StandardHeaderSwitches {
   producedAt: boolean
   producerId: boolean
   messageId: boolean
-}
-
-/** Headers as a list; arrays expand to repeated names, strings become UTF-8. Assumes validated input. */
-export function normalizeHeaders (headers: HeadersInput | undefined): HeaderList {
-  const list: HeaderList = []
-  if (headers === undefined) return list
-  const entries = headers instanceof Map ? headers.entries() : Object.entries(headers)
-  for (const [name, value] of entries) {
-    if (Array.isArray(value)) {
-      for (const item of value as readonly HeaderValue[]) list.push([name, headerBytes(item)])
-    } else {
-      list.push([name, headerBytes(value as HeaderValue)])
-    }
-  }
-  return list
 }
 
 /** A new list: the caller's headers, then each enabled standard header the caller did not set. */

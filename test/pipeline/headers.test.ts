@@ -5,8 +5,15 @@ import {
   HEADER_MESSAGE_ID,
   HEADER_PRODUCED_AT,
   HEADER_PRODUCER_ID,
-  normalizeHeaders
+  type HeaderList
 } from '../../src/pipeline/headers.ts'
+import { collectHeaders } from '../../src/pipeline/validate.ts'
+
+/** Headers as the pipeline collects them from a valid message (no issue expected). */
+function normalizeHeaders (headers: unknown): HeaderList {
+  if (headers === undefined) return []
+  return collectHeaders(headers, 0, issue => { throw new Error(`unexpected issue: ${issue.field}: ${issue.reason}`) })
+}
 
 const all = { producedAt: true, producerId: true, messageId: true }
 const asText = (list: Array<[string, Buffer]>): Array<[string, string]> => list.map(([k, v]) => [k, v.toString('utf8')])
@@ -15,7 +22,7 @@ test('header names are the documented constants', () => {
   assert.deepEqual([HEADER_PRODUCED_AT, HEADER_PRODUCER_ID, HEADER_MESSAGE_ID], ['produced-at', 'producer-id', 'message-id'])
 })
 
-test('normalizeHeaders: objects and Maps, arrays expand to repeated names, strings become UTF-8', () => {
+test('collected headers: objects and Maps, arrays expand to repeated names, strings become UTF-8', () => {
   const bin = new Uint8Array([1, 2, 3])
   const fromObject = normalizeHeaders({ a: 'é', tag: ['x', 'y'], bin })
   assert.deepEqual(asText(fromObject.slice(0, 3)), [['a', 'é'], ['tag', 'x'], ['tag', 'y']])
