@@ -87,8 +87,11 @@ export function errorFromPlatformatic (error: unknown, context: ErrorContext): C
   }
   const leaf = firstLeaf(e)
   const persistence = context.sentRequest ? 'possibly-persisted' : 'not-persisted'
-  if (leaf.code === 'PLT_KFK_AUTHENTICATION') {
-    return new AuthenticationError(`Authentication with the broker failed${where}: ${leaf.message ?? 'no reason given'}`, { cause: error })
+  // A failed SASL handshake reaches us wrapped in a network error (as its cause): it is not
+  // retriable, however it is wrapped.
+  const authentication = findByCode(e, 'PLT_KFK_AUTHENTICATION')
+  if (authentication !== undefined) {
+    return new AuthenticationError(`Authentication with the broker failed${where}: ${authentication.message ?? 'no reason given'}`, { cause: error })
   }
   const system = systemErrors(e)
   if (system.length > 0) {
@@ -121,6 +124,18 @@ function findProtocolError (error: LibraryError): LibraryError | undefined {
   if (typeof error.apiCode === 'number' && error.apiCode !== 0) return error
   for (const inner of error.errors ?? []) {
     const found = findProtocolError((inner ?? {}) as LibraryError)
+    if (found) return found
+  }
+  return undefined
+}
+
+/** The first error with `code` in the tree of nested `errors` and `cause`s (bounded depth). */
+function findByCode (error: LibraryError, code: string, depth = 0): LibraryError | undefined {
+  if (error.code === code) return error
+  if (depth >= 8) return undefined
+  for (const inner of [...(error.errors ?? []), error.cause]) {
+    if (typeof inner !== 'object' || inner === null) continue
+    const found = findByCode(inner as LibraryError, code, depth + 1)
     if (found) return found
   }
   return undefined

@@ -16,7 +16,7 @@
 // Called directly: platformatic's wrapper copies the whole batch into a new Uint8Array first.
 import { crc32c } from '@node-rs/crc32'
 import { looksCompressed } from './magic.ts'
-import { bigVarlongSize, varintSize, varlongSize, writeBigVarlong, writeVarint, writeVarlong } from './varint.ts'
+import { bigVarlongSize, readVarint, varintSize, varlongSize, writeBigVarlong, writeVarint, writeVarlong } from './varint.ts'
 
 /** A record ready for the wire: serialized, partitioned, stamped. */
 export interface WireRecord {
@@ -236,16 +236,9 @@ export function recordTails (section: Buffer): Buffer[] {
   const tails: Buffer[] = []
   let pos = 0
   while (pos < section.length) {
-    let length = 0
-    let shift = 0
-    let byte: number
-    do {
-      byte = section[pos++]
-      length += (byte & 0x7f) * 2 ** shift
-      shift += 7
-    } while (byte & 0x80)
-    length = length % 2 === 0 ? length / 2 : -(length + 1) / 2
-    const end = pos + length
+    const length = readVarint(section, pos)
+    pos = length.next
+    const end = pos + length.value
     let cursor = pos + 1 // attributes
     while (section[cursor++] & 0x80); // timestamp delta (varlong)
     while (section[cursor++] & 0x80); // offset delta (varint)

@@ -91,3 +91,16 @@ export function writeBigVarlong (buf: Buffer, pos: number, value: bigint): numbe
   buf[pos++] = Number(v)
   return pos
 }
+
+/** Reads a zig-zag varint (a record's length, a key or value length); returns it and the next position. */
+export function readVarint (buf: Buffer, pos: number): { value: number, next: number } {
+  let raw = 0
+  let shift = 0
+  let byte: number
+  do {
+    byte = buf[pos++]
+    raw += (byte & 0x7f) * 2 ** shift
+    shift += 7
+  } while (byte & 0x80)
+  return { value: raw % 2 === 0 ? raw / 2 : -(raw + 1) / 2, next: pos }
+}

@@ -7,6 +7,7 @@
 
 import type { ClusterView, EngineClient, PartitionResult, ProduceRequest, ProducerIdentity } from '../../src/kafka-client/client.ts'
 import { recordTails } from '../../src/wire/record-batch.ts'
+import { readVarint } from '../../src/wire/varint.ts'
 import { NetworkError, TimeoutError } from '../../src/errors.ts'
 
 export interface LoggedRecord {
@@ -145,16 +146,4 @@ export function decodeBatch (topic: string, partition: number, bytes: Buffer): S
     count,
     values
   }
-}
-
-function readVarint (buf: Buffer, pos: number): { value: number, next: number } {
-  let raw = 0
-  let shift = 0
-  let byte: number
-  do {
-    byte = buf[pos++]
-    raw += (byte & 0x7f) * 2 ** shift
-    shift += 7
-  } while (byte & 0x80)
-  return { value: raw % 2 === 0 ? raw / 2 : -(raw + 1) / 2, next: pos }
 }
