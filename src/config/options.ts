@@ -95,7 +95,7 @@ export const OPTIONS: readonly OptionSpec[] = deepFreeze<OptionSpec[]>([
     unit: 'ms',
     default: DEFAULTS.deliveryTimeoutMs,
     env: 'KAFKA_DELIVERY_TIMEOUT_MS',
-    description: 'Upper bound from `send()` to its outcome: linger, in flight and all retries. Must be >= `lingerMs` + `requestTimeoutMs`.'
+    description: 'Per record, the upper bound from its `send()` call to its outcome: blocking, linger, in flight and all retries; the record fails at that deadline. Must be >= `lingerMs` + `requestTimeoutMs`.'
   },
   { path: 'requestTimeoutMs', type: 'integer', min: 1, max: MAX_TIMER_MS, unit: 'ms', default: DEFAULTS.requestTimeoutMs, env: 'KAFKA_REQUEST_TIMEOUT_MS', description: 'How long to wait for the answer to one request.' },
   { path: 'connectionTimeoutMs', type: 'integer', min: 1, max: MAX_TIMER_MS, unit: 'ms', default: DEFAULTS.connectionTimeoutMs, env: 'KAFKA_CONNECTION_TIMEOUT_MS', description: 'How long to wait for a TCP (and TLS) connection to a broker.' },
@@ -111,7 +111,7 @@ export const OPTIONS: readonly OptionSpec[] = deepFreeze<OptionSpec[]>([
   { path: 'batchSize', type: 'integer', min: 1, unit: 'bytes', default: DEFAULTS.batchSize, env: 'KAFKA_BATCH_SIZE', description: 'Target bytes per partition batch; a bigger record gets a batch of its own.' },
   { path: 'lingerMs', type: 'integer', min: 0, max: MAX_TIMER_MS, unit: 'ms', default: DEFAULTS.lingerMs, env: 'KAFKA_LINGER_MS', description: 'How long a batch waits for more records (Kafka 4.0 default).' },
   { path: 'bufferMemory', type: 'integer', min: 1, unit: 'bytes', default: DEFAULTS.bufferMemory, env: 'KAFKA_BUFFER_MEMORY', description: 'Total bytes of records waiting to be sent; when full, `send()` waits up to `maxBlockMs`.' },
-  { path: 'maxBlockMs', type: 'integer', min: 0, max: MAX_TIMER_MS, unit: 'ms', default: DEFAULTS.maxBlockMs, env: 'KAFKA_MAX_BLOCK_MS', description: 'How long `send()` may wait for buffer space or metadata before it fails.' },
+  { path: 'maxBlockMs', type: 'integer', min: 0, max: MAX_TIMER_MS, unit: 'ms', default: DEFAULTS.maxBlockMs, env: 'KAFKA_MAX_BLOCK_MS', description: 'One budget, from the `send()` call, for all waiting before its records are accepted: buffer space, connecting (and the producer id), metadata. Past it the call fails and nothing of it was sent.' },
   { path: 'maxRequestSize', type: 'integer', min: 1, unit: 'bytes', default: DEFAULTS.maxRequestSize, env: 'KAFKA_MAX_REQUEST_SIZE', description: 'Largest request (and so largest uncompressed batch or record) the producer sends.' },
   {
     path: 'compression',
