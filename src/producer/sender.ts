@@ -431,7 +431,7 @@ export class Sender {
         keep.push(position)
         return undefined
       }
-      return finalRetryError({
+      return withoutStack(() => finalRetryError({
         reason: 'delivery-timeout',
         lastError,
         attempts: batch.attempts,
@@ -440,7 +440,7 @@ export class Sender {
         deliveryTimeoutMs: config.deliveryTimeoutMs,
         record: { topic: batch.topic, partition: batch.partition, index: batch.indexes[position] },
         persistence
-      })
+      }))
     })
     if (keep.length === 0) {
       this.#finishUnsettled(batch)
