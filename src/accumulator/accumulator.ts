@@ -231,10 +231,11 @@ export class Accumulator {
    * Replaces a batch that is not in flight by new batches, one per group of its record positions,
    * at the same place in its partition's queue (so order holds). Records are moved as bytes.
    * Positions in no group must be settled already; their buffer bytes are given back. The new
-   * batches have no producer identity or sequence yet, keep the attempt count and last error (so
-   * the partition stays blocked behind them), and are ready to send at once.
+   * batches have no producer identity or sequence yet, keep whether the old one may have been
+   * written and its last error, keep its attempt count unless `freshAttempts` (a split), and are
+   * ready to send at once.
    */
-  rebuild (batch: Batch, groups: number[][]): Batch[] {
+  rebuild (batch: Batch, groups: number[][], options: { freshAttempts?: boolean } = {}): Batch[] {
     if (batch.inFlight) throw new Error('accumulator: cannot rebuild a batch in flight')
     const queue = this.#queue(batch.topic, batch.partition)
     const at = queue.batches.indexOf(batch)
@@ -263,7 +264,10 @@ export class Accumulator {
         next.deadlineMs = Math.min(next.deadlineMs, batch.acceptedAtMs[position] + this.#options.deliveryTimeoutMs)
       }
       next.closed = true
-      next.attempts = batch.attempts
+      // A split starts its parts afresh (as Java's splitAndReenqueue does); records moved on after
+      // an expiry keep the attempts their batch made.
+      next.attempts = options.freshAttempts === true ? 0 : batch.attempts
+      next.everSent = batch.everSent
       if (batch.lastError !== undefined) next.lastError = batch.lastError
       replacements.push(next)
     }

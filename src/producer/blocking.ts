@@ -2,6 +2,7 @@
 // `maxBlockMs`, as in the Java client. Retriable failures are tried again with a short backoff;
 // the rest end the wait at once.
 
+import { setTimeout as sleep } from 'node:timers/promises'
 import { TimeoutError, isCourierError, type CourierError } from '../errors.ts'
 
 export interface BlockingOptions {
@@ -12,11 +13,14 @@ export interface BlockingOptions {
   what: string
   /** Errors that end the wait at once even if retriable (e.g. an unknown topic after its grace). */
   isFinal?: (error: CourierError, attempt: number) => boolean
+  /** Stops the wait (with the signal's reason) once aborted: the producer was closed meanwhile. */
+  signal?: AbortSignal
 }
 
 export async function retryWithinMaxBlock<T> (operation: () => Promise<T>, options: BlockingOptions): Promise<T> {
   const deadline = options.now() + options.maxBlockMs
   for (let attempt = 1; ; attempt++) {
+    options.signal?.throwIfAborted()
     try {
       return await operation()
     } catch (error) {
@@ -30,7 +34,7 @@ export async function retryWithinMaxBlock<T> (operation: () => Promise<T>, optio
           retriable: false
         })
       }
-      await new Promise(resolve => setTimeout(resolve, wait))
+      await sleep(wait, undefined, options.signal === undefined ? undefined : { signal: options.signal }).catch(() => options.signal?.throwIfAborted())
     }
   }
 }

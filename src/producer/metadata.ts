@@ -10,6 +10,8 @@ export interface MetadataOptions {
   maxBlockMs: number
   backoffMs: number
   now: () => number
+  /** Aborted when the producer is closed: waits for metadata stop. */
+  signal?: AbortSignal
 }
 
 /** A freshly created topic can be unknown to the broker's metadata cache for a moment. */
@@ -53,7 +55,12 @@ export class MetadataCache {
 
   /** True when a refresh is due and none was tried in the last `backoffMs`. */
   refreshDue (nowMs: number): boolean {
-    return this.#stale && this.#refreshing === undefined && nowMs - this.#lastRefreshAttemptMs >= this.#options.backoffMs
+    return this.#stale && this.refreshAllowed(nowMs)
+  }
+
+  /** True when no refresh runs and none was tried in the last `backoffMs`. */
+  refreshAllowed (nowMs: number): boolean {
+    return this.#refreshing === undefined && nowMs - this.#lastRefreshAttemptMs >= this.#options.backoffMs
   }
 
   /**
@@ -73,7 +80,8 @@ export class MetadataCache {
         now: this.#options.now,
         what: missing.length > 0 ? `metadata for topic(s) ${missing.join(', ')}` : `answer from brokers ${this.#client.brokers.join(', ')}`,
         // A just-created topic can be missing from a broker's cache for a moment; after that, final.
-        isFinal: (error, attempt) => error instanceof UnknownTopicError && attempt >= UNKNOWN_TOPIC_GRACE_ATTEMPTS
+        isFinal: (error, attempt) => error instanceof UnknownTopicError && attempt >= UNKNOWN_TOPIC_GRACE_ATTEMPTS,
+        ...(this.#options.signal === undefined ? {} : { signal: this.#options.signal })
       }).then(view => this.#store(view)).finally(() => this.#fetching.delete(key))
       this.#fetching.set(key, pending)
     }

@@ -3,7 +3,7 @@
 // reached one (franz-go's per-record ProduceResults, not kafkajs's one error for a whole request).
 
 import type { RecordSink } from '../accumulator/accumulator.ts'
-import { copyError, isCourierError, type CourierError, type DeliveryReport, type RecordOutcome } from '../errors.ts'
+import { copyError, isCourierError, KafkaError, type CourierError, type DeliveryReport, type RecordOutcome } from '../errors.ts'
 
 export type { DeliveryReport, RecordOutcome }
 
@@ -45,13 +45,11 @@ export class CallOutcome implements RecordSink {
   }
 
   /** The call failed before any of its records reached the accumulator: every record failed with `error`. */
-  fail (error: unknown): void {
+  fail (cause: unknown): void {
     if (this.#settled) return
     this.#settled = true
-    if (!isCourierError(error)) {
-      this.#reject(error)
-      return
-    }
+    // Every rejection is a CourierError: anything else (a throwing logger or listener) is wrapped.
+    const error: CourierError = isCourierError(cause) ? cause : new KafkaError(`Send failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause })
     // The error may be shared (every call waiting for one connection attempt gets it): copy it.
     const own = copyError(error, {})
     const reports: RecordOutcome[] = Array.from(this.#outcomes, () => ({ status: 'failed', error: own }))

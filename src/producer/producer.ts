@@ -72,9 +72,10 @@ export class Producer {
   #closed = false
   #connecting: Promise<void> | undefined
   #closing: Promise<void> | undefined
-  /** Rejects when close() runs out of time: calls still waiting to be accepted stop waiting. */
-  #closeAbort: Promise<never> | undefined
-  #abortWaiting: ((error: CourierError) => void) | undefined
+  /** Aborted when close() runs out of time: calls still waiting to be accepted stop waiting. */
+  readonly #closeTimedOut = new AbortController()
+  /** Aborted once close() is done: a connect still retrying stops. */
+  readonly #closeDone = new AbortController()
   /** send() calls between the call and the accumulator (waiting for buffer room, connect or metadata). */
   readonly #pendingCalls = new Set<Promise<unknown>>()
 
@@ -89,7 +90,7 @@ export class Producer {
     this.#serializer = this.config.serializer ?? createJsonSerializer({ circularReferences: this.config.circularReferences })
     this.#standardHeaders = createStandardHeaders(this.config.clientId, createUuidV7BytesGenerator({ clock: this.#now, random: randomBytes }))
     this.#client = internals.client ?? new KafkaClient(this.config)
-    this.#metadata = new MetadataCache(this.#client, { maxBlockMs: this.config.maxBlockMs, backoffMs: this.config.retry.initialBackoffMs, now: this.#now })
+    this.#metadata = new MetadataCache(this.#client, { maxBlockMs: this.config.maxBlockMs, backoffMs: this.config.retry.initialBackoffMs, now: this.#now, signal: this.#closeDone.signal })
     this.#placer = new RecordPlacer(this.config.partitioner, random, topic => this.#metadata.partitionsFor(topic) as number)
     this.#buffer = new BufferPool(this.config.bufferMemory)
     this.#forgotten = new ForgottenFailures(this.#buffer, this.logger, this.#now)
@@ -119,7 +120,11 @@ export class Producer {
       stats: this.#stats,
       now: this.#now,
       random,
-      onSettled: () => this.#keepAlive.check()
+      onSettled: () => this.#keepAlive.check(),
+      onInternalError: error => {
+        this.logger.error({ err: error }, 'kafka-courier internal error (please report it)')
+        this.#events.emit('alert', { kind: 'internal-error', message: `kafka-courier internal error: ${error instanceof Error ? error.message : String(error)}` })
+      }
     })
     trackOpen(this)
   }
@@ -165,13 +170,16 @@ export class Producer {
 
   async #doConnect (): Promise<void> {
     this.#connectingNow = true
+    // Both stages share one maxBlockMs; the attempt stops once the producer is closed.
+    const deadlineMs = this.#now() + this.config.maxBlockMs
     try {
       await this.#metadata.ensureTopics([])
       await retryWithinMaxBlock(() => this.#sender.ensureIdentity(), {
-        maxBlockMs: this.config.maxBlockMs,
+        maxBlockMs: Math.max(0, deadlineMs - this.#now()),
         backoffMs: this.config.retry.initialBackoffMs,
         now: this.#now,
-        what: 'producer id (InitProducerId)'
+        what: 'producer id (InitProducerId)',
+        signal: this.#closeDone.signal
       })
       this.#connected = true
       this.logger.info({ brokers: this.config.brokers, producerId: this.producerId?.toString() }, 'connected')
@@ -212,13 +220,11 @@ export class Producer {
       return Promise.reject(error)
     }
     const call = new CallOutcome(prepared.length)
-    // Every wait before acceptance shares one maxBlockMs budget, counted from here.
-    const budget = new BlockBudget(this.config.maxBlockMs, this.#now)
     // Fast path, the common case: connected, topics known, buffer room free. No awaiting at all.
     if (this.#connected && this.#metadata.knowsAll(prepared)) {
       let reservation: Promise<void> | undefined
       try {
-        reservation = this.#buffer.reserve(totalBytes, this.config.maxBlockMs)
+        reservation = this.#buffer.reserve(totalBytes, Math.min(this.config.maxBlockMs, this.config.deliveryTimeoutMs))
       } catch (error) {
         return Promise.reject(error)
       }
@@ -231,9 +237,9 @@ export class Producer {
         }
         return call.promise
       }
-      return this.#appendLater(prepared, call, totalBytes, reservation, budget)
+      return this.#appendLater(prepared, call, totalBytes, reservation)
     }
-    return this.#appendLater(prepared, call, totalBytes, undefined, budget)
+    return this.#appendLater(prepared, call, totalBytes, undefined)
   }
 
   /**
@@ -285,7 +291,7 @@ export class Producer {
       const unsettled = this.#accumulator.recordCount
       this.logger.warn({ records: unsettled, calls: this.#pendingCalls.size, timeoutMs }, 'close timed out; failing every record not delivered yet')
       const closedError = new ProducerClosedError(`The producer was closed before this record was delivered (close timeout ${timeoutMs} ms)`)
-      this.#abortWaiting?.(closedError)
+      this.#closeTimedOut.abort(closedError)
       this.#buffer.rejectWaiters(() => closedError)
       await Promise.allSettled([...this.#pendingCalls])
       this.#sender.abandonAll(closedError)
@@ -293,6 +299,7 @@ export class Producer {
     this.#sender.stop()
     await this.#closeConnections(outcome === 'timeout' ? CONNECTION_CLOSE_GRACE_MS : undefined)
     this.#closed = true
+    this.#closeDone.abort(new ProducerClosedError('The producer was closed while connecting'))
     this.#keepAlive.release()
     trackClosed(this)
     this.logger.info({ stats: this.stats() }, 'closed')
@@ -328,21 +335,15 @@ export class Producer {
     return this.#sender.compressionStats()
   }
 
-  /** Rejects every call still waiting to be accepted once close() has run out of time. */
-  #abortPromise (): Promise<never> {
-    this.#closeAbort ??= new Promise<never>((_resolve, reject) => { this.#abortWaiting = reject })
-    // Nobody may be racing it when it rejects.
-    this.#closeAbort.catch(() => {})
-    return this.#closeAbort
-  }
-
   /**
    * The slow path: waits for buffer room, a connection and metadata (together at most maxBlockMs),
    * then appends. Tracked so flush() and close() wait for calls still on their way in.
    */
-  #appendLater (prepared: PreparedRecord[], call: CallOutcome, totalBytes: number, reservation: Promise<void> | undefined, budget: BlockBudget): Promise<DeliveryReport[]> {
+  #appendLater (prepared: PreparedRecord[], call: CallOutcome, totalBytes: number, reservation: Promise<void> | undefined): Promise<DeliveryReport[]> {
     let reserved = false
-    const abort = this.#abortPromise()
+    const abort = this.#closeTimedOut.signal
+    // Every wait before acceptance shares one maxBlockMs budget, counted from the send() call.
+    const budget = new BlockBudget(this.config.maxBlockMs, this.config.deliveryTimeoutMs, prepared[0].acceptedAtMs, this.#now)
     const accepted = (async () => {
       const room = reservation ?? this.#buffer.reserve(totalBytes, budget.remainingMs)
       if (room !== undefined) await room

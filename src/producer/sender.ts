@@ -42,11 +42,15 @@ export interface SenderDeps {
   random: () => number
   /** Called whenever records were settled (the producer's keep-alive checks whether it is idle). */
   onSettled?: () => void
+  /** A bug in the engine (a broken invariant): reported here instead of crashing the process. */
+  onInternalError?: (error: unknown) => void
 }
 
 /** Kafka error codes for a batch the broker refuses as too large. */
 const MESSAGE_TOO_LARGE = 10
 const RECORD_LIST_TOO_LARGE = 18
+const OUT_OF_ORDER_SEQUENCE_NUMBER = 45
+const INVALID_PRODUCER_EPOCH = 47
 
 export class Sender {
   readonly #deps: SenderDeps
@@ -92,7 +96,7 @@ export class Sender {
     this.#scheduled = true
     setImmediate(() => {
       this.#scheduled = false
-      if (!this.#stopped) this.#drain()
+      if (!this.#stopped) this.#guarded(() => this.#drain())
     })
   }
 
@@ -152,7 +156,7 @@ export class Sender {
       sent = false
       const byNode = new Map<number, Batch[]>()
       for (const batch of accumulator.ready(nowMs, this.#flushing > 0)) {
-        if (sequencing !== undefined && !this.#sequenceBatch(sequencing, batch)) continue
+        if (sequencing !== undefined && !this.#canNumber(sequencing, batch)) continue
         const leader = this.#deps.metadata.leaderFor(batch.topic, batch.partition)
         if (leader === undefined || leader < 0) {
           needMetadata = true
@@ -173,28 +177,24 @@ export class Sender {
         }
       }
     }
-    if (needMetadata || (accumulator.recordCount > 0 && this.#deps.metadata.refreshDue(nowMs))) this.#refreshMetadata([...missingTopics])
+    // A missing leader asks for metadata too, but no more often than the refresh backoff allows.
+    const { metadata } = this.#deps
+    if ((needMetadata && metadata.refreshAllowed(nowMs)) || (accumulator.recordCount > 0 && metadata.refreshDue(nowMs))) this.#refreshMetadata([...missingTopics])
     this.#schedule(nowMs)
     this.#checkIdle()
   }
 
   /**
-   * Gives a batch its producer identity and sequence numbers on its first send (or its first send
-   * after it was renumbered). False when it must wait: for a fresh identity, or until batches of
-   * its partition in flight under another identity have come back (one identity in flight per
-   * partition, so nothing is reordered across identities).
+   * Whether a batch may go now as far as idempotence goes: it has its identity, or its partition's
+   * next identity is known; and no batch of its partition is in flight under another identity (one
+   * identity in flight per partition, so nothing is reordered across identities). It is numbered
+   * only when it is really sent (#send), so records can still join it until then.
    */
-  #sequenceBatch (sequencing: Sequencing, batch: Batch): boolean {
+  #canNumber (sequencing: Sequencing, batch: Batch): boolean {
     const identity = batch.identity ?? sequencing.identityFor(batch.topic, batch.partition)
     if (identity === undefined) return false
     const flight = this.#deps.accumulator.inFlightOf(batch)
-    if (flight.count > 0 && flight.identity !== identity) return false
-    if (batch.identity === undefined) {
-      const taken = sequencing.take(batch.topic, batch.partition, batch.sinks.length)
-      batch.identity = taken.identity
-      batch.baseSequence = taken.baseSequence
-    }
-    return true
+    return flight.count === 0 || flight.identity === identity
   }
 
   /** Takes batches for one produce request: at most maxRequestSize bytes. */
@@ -229,6 +229,12 @@ export class Sender {
     const { accumulator, client, config, stats, now } = this.#deps
     const wire = []
     for (const batch of batches) {
+      if (this.#sequencing !== undefined && batch.identity === undefined) {
+        // Numbered at the moment it is sent, with what it holds now: no record joins it after this.
+        const taken = this.#sequencing.take(batch.topic, batch.partition, batch.sinks.length)
+        batch.identity = taken.identity
+        batch.baseSequence = taken.baseSequence
+      }
       let bytes: Buffer
       try {
         bytes = this.#encode(batch)
@@ -246,19 +252,23 @@ export class Sender {
     const sent = wire.map(w => w.batch)
     const startedAtMs = now()
     stats.requestSent(sent)
-    client.produce({
-      nodeId,
-      acks: config.acks,
-      timeoutMs: config.requestTimeoutMs,
-      batches: wire.map(({ batch, bytes }) => ({ topic: batch.topic, partition: batch.partition, bytes }))
-    }).then(results => {
+    let response: Promise<PartitionResult[]>
+    try {
+      response = client.produce({
+        nodeId,
+        acks: config.acks,
+        timeoutMs: config.requestTimeoutMs,
+        batches: wire.map(({ batch, bytes }) => ({ topic: batch.topic, partition: batch.partition, bytes }))
+      })
+    } catch (error) {
+      // A client that throws instead of rejecting: the request failed like any other.
+      response = Promise.reject(error)
+    }
+    response.then(results => this.#guarded(() => {
       stats.requestDone(now() - startedAtMs)
       const byPartition = new Map(results.map(r => [`${r.topic}:${r.partition}`, r]))
-      for (const batch of sent) {
-        batch.everSent = true
-        this.#onPartitionResult(batch, byPartition.get(`${batch.topic}:${batch.partition}`))
-      }
-    }, (error: CourierError) => {
+      for (const batch of sent) this.#onPartitionResult(batch, byPartition.get(`${batch.topic}:${batch.partition}`))
+    }), (error: CourierError) => this.#guarded(() => {
       stats.requestDone(now() - startedAtMs)
       if (error.code === 'COURIER_TIMEOUT' && this.#deps.events.has('request-timeout')) {
         this.#deps.events.emit('request-timeout', { nodeId, topics: [...new Set(sent.map(b => b.topic))], timeoutMs: config.requestTimeoutMs })
@@ -268,13 +278,13 @@ export class Sender {
         if (error.persistence !== 'not-persisted') batch.everSent = true
         this.#onFailure(batch, error)
       }
-    }).finally(() => {
+    })).finally(() => this.#guarded(() => {
       const count = (this.#inFlightPerNode.get(nodeId) ?? 0) - 1
+      this.#inFlightPerNode.set(nodeId, Math.max(0, count))
       if (count < 0) throw new Error(`sender: in-flight count of broker ${nodeId} went negative`)
-      this.#inFlightPerNode.set(nodeId, count)
       this.#checkIdle()
       this.wake()
-    })
+    }))
   }
 
   #onPartitionResult (batch: Batch, result: PartitionResult | undefined): void {
@@ -293,6 +303,9 @@ export class Sender {
       return
     }
     const error = errorFromKafkaCode(result.errorCode, { topic: batch.topic, partition: batch.partition, message: result.errorMessage })
+    // Only an answer that leaves it open (a timeout on the broker's side, a write not fully
+    // replicated) means the broker may have written the batch; a refusal means it did not.
+    if (error.persistence !== 'not-persisted') batch.everSent = true
     if (result.errorCode === MESSAGE_TOO_LARGE || result.errorCode === RECORD_LIST_TOO_LARGE) {
       this.#tooLarge(batch, error, nowMs)
       return
@@ -301,26 +314,28 @@ export class Sender {
       this.#recordsRefused(batch, result, nowMs)
       return
     }
-    if (isProducerStateLost(result.errorCode) && this.#sequencing !== undefined) {
-      this.#producerStateLost(batch, error)
+    if ((isProducerStateLost(result.errorCode) || result.errorCode === INVALID_PRODUCER_EPOCH) && this.#sequencing !== undefined) {
+      this.#producerStateLost(batch, error, result.errorCode)
       return
     }
     this.#onFailure(batch, error)
   }
 
   /**
-   * OUT_OF_ORDER_SEQUENCE_NUMBER or UNKNOWN_PRODUCER_ID. If an older batch of the partition under
-   * the same identity is still unsettled, it explains the gap: a plain retry after it. Otherwise the
-   * broker has nothing of this batch (the gap precedes it): number it again under a fresh identity.
+   * OUT_OF_ORDER_SEQUENCE_NUMBER, UNKNOWN_PRODUCER_ID or INVALID_PRODUCER_EPOCH. If an older batch of
+   * the partition under the same identity is still unsettled, it explains the gap: a plain retry
+   * after it. Otherwise the broker did not take this batch (the gap precedes it, or its partition
+   * moved to a newer epoch since it was numbered): number it again under the partition's next identity.
    */
-  #producerStateLost (batch: Batch, error: CourierError): void {
+  #producerStateLost (batch: Batch, error: CourierError, code: number): void {
     const sequencing = this.#sequencing as Sequencing
     const olderPending = !this.#deps.accumulator.isOldest(batch) && sequencing.isCurrent(batch.topic, batch.partition, batch.identity)
     if (!olderPending) {
       sequencing.markGap(batch.topic, batch.partition, batch.identity)
       this.#renumber(batch)
-      // Not written: no attempt so far can have been persisted.
-      batch.everSent = false
+      // Out of order at the head: the broker has none of its attempts. (A lost producer state or a
+      // fenced epoch proves less, so the batch keeps what it may have been.)
+      if (code === OUT_OF_ORDER_SEQUENCE_NUMBER) batch.everSent = false
     }
     this.#onFailure(batch, errorFromKafkaCode(error.kafkaCode ?? -1, { topic: batch.topic, partition: batch.partition, message: error.message, retriable: true }))
   }
@@ -343,7 +358,7 @@ export class Sender {
     this.#sequencing?.markGap(batch.topic, batch.partition, batch.identity)
     batch.lastError = error
     const half = Math.ceil(positions.length / 2)
-    accumulator.rebuild(batch, [positions.slice(0, half), positions.slice(half)])
+    accumulator.rebuild(batch, [positions.slice(0, half), positions.slice(half)], { freshAttempts: true })
     this.#deps.stats.split()
   }
 
@@ -361,7 +376,7 @@ export class Sender {
       }
       const message = messages.get(position) ?? result.errorMessage
       return errorFromKafkaCode(result.errorCode, { topic: batch.topic, partition: batch.partition, message, retriable: false })
-    }, true)
+    }, refused => this.#announce(refused, batch, 1))
     this.#sequencing?.markGap(batch.topic, batch.partition, batch.identity)
     if (keep.length === 0) {
       accumulator.complete(batch)
@@ -471,31 +486,31 @@ export class Sender {
 
   /** Settles every unsettled record of a batch that is not in flight with its own copy of `error`, and drops the batch. */
   #fail (batch: Batch, error: CourierError): void {
-    const { events } = this.#deps
-    if (events.has('error')) {
-      this.#announced.add(error)
-      events.emit('error', { error, topic: batch.topic, partition: batch.partition, records: batch.unsettled })
-    }
-    this.#settleEach(batch, position => {
-      const own = this.#recordError(error, batch, position, {})
-      this.#announced.add(own)
-      return own
-    })
+    this.#announce(error, batch, batch.unsettled)
+    this.#settleEach(batch, position => this.#recordError(error, batch, position, {}), own => this.#announced.add(own))
     this.#finishUnsettled(batch)
+  }
+
+  /** Emits the `error` event for records of a batch that failed for good (their callers get them too). */
+  #announce (error: CourierError, batch: Batch, records: number): void {
+    const { events } = this.#deps
+    if (!events.has('error')) return
+    this.#announced.add(error)
+    events.emit('error', { error, topic: batch.topic, partition: batch.partition, records })
   }
 
   /**
    * Settles records of a batch: `outcomeFor(position)` gives the error for a record to fail, or
-   * undefined to leave it. Counts the failures. `markAnnounced` adds them to the announced set.
+   * undefined to leave it. Counts the failures; `onFailed` sees each error.
    */
-  #settleEach (batch: Batch, outcomeFor: (position: number) => CourierError | undefined, markAnnounced = false): void {
+  #settleEach (batch: Batch, outcomeFor: (position: number) => CourierError | undefined, onFailed?: (error: CourierError) => void): void {
     const { accumulator, stats } = this.#deps
     let failed = 0
     for (let position = 0; position < batch.sinks.length; position++) {
       if (batch.sinks[position] === null) continue
       const error = outcomeFor(position)
       if (error === undefined) continue
-      if (markAnnounced) this.#announced.add(error)
+      onFailed?.(error)
       if (accumulator.settle(batch, position, error)) failed++
     }
     if (failed > 0) {
@@ -597,7 +612,9 @@ export class Sender {
     const { accumulator } = this.#deps
     let at = Infinity
     const wakeup = accumulator.nextWakeupMs(nowMs)
-    if (wakeup !== undefined) at = wakeup
+    // A batch that is ready but was not sent waits for an event that wakes the sender anyway (a
+    // response, a producer id, metadata): poll for it at a slow pace, never in a tight loop.
+    if (wakeup !== undefined) at = wakeup <= nowMs ? nowMs + Math.max(10, this.#deps.config.retry.initialBackoffMs) : wakeup
     const deadline = accumulator.nextDeadlineMs()
     if (deadline !== undefined && deadline < at) at = deadline
     if (at === Infinity) return
@@ -607,10 +624,20 @@ export class Sender {
     this.#timer = setTimeout(() => {
       this.#timer = undefined
       this.#timerAtMs = Infinity
-      this.#drain()
+      this.#guarded(() => this.#drain())
     }, Math.max(0, at - nowMs))
     // The producer's keep-alive holds the process while records are pending; this timer need not.
     this.#timer.unref()
+  }
+
+  /** Runs engine work from a timer or a callback; a thrown bug is reported, never an uncaught exception. */
+  #guarded (work: () => void): void {
+    try {
+      work()
+    } catch (error) {
+      if (this.#deps.onInternalError === undefined) throw error
+      this.#deps.onInternalError(error)
+    }
   }
 
   #checkIdle (): void {

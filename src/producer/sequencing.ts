@@ -1,32 +1,39 @@
 // Idempotence bookkeeping: which producer identity (id + epoch) and which sequence number each
 // partition's next batch gets.
 //
-// The broker deduplicates and orders per (producer id, partition). When a partition's sequence gets
-// a gap (a sequenced batch failed for good, or the broker refused it and it is re-sent under new
-// numbers), only that partition moves to an identity it has never used and starts again at 0; every
-// other partition keeps its identity and its numbers, so its batches in flight are neither
-// duplicated nor reordered. (Java bumps the epoch of the whole producer, KIP-360, and librdkafka
-// drains every partition first; a fresh identity per broken partition touches no other partition.)
-// Identities come from InitProducerId; partitions that need a fresh one at the same time share it.
+// The broker deduplicates and orders per (producer id, partition), and keeps the epoch per
+// partition too. When a partition's sequence gets a gap (a numbered batch failed for good, or the
+// broker refused it and it is numbered again), only that partition moves on: to the same producer id
+// with the next epoch, starting again at sequence 0 (KIP-360's epoch bump, done locally as the Java
+// client does for an idempotent producer, but for that one partition). The broker then fences any
+// late write of the old epoch on that partition (INVALID_PRODUCER_EPOCH), so a request that was
+// still in a paused broker's socket cannot land after newer records. Every other partition keeps its
+// identity and its numbers, so nothing of theirs is duplicated or reordered. When the epoch is
+// exhausted (32767), the partition waits for a new producer id from InitProducerId; partitions that
+// need one at the same time share it.
 
 import type { ProducerIdentity } from '../kafka-client/client.ts'
 
 const SEQUENCE_LIMIT = 2 ** 31
+/** Kafka's producer epoch is an int16; Java asks for a new producer id at the last value. */
+export const MAX_PRODUCER_EPOCH = 32767
 
 interface PartitionSequence {
   identity: ProducerIdentity
-  /** Which identity this is, in the order they were obtained (1 = the first). */
+  /** Which InitProducerId answer the identity's producer id came from (1 = the first). */
   generation: number
   next: number
-  /** The sequence has a gap under `identity`: new numbers must come from a newer identity. */
+  /** The sequence has a gap under `identity`: new numbers must come from the next identity. */
   needsFresh: boolean
+  /** That next identity: the same producer id with the next epoch, when the epoch allows it. */
+  bumped: ProducerIdentity | undefined
 }
 
 export class Sequencing {
   #latest: ProducerIdentity | undefined
   #generation = 0
   readonly #partitions = new Map<string, Map<number, PartitionSequence>>()
-  /** Partitions waiting for an identity newer than #latest. */
+  /** Partitions waiting for a producer id newer than #latest (their epoch is exhausted). */
   #waiting = 0
 
   /** The newest identity obtained, if any. */
@@ -34,12 +41,12 @@ export class Sequencing {
     return this.#latest
   }
 
-  /** True when some partition cannot sequence new batches until a newer identity arrives. */
+  /** True when some partition cannot number new batches until a new producer id arrives. */
   get needsNewIdentity (): boolean {
     return this.#latest === undefined || this.#waiting > 0
   }
 
-  /** A new identity from InitProducerId: partitions waiting for a fresh one will take it. */
+  /** A new producer id from InitProducerId: partitions waiting for one will take it. */
   addIdentity (identity: ProducerIdentity): void {
     this.#latest = identity
     this.#generation++
@@ -47,14 +54,14 @@ export class Sequencing {
   }
 
   /**
-   * The identity the partition's next new batch will be sequenced under, or undefined while it
-   * waits for a fresh one (or for the first one).
+   * The identity the partition's next new batch will be numbered under, or undefined while it
+   * waits for a new producer id (or for the first one).
    */
   identityFor (topic: string, partition: number): ProducerIdentity | undefined {
     const state = this.#partitions.get(topic)?.get(partition)
     if (state === undefined) return this.#latest
     if (!state.needsFresh) return state.identity
-    return this.#generation > state.generation ? this.#latest : undefined
+    return state.bumped ?? (this.#generation > state.generation ? this.#latest : undefined)
   }
 
   /** Numbers `count` records of the partition's next batch; call only when identityFor() is defined. */
@@ -65,12 +72,12 @@ export class Sequencing {
       this.#partitions.set(topic, partitions)
     }
     let state = partitions.get(partition)
-    if (state === undefined || (state.needsFresh && this.#generation > state.generation)) {
-      if (this.#latest === undefined) throw new Error('sequencing: no producer identity yet')
-      state = { identity: this.#latest, generation: this.#generation, next: 0, needsFresh: false }
+    if (state === undefined || state.needsFresh) {
+      const identity = state === undefined ? this.#latest : this.identityFor(topic, partition)
+      if (identity === undefined) throw new Error(`sequencing: ${topic}:${partition} has no producer identity to number with`)
+      const generation = state?.bumped === identity ? state.generation : this.#generation
+      state = { identity, generation, next: 0, needsFresh: false, bumped: undefined }
       partitions.set(partition, state)
-    } else if (state.needsFresh) {
-      throw new Error(`sequencing: ${topic}:${partition} waits for a fresh producer identity`)
     }
     const baseSequence = state.next
     state.next = (state.next + count) % SEQUENCE_LIMIT
@@ -79,14 +86,19 @@ export class Sequencing {
 
   /**
    * The partition's numbers under `identity` have a gap (a batch numbered under it will never be
-   * acknowledged, or is numbered again). Later batches of the partition use a fresh identity. A gap
-   * under an identity the partition has already left changes nothing.
+   * acknowledged, or is numbered again). Later batches of the partition use the next identity. A
+   * gap under an identity the partition has already left changes nothing.
    */
   markGap (topic: string, partition: number, identity: ProducerIdentity | undefined): void {
     const state = this.#partitions.get(topic)?.get(partition)
     if (state === undefined || identity === undefined || state.identity !== identity || state.needsFresh) return
     state.needsFresh = true
-    if (this.#generation === state.generation) this.#waiting++
+    const epoch = state.identity.producerEpoch
+    if (epoch < MAX_PRODUCER_EPOCH) {
+      state.bumped = { producerId: state.identity.producerId, producerEpoch: epoch + 1 }
+    } else if (this.#generation === state.generation) {
+      this.#waiting++
+    }
   }
 
   /** True when the partition's next numbers come from `identity` (it has not moved on from it). */

@@ -31,11 +31,17 @@ export interface SentRequest {
   batches: SentBatch[]
 }
 
-/** What to do with one batch of a request: undefined = let the fake broker handle it. */
-export type Responder = (batch: SentBatch, request: SentRequest) => Partial<PartitionResult> | 'hang' | 'network-error' | 'timeout' | undefined
+/**
+ * What to do with one batch of a request: undefined = let the fake broker handle it. 'hang': no
+ * answer until releaseHanging(). 'timeout' / 'network-error': the request fails at once, nothing
+ * written. 'timeout-then-write': the request times out at once, but the broker still has it and
+ * handles it at releaseHanging() (a paused broker that reads its socket later).
+ */
+export type Responder = (batch: SentBatch, request: SentRequest) => Partial<PartitionResult> | 'hang' | 'network-error' | 'timeout' | 'timeout-then-write' | undefined
 
 const OUT_OF_ORDER_SEQUENCE_NUMBER = 45
 const DUPLICATE_SEQUENCE_NUMBER = 46
+const INVALID_PRODUCER_EPOCH = 47
 
 export class FakeClient implements EngineClient {
   readonly brokers = ['fake:9092']
@@ -47,9 +53,11 @@ export class FakeClient implements EngineClient {
   respond: Responder = () => undefined
   initProducerIdError: Error | undefined
   initProducerIdCalls = 0
+  /** The epoch InitProducerId answers with (Kafka starts at 0). */
+  initialEpoch = 0
   #nextProducerId = 1000n
-  /** Per "pid:topic:partition": next expected sequence and the last batches' first sequences. */
-  readonly #sequences = new Map<string, { next: number, recent: number[] }>()
+  /** Per "pid:topic:partition": the epoch, the next expected sequence and the last batches' first sequences. */
+  readonly #sequences = new Map<string, { epoch: number, next: number, recent: number[] }>()
   readonly #hanging: Array<() => void> = []
 
   /** Brokers in the fake cluster; partition p is led by broker p % nodes. */
@@ -74,14 +82,14 @@ export class FakeClient implements EngineClient {
   async initProducerId (): Promise<ProducerIdentity> {
     this.initProducerIdCalls++
     if (this.initProducerIdError) throw this.initProducerIdError
-    return { producerId: this.#nextProducerId++, producerEpoch: 0 }
+    return { producerId: this.#nextProducerId++, producerEpoch: this.initialEpoch }
   }
 
   produce (request: ProduceRequest): Promise<PartitionResult[]> {
     const sent: SentRequest = { nodeId: request.nodeId, batches: request.batches.map(b => decodeBatch(b.topic, b.partition, b.bytes)) }
     this.requests.push(sent)
     const scripted = sent.batches.map(batch => this.respond(batch, sent))
-    const failure = scripted.find(a => a === 'hang' || a === 'network-error' || a === 'timeout')
+    const failure = scripted.find(a => typeof a === 'string')
     // The fake broker handles the request when it answers: at once, or when released.
     const answer = (): PartitionResult[] => sent.batches.map((batch, i) => {
       const own = scripted[i]
@@ -91,12 +99,16 @@ export class FakeClient implements EngineClient {
       return { ...base, ...own, topic: batch.topic, partition: batch.partition }
     })
     if (failure === 'hang') return new Promise(resolve => { this.#hanging.push(() => resolve(answer())) })
+    if (failure === 'timeout-then-write') {
+      this.#hanging.push(() => { answer() })
+      return Promise.reject(new TimeoutError('Request timed out', { persistence: 'possibly-persisted' }))
+    }
     if (failure === 'timeout') return Promise.reject(new TimeoutError('Request timed out', { persistence: 'possibly-persisted' }))
     if (failure === 'network-error') return Promise.reject(new NetworkError('connect ECONNREFUSED fake:9092', { persistence: 'not-persisted' }))
     return Promise.resolve(answer())
   }
 
-  /** Answers every hanging request (with what the fake broker did for its other batches). */
+  /** Answers every hanging request, and lets the broker handle what it still held after a timeout. */
   releaseHanging (): void {
     for (const release of this.#hanging.splice(0)) release()
   }
@@ -115,8 +127,16 @@ export class FakeClient implements EngineClient {
     const base: PartitionResult = { topic: batch.topic, partition: batch.partition, errorCode: 0, errorMessage: null, baseOffset: BigInt(log.length), logAppendTimeMs: -1n, recordErrors: [] }
     if (batch.producerId >= 0n) {
       const sequenceKey = `${batch.producerId}:${key}`
-      const state = this.#sequences.get(sequenceKey) ?? { next: 0, recent: [] }
+      const state = this.#sequences.get(sequenceKey) ?? { epoch: batch.producerEpoch, next: 0, recent: [] }
       this.#sequences.set(sequenceKey, state)
+      // The broker keeps the epoch per partition: an older one is fenced, a newer one starts at 0.
+      if (batch.producerEpoch < state.epoch) return { ...base, errorCode: INVALID_PRODUCER_EPOCH, baseOffset: -1n }
+      if (batch.producerEpoch > state.epoch) {
+        if (batch.baseSequence !== 0) return { ...base, errorCode: OUT_OF_ORDER_SEQUENCE_NUMBER, baseOffset: -1n, errorMessage: 'a new epoch starts at 0' }
+        state.epoch = batch.producerEpoch
+        state.next = 0
+        state.recent = []
+      }
       if (state.recent.includes(batch.baseSequence)) return { ...base, errorCode: DUPLICATE_SEQUENCE_NUMBER, baseOffset: -1n }
       if (batch.baseSequence !== state.next) return { ...base, errorCode: OUT_OF_ORDER_SEQUENCE_NUMBER, baseOffset: -1n, errorMessage: `expected ${state.next}, got ${batch.baseSequence}` }
       state.next = batch.baseSequence + batch.count

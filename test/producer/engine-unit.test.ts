@@ -14,6 +14,7 @@ import {
 } from '../../src/errors.ts'
 import { Producer, type ProducerInternals } from '../../src/producer/producer.ts'
 import type { ProducerOptions } from '../../src/config/types.ts'
+import { MAX_PRODUCER_EPOCH } from '../../src/producer/sequencing.ts'
 import { FakeClient } from '../helpers/fake-client.ts'
 
 const MESSAGE_TOO_LARGE = 10
@@ -123,7 +124,7 @@ test('KIP-467: only the records the broker names fail; the others are sent again
   assert.deepEqual(client.values('t'), ['good', 'ok'])
 })
 
-test("a partition's terminal failure moves only that partition to a fresh producer id: the others keep theirs, with no duplicate or reordering", async t => {
+test("a partition's terminal failure moves only that partition to its next epoch: the others keep their identity, with no duplicate or reordering", async t => {
   // Two brokers: partition 0 and partition 1 have different leaders, so their requests are separate.
   const client = new FakeClient({ t: 2 }, 2)
   let failOnce = true
@@ -149,11 +150,12 @@ test("a partition's terminal failure moves only that partition to a fresh produc
   await Promise.all(sends)
   assert.deepEqual(client.values('t', 1), Array.from({ length: 40 }, (_, i) => `p1-${i}`), 'partition 1: once each, in order')
   assert.deepEqual(client.values('t', 0), Array.from({ length: 20 }, (_, i) => `p0-${i}`), 'partition 0: once each, in order')
-  const ids = (partition: number): Set<bigint> => new Set(client.requests.flatMap(r => r.batches).filter(b => b.partition === partition).map(b => b.producerId))
-  assert.equal(ids(1).size, 1, 'partition 1 kept its producer id')
+  const identities = (partition: number): Set<string> => new Set(client.requests.flatMap(r => r.batches).filter(b => b.partition === partition).map(b => `${b.producerId}/${b.producerEpoch}`))
+  assert.equal(identities(1).size, 1, 'partition 1 kept its producer id and epoch')
   const p0 = client.requests.flatMap(r => r.batches).filter(b => b.partition === 0)
-  assert.notEqual(p0.at(-1)?.producerId, p0[0].producerId, 'partition 0 moved to a fresh producer id')
-  assert.equal(p0.at(-1)?.baseSequence !== undefined, true)
+  assert.equal(p0.at(-1)?.producerId, p0[0].producerId, 'partition 0 keeps its producer id...')
+  assert.equal(p0.at(-1)?.producerEpoch, p0[0].producerEpoch + 1, '...with the next epoch (KIP-360), starting at sequence 0')
+  assert.equal(client.initProducerIdCalls, 1, 'no new producer id was needed')
 })
 
 test('records fail at their own delivery deadline, not their batch oldest record\'s, with their own figures', async t => {
@@ -239,23 +241,40 @@ test('close({ timeoutMs }) settles every record within its timeout, in flight or
   client.releaseHanging()
 })
 
-test('close() during connect: send() from a connect listener and after close() is refused', async () => {
+test('close() during connect: send() from a connect listener and after close() is refused; a call accepted before is delivered', async () => {
   const client = new FakeClient({ t: 1 })
   const slowMetadata = client.metadata.bind(client)
   client.metadata = async topics => { await sleep(100); return slowMetadata(topics) }
   const producer = producerWith(client)
   let fromListener: Promise<{ error?: CourierError }> | undefined
   producer.on('connect', () => { fromListener = outcome(producer.send('t', { value: 'late' })) })
-  const connecting = outcome(producer.connect())
+  // This call starts the connection and keeps close() waiting for it.
+  const accepted = outcome(producer.send('t', { value: 'accepted' }))
   const closing = producer.close({ timeoutMs: 2000 })
   const after = await outcome(producer.send('t', { value: 'after' }))
   assert.ok(after.error instanceof ProducerClosedError)
-  await connecting
   await closing
-  if (fromListener) assert.ok((await fromListener).error instanceof ProducerClosedError, 'a send from the connect listener is refused')
+  assert.ok((await accepted).value, 'the call made before close() is delivered')
+  assert.ok(fromListener !== undefined, 'the connect event fired while close() was under way')
+  assert.ok((await fromListener).error instanceof ProducerClosedError, 'a send from the connect listener is refused')
   assert.equal(producer.state, 'closed')
   assert.ok((await outcome(producer.connect())).error instanceof ProducerClosedError)
-  assert.deepEqual(client.values('t'), [], 'nothing was delivered after close()')
+  assert.deepEqual(client.values('t'), ['accepted'], 'nothing sent after close() was delivered')
+})
+
+test('close() with nothing accepted stops a connect under way', async () => {
+  const client = new FakeClient({ t: 1 })
+  let calls = 0
+  client.metadata = async () => { calls++; throw new TimeoutError('no answer', { persistence: 'not-persisted' }) }
+  const producer = producerWith(client, { maxBlockMs: 5000 })
+  const connecting = outcome(producer.connect())
+  await sleep(150)
+  await producer.close({ timeoutMs: 100 })
+  const { error } = await connecting
+  assert.ok(error instanceof CourierError, String(error))
+  const callsAtClose = calls
+  await sleep(400)
+  assert.ok(calls <= callsAtClose + 1, `the connect attempt stopped retrying after close() (${calls - callsAtClose} more attempts)`)
 })
 
 test('a call accepted before close() is still delivered by close()', async () => {
@@ -286,13 +305,15 @@ test('maxBlockMs is one budget for buffer room, connecting and metadata together
 
 test('producer-id alerts are aggregated and InitProducerId backs off while the cluster refuses it', async t => {
   const client = new FakeClient({ t: 1 })
+  // At the last epoch, a gap needs a new producer id (InitProducerId) instead of an epoch bump.
+  client.initialEpoch = MAX_PRODUCER_EPOCH
   client.respond = () => ({ errorCode: TOPIC_AUTHORIZATION_FAILED })
   const producer = producerWith(client, { lingerMs: 0, retry: { initialBackoffMs: 20, maxBackoffMs: 400 } })
   t.after(() => producer.close({ timeoutMs: 100 }))
   await producer.connect()
   const alerts: Array<{ kind: string, suppressed?: number }> = []
   producer.on('alert', alert => alerts.push(alert))
-  // A failed sequenced batch leaves a gap: the partition needs a fresh id, which the cluster refuses.
+  // A failed numbered batch leaves a gap: the partition needs a new producer id, which the cluster refuses.
   await outcome(producer.send('t', { value: 'fails' }))
   client.initProducerIdError = new TimeoutError('no answer', { persistence: 'not-persisted' })
   client.respond = () => undefined
@@ -305,4 +326,67 @@ test('producer-id alerts are aggregated and InitProducerId backs off while the c
   assert.ok(producerIdAlerts.length >= 1 && producerIdAlerts.length <= 3, `${producerIdAlerts.length} alerts in 2 s`)
   client.initProducerIdError = undefined
   assert.ok((await waiting).value, 'delivered once the cluster gives an id')
+})
+
+test('a batch is numbered when it is sent, not while it waits for a request slot: records joining it meanwhile keep the numbers whole', async t => {
+  const client = new FakeClient({ t: 6 })
+  // The first five requests (the broker's whole in-flight allowance) hang until released.
+  client.respond = () => client.requests.length <= 5 ? 'hang' : undefined
+  const producer = producerWith(client, { lingerMs: 0, maxInFlightRequests: 5 })
+  t.after(() => producer.close({ timeoutMs: 100 }))
+  await producer.connect()
+  const sends: Array<Promise<unknown>> = []
+  for (let p = 0; p < 5; p++) {
+    sends.push(producer.send('t', { value: `first-${p}`, partition: p }))
+    await until(() => client.requests.length === p + 1, `request ${p + 1} in flight`)
+  }
+  // Partition 5's batch is ready but has no request slot: more records join it while it waits.
+  for (let i = 0; i < 10; i++) {
+    sends.push(producer.send('t', { value: `p5-${i}`, partition: 5 }))
+    await sleep(1)
+  }
+  client.releaseHanging()
+  await Promise.all(sends)
+  assert.deepEqual(client.values('t', 5), Array.from({ length: 10 }, (_, i) => `p5-${i}`))
+  const p5 = client.requests.flatMap(r => r.batches).filter(b => b.partition === 5)
+  let expected = 0
+  for (const batch of p5) {
+    assert.equal(batch.baseSequence, expected, 'each batch starts where the previous one ended')
+    expected += batch.count
+  }
+  assert.equal(new Set(p5.map(b => b.producerEpoch)).size, 1, 'no gap, so no epoch bump')
+})
+
+test('a write of the old epoch that a paused broker handles late is fenced: it cannot land after newer records', async t => {
+  const client = new FakeClient({ t: 1 })
+  // Every attempt of the first record times out, but the broker keeps it and handles it later.
+  client.respond = batch => batch.values.includes('stale') ? 'timeout-then-write' : undefined
+  const deliveryTimeoutMs = 300
+  const producer = producerWith(client, { lingerMs: 0, deliveryTimeoutMs, requestTimeoutMs: 100, retry: { initialBackoffMs: 20, maxBackoffMs: 40 } })
+  t.after(() => producer.close({ timeoutMs: 100 }))
+  await producer.connect()
+  const stale = await outcome(producer.send('t', { value: 'stale' }))
+  assert.ok(stale.error instanceof DeliveryTimeoutError)
+  assert.equal(stale.error.persistence, 'possibly-persisted')
+  const [fresh] = await producer.send('t', { value: 'fresh' })
+  // The paused broker now handles the old attempts it still had: they are fenced by the new epoch.
+  client.releaseHanging()
+  assert.deepEqual(client.values('t'), ['fresh'], 'nothing of the old epoch lands after the newer record')
+  assert.equal(fresh.offset, 0n)
+  const batches = client.requests.flatMap(r => r.batches)
+  assert.equal(batches.at(-1)?.producerEpoch, batches[0].producerEpoch + 1)
+})
+
+test('a client that throws instead of rejecting fails the records with a typed error; nothing hangs', async t => {
+  const client = new FakeClient({ t: 1 })
+  const producer = producerWith(client, { lingerMs: 0 })
+  t.after(() => producer.close({ timeoutMs: 100 }))
+  await producer.connect()
+  client.respond = () => { throw new Error('broken client') }
+  const { error } = await outcome(producer.send('t', { value: 'x' }))
+  assert.ok(error instanceof CourierError, String(error))
+  assert.match(error.message, /broken client/)
+  client.respond = () => undefined
+  await producer.send('t', { value: 'y' })
+  assert.deepEqual(client.values('t'), ['y'])
 })
