@@ -25,6 +25,8 @@ export class MetadataCache {
   #reachedCluster = false
   readonly #fetching = new Map<string, Promise<void>>()
   #lastRefreshAttemptMs = -Infinity
+  /** Refreshes in a row that said a topic does not exist. */
+  readonly #unknownStrikes = new Map<string, number>()
   #refreshing: Promise<void> | undefined
 
   constructor (client: EngineClient, options: MetadataOptions) {
@@ -92,14 +94,35 @@ export class MetadataCache {
   refresh (topics: string[]): Promise<void> {
     const known = [...new Set([...topics, ...this.#topics.keys()])]
     this.#lastRefreshAttemptMs = this.#options.now()
-    this.#refreshing ??= this.#client.metadata(known, true).then(view => this.#store(view)).finally(() => {
+    this.#refreshing ??= this.#client.metadata(known, true).then(view => this.#store(view), (error: unknown) => {
+      // One deleted topic makes the whole request fail: after a few answers in a row saying it is
+      // gone (a broker just restarted can say so for a moment), forget it, so the other topics'
+      // refreshes go through again.
+      if (error instanceof UnknownTopicError) {
+        const strikes = (this.#unknownStrikes.get(error.topic) ?? 0) + 1
+        this.#unknownStrikes.set(error.topic, strikes)
+        if (strikes >= UNKNOWN_TOPIC_GRACE_ATTEMPTS) {
+          this.#topics.delete(error.topic)
+          this.#unknownStrikes.delete(error.topic)
+        }
+      }
+      throw error
+    }).finally(() => {
       this.#refreshing = undefined
     })
     return this.#refreshing
   }
 
+  /** True when the topic was known and a refresh has since found it gone for good. */
+  isGone (topic: string): boolean {
+    return !this.#topics.has(topic)
+  }
+
   #store (view: ClusterView): void {
-    for (const [name, info] of view.topics) this.#topics.set(name, info)
+    for (const [name, info] of view.topics) {
+      this.#topics.set(name, info)
+      this.#unknownStrikes.delete(name)
+    }
     this.#stale = false
     this.#reachedCluster = true
   }

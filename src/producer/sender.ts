@@ -597,8 +597,8 @@ export class Sender {
 
   #refreshMetadata (topics: string[]): void {
     this.#deps.metadata.refresh(topics).then(() => this.wake(), (error: CourierError) => {
-      if (error instanceof UnknownTopicError) {
-        // The topic vanished: fail its queued batches now rather than at their deadline.
+      if (error instanceof UnknownTopicError && this.#deps.metadata.isGone(error.topic)) {
+        // The topic vanished for good: fail its queued batches now rather than at their deadline.
         for (const batch of this.#deps.accumulator.all()) {
           if (batch.topic === error.topic && !batch.inFlight) this.#fail(batch, error)
         }

@@ -55,3 +55,24 @@ test('refreshes are deduplicated while one runs, and due only after an invalidat
   assert.equal(calls, 2, 'one ensure + one refresh')
   assert.equal(m.refreshDue(Date.now()), false)
 })
+
+test('a deleted topic is forgotten after a few refreshes saying so; the other topics refresh again', async () => {
+  const client = new FakeClient({ kept: 1, deleted: 1 })
+  const m = cache(client)
+  await m.ensureTopics(['kept', 'deleted'])
+  client.topics.delete('deleted')
+  const metadata = client.metadata.bind(client)
+  client.metadata = async topics => {
+    if (topics.includes('deleted')) throw new UnknownTopicError('deleted', undefined, { retriable: true })
+    return metadata(topics)
+  }
+  for (let i = 1; i <= 4; i++) {
+    await assert.rejects(m.refresh([]), UnknownTopicError)
+    assert.equal(m.isGone('deleted'), false, `still known after ${i} answer(s): it may be a broker catching up`)
+  }
+  await assert.rejects(m.refresh([]), UnknownTopicError)
+  assert.equal(m.isGone('deleted'), true)
+  client.topics.set('kept', 3)
+  await m.refresh([])
+  assert.equal(m.partitionsFor('kept'), 3, 'the other topics refresh again')
+})
