@@ -101,6 +101,8 @@ export interface AccumulatorOptions {
   release: (bytes: number) => void
 }
 
+const NONE: Batch[] = []
+
 export class Accumulator {
   readonly #options: AccumulatorOptions
   /** Queues that hold batches, for the sweeps. */
@@ -108,6 +110,12 @@ export class Accumulator {
   /** Topic -> queue per partition: found per record without building a key string. */
   readonly #byTopic = new Map<string, Array<PartitionQueue | undefined>>()
   #recordCount = 0
+  /**
+   * No unsettled record's deadline is earlier than this (a lower bound: settling records only moves
+   * deadlines later). Sweeps for expired records scan the batches only once it is reached, not on
+   * every drain.
+   */
+  #deadlineBoundMs = Infinity
 
   constructor (options: AccumulatorOptions) {
     this.#options = options
@@ -149,6 +157,7 @@ export class Accumulator {
     batch.unsettled++
     const deadlineMs = record.acceptedAtMs + this.#options.deliveryTimeoutMs
     if (deadlineMs < batch.deadlineMs) batch.deadlineMs = deadlineMs
+    if (deadlineMs < this.#deadlineBoundMs) this.#deadlineBoundMs = deadlineMs
     batch.recordBytes += record.sizeBytes
     batch.sizeBytes += record.sizeBytes
     this.#recordCount++
@@ -186,21 +195,19 @@ export class Accumulator {
     return next
   }
 
-  /** The earliest deadline of any unsettled record, in flight or not. */
+  /** No unsettled record, in flight or not, has a deadline before this (undefined: none pending). */
   nextDeadlineMs (): number | undefined {
-    let next: number | undefined
-    for (const queue of this.#queues) {
-      for (const batch of queue.batches) {
-        if (batch.unsettled > 0 && (next === undefined || batch.deadlineMs < next)) next = batch.deadlineMs
-      }
-    }
-    return next
+    return this.#deadlineBoundMs === Infinity ? undefined : this.#deadlineBoundMs
   }
 
-  /** How many batches of this batch's partition are in flight, and under which producer identity. */
-  inFlightOf (batch: Batch): { count: number, identity: ProducerIdentity | undefined } {
-    const queue = this.#byTopic.get(batch.topic)?.[batch.partition]
-    return { count: queue?.inFlight ?? 0, identity: queue?.flightIdentity }
+  /** How many batches of this batch's partition are in flight. */
+  inFlightCount (batch: Batch): number {
+    return this.#byTopic.get(batch.topic)?.[batch.partition]?.inFlight ?? 0
+  }
+
+  /** The producer identity of the batches of this batch's partition in flight, if any. */
+  inFlightIdentity (batch: Batch): ProducerIdentity | undefined {
+    return this.#byTopic.get(batch.topic)?.[batch.partition]?.flightIdentity
   }
 
   /**
@@ -225,6 +232,7 @@ export class Accumulator {
       if (batch.sinks[i] !== null) deadline = Math.min(deadline, batch.acceptedAtMs[i] + this.#options.deliveryTimeoutMs)
     }
     batch.deadlineMs = deadline
+    if (deadline < this.#deadlineBoundMs) this.#deadlineBoundMs = deadline
   }
 
   /**
@@ -263,6 +271,7 @@ export class Accumulator {
         next.sizeBytes += batch.sizes[position]
         next.deadlineMs = Math.min(next.deadlineMs, batch.acceptedAtMs[position] + this.#options.deliveryTimeoutMs)
       }
+      if (next.deadlineMs < this.#deadlineBoundMs) this.#deadlineBoundMs = next.deadlineMs
       next.closed = true
       // A split starts its parts afresh (as Java's splitAndReenqueue does); records moved on after
       // an expiry keep the attempts their batch made.
@@ -324,14 +333,23 @@ export class Accumulator {
     if (queue.batches.length === 0) this.#dropQueue(queue)
   }
 
-  /** Batches, in flight or not, with a record whose delivery deadline has passed. */
+  /**
+   * Batches, in flight or not, with a record whose delivery deadline has passed. The caller settles
+   * those records (and refreshes or rebuilds what is left of each batch).
+   */
   expired (nowMs: number): Batch[] {
+    if (nowMs < this.#deadlineBoundMs) return NONE
     const expired: Batch[] = []
+    let bound = Infinity
     for (const queue of this.#queues) {
       for (const batch of queue.batches) {
-        if (batch.unsettled > 0 && batch.deadlineMs <= nowMs) expired.push(batch)
+        if (batch.unsettled === 0) continue
+        if (batch.deadlineMs <= nowMs) expired.push(batch)
+        else if (batch.deadlineMs < bound) bound = batch.deadlineMs
       }
     }
+    // Expired batches report their remaining deadlines through refreshDeadline() or rebuild().
+    this.#deadlineBoundMs = bound
     return expired
   }
 

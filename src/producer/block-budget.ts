@@ -23,29 +23,55 @@ export class BlockBudget {
   /**
    * Waits for `promise` within what is left of the budget; past it, rejects with a TimeoutError
    * naming `what` (the work goes on for other callers; only this call stops waiting). An aborted
-   * `signal` (close() ran out of time) ends the wait at once with its reason. Nothing is left
-   * attached to the signal or the promise's other waiters once this wait is over.
+   * `abort` (close() ran out of time) ends the wait at once with its reason. Nothing is left
+   * attached to `abort` once this wait is over.
    */
-  wait<T> (promise: Promise<T>, what: string, signal: AbortSignal): Promise<T> {
-    if (signal.aborted) return Promise.reject(signal.reason)
+  wait<T> (promise: Promise<T>, what: string, abort: WaitAbort): Promise<T> {
+    if (abort.reason !== undefined) return Promise.reject(abort.reason)
     return new Promise<T>((resolve, reject) => {
       const done = (): void => {
         clearTimeout(timer)
-        signal.removeEventListener('abort', onAbort)
+        forget()
       }
-      const onAbort = (): void => {
-        done()
-        reject(signal.reason)
-      }
+      const forget = abort.add(reason => {
+        clearTimeout(timer)
+        reject(reason)
+      })
       const timer = setTimeout(() => {
-        done()
+        forget()
         reject(new TimeoutError(`No ${what} within maxBlockMs=${this.#limitMs} ms of the send() call; nothing of this call was sent`, {
           persistence: 'not-persisted',
           retriable: false
         }))
       }, this.remainingMs)
-      signal.addEventListener('abort', onAbort, { once: true })
       promise.then(value => { done(); resolve(value) }, error => { done(); reject(error) })
     })
+  }
+}
+
+/**
+ * Ends every wait still under way at once (close() ran out of time). A Set, not an AbortSignal: a
+ * burst of calls waiting for the same metadata adds and removes thousands of waiters, and an
+ * EventTarget's listener list makes each add cost as much as the list is long.
+ */
+export class WaitAbort {
+  #reason: Error | undefined
+  readonly #waiters = new Set<(reason: Error) => void>()
+
+  get reason (): Error | undefined {
+    return this.#reason
+  }
+
+  /** Registers a waiter; returns the function that removes it. */
+  add (waiter: (reason: Error) => void): () => void {
+    this.#waiters.add(waiter)
+    return () => { this.#waiters.delete(waiter) }
+  }
+
+  abort (reason: Error): void {
+    if (this.#reason !== undefined) return
+    this.#reason = reason
+    for (const waiter of [...this.#waiters]) waiter(reason)
+    this.#waiters.clear()
   }
 }

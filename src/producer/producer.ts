@@ -17,7 +17,7 @@ import { createUuidV7BytesGenerator } from '../pipeline/uuid.ts'
 import { createJsonSerializer } from '../serialization/index.ts'
 import type { Serializer } from '../serialization/types.ts'
 import { AlertLimiter } from './alerts.ts'
-import { BlockBudget } from './block-budget.ts'
+import { BlockBudget, WaitAbort } from './block-budget.ts'
 import { retryWithinMaxBlock } from './blocking.ts'
 import { EventHub, type EventName, type ProducerEvents } from './events.ts'
 import { KeepAlive } from './keep-alive.ts'
@@ -73,7 +73,7 @@ export class Producer {
   #connecting: Promise<void> | undefined
   #closing: Promise<void> | undefined
   /** Aborted when close() runs out of time: calls still waiting to be accepted stop waiting. */
-  readonly #closeTimedOut = new AbortController()
+  readonly #closeTimedOut = new WaitAbort()
   /** Aborted once close() is done: a connect still retrying stops. */
   readonly #closeDone = new AbortController()
   /** send() calls between the call and the accumulator (waiting for buffer room, connect or metadata). */
@@ -341,7 +341,7 @@ export class Producer {
    */
   #appendLater (prepared: PreparedRecord[], call: CallOutcome, totalBytes: number, reservation: Promise<void> | undefined): Promise<DeliveryReport[]> {
     let reserved = false
-    const abort = this.#closeTimedOut.signal
+    const abort = this.#closeTimedOut
     // Every wait before acceptance shares one maxBlockMs budget, counted from the send() call.
     const budget = new BlockBudget(this.config.maxBlockMs, this.config.deliveryTimeoutMs, prepared[0].acceptedAtMs, this.#now)
     const accepted = (async () => {

@@ -193,8 +193,8 @@ export class Sender {
   #canNumber (sequencing: Sequencing, batch: Batch): boolean {
     const identity = batch.identity ?? sequencing.identityFor(batch.topic, batch.partition)
     if (identity === undefined) return false
-    const flight = this.#deps.accumulator.inFlightOf(batch)
-    return flight.count === 0 || flight.identity === identity
+    const { accumulator } = this.#deps
+    return accumulator.inFlightCount(batch) === 0 || accumulator.inFlightIdentity(batch) === identity
   }
 
   /** Takes batches for one produce request: at most maxRequestSize bytes. */

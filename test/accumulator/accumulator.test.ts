@@ -68,10 +68,12 @@ test('expired() returns every batch with a record past its own deadline, in flig
   acc.append(record(1, 10, 50))
   const [a] = acc.ready(10, false)
   acc.markInFlight(a)
+  assert.equal(acc.nextDeadlineMs(), 100)
   assert.deepEqual(acc.expired(99), [])
   assert.deepEqual(acc.expired(100).map(b => b.partition), [0], 'a record accepted at 0 expires at 100, in flight or not')
-  assert.deepEqual(acc.expired(150).map(b => b.partition).sort(), [0, 1])
-  assert.equal(acc.nextDeadlineMs(), 100)
+  assert.equal(acc.nextDeadlineMs(), 150, 'the next sweep is due at the next deadline')
+  assert.deepEqual(acc.expired(120), [], 'nothing new before it')
+  assert.deepEqual(acc.expired(150).map(b => b.partition).sort(), [0, 1], 'records not settled are found again')
 })
 
 test('a late record in a batch keeps its own deadline; settling the early one moves the batch deadline on', () => {
@@ -114,7 +116,8 @@ test('two producer identities are never in flight for one partition', () => {
   const [b] = acc.ready(0, false)
   b.identity = { producerId: 2n, producerEpoch: 0 }
   assert.throws(() => acc.markInFlight(b), /two producer identities/)
-  assert.deepEqual(acc.inFlightOf(b), { count: 1, identity: a.identity })
+  assert.equal(acc.inFlightCount(b), 1)
+  assert.equal(acc.inFlightIdentity(b), a.identity)
 })
 
 test('nextWakeupMs is the earliest linger end or backoff end', () => {
