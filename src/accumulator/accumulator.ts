@@ -77,6 +77,8 @@ export interface Batch {
   lastError?: CourierError
   /** The encoded RecordBatch of the last attempt, reused by a retry with the same identity and sequence. */
   encoded?: { bytes: Buffer, identity: ProducerIdentity | undefined, baseSequence: number | undefined }
+  /** Called once every record of the batch is settled (flush() waits for the batches it saw). */
+  settledWaiters?: Array<() => void>
 }
 
 interface PartitionQueue {
@@ -222,7 +224,21 @@ export class Accumulator {
     this.#recordCount--
     if (this.#recordCount < 0 || batch.unsettled < 0) throw new Error(`accumulator: settled more records than were accepted (batch ${batch.topic}:${batch.partition})`)
     sink.settle(batch.indexes[position], outcome)
+    if (batch.unsettled === 0) this.#notifySettled(batch)
     return true
+  }
+
+  /** Calls `waiter` once every record of `batch` is settled (at once if they are). */
+  whenSettled (batch: Batch, waiter: () => void): void {
+    if (batch.unsettled === 0) waiter()
+    else (batch.settledWaiters ??= []).push(waiter)
+  }
+
+  #notifySettled (batch: Batch): void {
+    const waiters = batch.settledWaiters
+    if (waiters === undefined) return
+    batch.settledWaiters = undefined
+    for (const waiter of waiters) waiter()
   }
 
   /** Recomputes a batch's deadline from its unsettled records (after some were settled). */
@@ -289,6 +305,14 @@ export class Accumulator {
     if (kept.size !== batch.unsettled) throw new Error('accumulator: rebuild must keep every unsettled record exactly once')
     queue.batches.splice(at, 1, ...replacements)
     if (dropped > 0) this.#options.release(dropped)
+    // Whoever waited for the old batch now waits for all of its parts.
+    const waiters = batch.settledWaiters
+    batch.settledWaiters = undefined
+    for (const waiter of waiters ?? []) {
+      let remaining = replacements.length
+      if (remaining === 0) waiter()
+      for (const part of replacements) this.whenSettled(part, () => { if (--remaining === 0) waiter() })
+    }
     if (queue.batches.length === 0) this.#dropQueue(queue)
     return replacements
   }

@@ -64,7 +64,6 @@ export class Sender {
   #timer: NodeJS.Timeout | undefined
   #timerAtMs = Infinity
   #flushing = 0
-  #idleWaiters: Array<() => void> = []
   #stopped = false
   /** Errors already emitted as `error` events (so callers do not announce them twice). */
   readonly #announced = new WeakSet<CourierError>()
@@ -100,15 +99,19 @@ export class Sender {
     })
   }
 
-  /** Sends everything accepted so far without waiting for linger; resolves when all settled. */
+  /**
+   * Sends everything accepted so far without waiting for linger; resolves once every record that
+   * was accepted before the call is settled (records accepted meanwhile do not hold it up).
+   */
   async flush (): Promise<void> {
-    if (this.#deps.accumulator.recordCount === 0) return
+    const { accumulator } = this.#deps
+    const batches = accumulator.all()
+    if (batches.length === 0) return
     this.#flushing++
     try {
-      await new Promise<void>(resolve => {
-        this.#idleWaiters.push(resolve)
-        this.wake()
-      })
+      const settled = Promise.all(batches.map(batch => new Promise<void>(resolve => accumulator.whenSettled(batch, resolve))))
+      this.wake()
+      await settled
     } finally {
       this.#flushing--
     }
@@ -125,7 +128,6 @@ export class Sender {
       this.#settleEach(batch, position => this.#recordError(error, batch, position, { persistence }))
       this.#finishUnsettled(batch)
     }
-    this.#checkIdle()
   }
 
   /** True when `error` (a call's rejection) reports a record failure already emitted as an `error` event. */
@@ -181,7 +183,6 @@ export class Sender {
     const { metadata } = this.#deps
     if ((needMetadata && metadata.refreshAllowed(nowMs)) || (accumulator.recordCount > 0 && metadata.refreshDue(nowMs))) this.#refreshMetadata([...missingTopics])
     this.#schedule(nowMs)
-    this.#checkIdle()
   }
 
   /**
@@ -282,7 +283,6 @@ export class Sender {
       const count = (this.#inFlightPerNode.get(nodeId) ?? 0) - 1
       this.#inFlightPerNode.set(nodeId, Math.max(0, count))
       if (count < 0) throw new Error(`sender: in-flight count of broker ${nodeId} went negative`)
-      this.#checkIdle()
       this.wake()
     }))
   }
@@ -638,12 +638,5 @@ export class Sender {
       if (this.#deps.onInternalError === undefined) throw error
       this.#deps.onInternalError(error)
     }
-  }
-
-  #checkIdle (): void {
-    if (this.#deps.accumulator.recordCount > 0 || this.#idleWaiters.length === 0) return
-    const waiters = this.#idleWaiters
-    this.#idleWaiters = []
-    for (const resolve of waiters) resolve()
   }
 }

@@ -390,3 +390,31 @@ test('a client that throws instead of rejecting fails the records with a typed e
   await producer.send('t', { value: 'y' })
   assert.deepEqual(client.values('t'), ['y'])
 })
+
+test('flush() resolves once what was accepted before it is settled, while new sends keep arriving', async t => {
+  const client = new FakeClient({ t: 2 })
+  // Each request takes a little while, so there is always something in flight.
+  const produce = client.produce.bind(client)
+  client.produce = request => sleep(5).then(() => produce(request))
+  const producer = producerWith(client, { lingerMs: 20 })
+  t.after(() => producer.close({ timeoutMs: 1000 }))
+  await producer.connect()
+  const state = { stop: false }
+  const stream: Array<Promise<unknown>> = []
+  const pump = (async () => {
+    for (let i = 0; !state.stop; i++) {
+      stream.push(producer.send('t', { value: `s${i}` }))
+      await sleep(1)
+    }
+  })()
+  await sleep(50)
+  const before = stream.slice()
+  let allSettled = false
+  void Promise.allSettled(before).then(() => { allSettled = true })
+  await producer.flush()
+  await Promise.resolve()
+  assert.ok(allSettled, 'every send made before flush() is settled when it resolves')
+  state.stop = true
+  await pump
+  await Promise.all(stream)
+})
