@@ -18,3 +18,13 @@ export async function freePortPair (): Promise<number> {
   }
   throw new Error('no free port pair found')
 }
+
+/** A port p with p..p+2 and their controller ports p+100..p+102 free, for startCluster({ brokers: 3, port: p }). */
+export async function freePortTriple (): Promise<number> {
+  for (let i = 0; i < 200; i++) {
+    const port = 40000 + Math.floor(Math.random() * 9700)
+    const ports = [port, port + 1, port + 2, port + 100, port + 101, port + 102]
+    if ((await Promise.all(ports.map(isFree))).every(Boolean)) return port
+  }
+  throw new Error('no free port triple found')
+}

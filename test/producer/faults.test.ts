@@ -8,6 +8,7 @@ import { CourierError, createProducer, HEADER_MESSAGE_ID } from '../../src/index
 import { startCluster, type LocalCluster } from '../../src/local-broker/index.ts'
 import { createTopic, readAll, uniqueTopic } from '../helpers/cluster.ts'
 import { freePortPair } from '../helpers/ports.ts'
+import { verifyLog } from '../helpers/verify-log.ts'
 
 let cluster: LocalCluster
 before(async () => { cluster = await startCluster({ port: await freePortPair() }) })
@@ -49,24 +50,9 @@ test('SIGKILL under load: no acknowledged record lost, none duplicated, per-key 
   assert.ok(producer.stats().recordRetryTotal > 0, 'the kill really forced retries')
 
   const records = await readAll(cluster.brokers, topic, acked.size, 60_000, { allowFewer: true })
-  const seen = new Map<string, number>()
-  for (const record of records) {
-    const id = record.headers[HEADER_MESSAGE_ID]
-    seen.set(id, (seen.get(id) ?? 0) + 1)
-  }
-  const lost = [...acked.keys()].filter(id => !seen.has(id))
-  const duplicated = [...seen].filter(([, count]) => count > 1)
-  assert.deepEqual(lost, [], 'lost: acknowledged but not in the log')
-  assert.deepEqual(duplicated, [], 'duplicated within one producer session')
-
-  const lastSeq = new Map<string, number>()
-  let reordered = 0
-  for (const record of [...records].sort((a, b) => a.partition - b.partition || (a.offset < b.offset ? -1 : 1))) {
-    const key = record.key?.toString() as string
-    const seq = JSON.parse(record.value?.toString() as string).seq as number
-    if ((lastSeq.get(key) ?? -1) >= seq) reordered++
-    lastSeq.set(key, seq)
-  }
-  assert.equal(reordered, 0, 'reordered: a key\'s sequence numbers not increasing in the log')
+  const verdict = verifyLog(records, acked.keys())
+  assert.deepEqual(verdict.lost, [], 'lost: acknowledged but not in the log')
+  assert.deepEqual(verdict.duplicated, [], 'duplicated within one producer session')
+  assert.equal(verdict.reordered, 0, 'reordered: a key\'s sequence numbers not increasing in the log')
   t.diagnostic(`log holds ${records.length} records; unacknowledged but present: ${records.length - acked.size}`)
 })
