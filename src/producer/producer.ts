@@ -47,7 +47,7 @@ export interface ProducerInternals {
 
 type State = 'idle' | 'connecting' | 'connected' | 'closing' | 'closed'
 
-/** After close()'s timeout, how long closing the connections may take before they are left to the OS. */
+/** How long closing the connections may take before close() stops waiting for them. */
 const CONNECTION_CLOSE_GRACE_MS = 1000
 
 export class Producer {
@@ -297,7 +297,7 @@ export class Producer {
       this.#sender.abandonAll(closedError)
     }
     this.#sender.stop()
-    await this.#closeConnections(outcome === 'timeout' ? CONNECTION_CLOSE_GRACE_MS : undefined)
+    await this.#closeConnections()
     this.#closed = true
     this.#closeDone.abort(new ProducerClosedError('The producer was closed while connecting'))
     this.#keepAlive.release()
@@ -307,15 +307,14 @@ export class Producer {
     this.#events.clear()
   }
 
-  /** Closes the connections; with a grace, stops waiting for them after it (a paused broker never answers). */
-  async #closeConnections (graceMs: number | undefined): Promise<void> {
+  /**
+   * Closes the connections, waiting at most CONNECTION_CLOSE_GRACE_MS for them: a paused broker
+   * never answers, and close() must resolve within its timeout plus a small margin.
+   */
+  async #closeConnections (): Promise<void> {
     const closing = this.#client.close().catch(error => this.logger.warn({ err: error }, 'error while closing connections'))
-    if (graceMs === undefined) {
-      await closing
-      return
-    }
     let timer: NodeJS.Timeout | undefined
-    await Promise.race([closing, new Promise<void>(resolve => { timer = setTimeout(resolve, graceMs) })])
+    await Promise.race([closing, new Promise<void>(resolve => { timer = setTimeout(resolve, CONNECTION_CLOSE_GRACE_MS) })])
     clearTimeout(timer)
   }
 
