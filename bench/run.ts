@@ -4,7 +4,7 @@
 //
 //   npm run bench -- [--quick] [--messages N] [--value-bytes B] [--partitions P] [--acks all|1|0]
 //                    [--idempotent true|false] [--compression none|gzip|snappy|lz4|zstd]
-//                    [--linger-ms MS] [--keys K (0 = keyless)] [--only courier,kafkajs,...]
+//                    [--linger-ms MS] [--keys K (0 = keyless)] [--only courier,engine,kcat,...]
 //                    [--outage-seconds S] [--outage-mode forget|window] [--buffer-memory BYTES] [--window W] [--batch B]
 //                    [--kafkajs-awaited-cap N] [--warmup N | --no-warmup] [--repeat N] [--out DIR]
 //
@@ -42,7 +42,7 @@ interface Options extends Omit<Workload, 'brokers' | 'topic' | 'mode' | 'rate'> 
   out: string
 }
 
-const CLIENTS = ['courier', 'platformatic', 'kafkajs', 'confluent', 'java', 'half-rate', 'outage']
+const CLIENTS = ['courier', 'engine', 'platformatic', 'kafkajs', 'confluent', 'confluent-native', 'java', 'kcat', 'half-rate', 'outage']
 
 function usage (): never {
   process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').filter(l => l.startsWith('//')).slice(0, 12).map(l => l.slice(3)).join('\n') + '\n')
@@ -81,7 +81,8 @@ function parseArgs (argv: string[]): Options {
   const onlySet = only === undefined ? undefined : new Set(only.split(',').map(s => s.trim()).filter(Boolean))
   if (onlySet) for (const c of onlySet) if (!CLIENTS.includes(c)) throw new Error(`--only: unknown client "${c}"; known: ${CLIENTS.join(', ')}`)
   return {
-    messages: int('messages', quick ? 20_000 : 200_000, 1),
+    // 1,000,000 so that no JVM or JIT warm-up decides a ratio; --quick keeps 200,000.
+    messages: int('messages', quick ? 200_000 : 1_000_000, 1),
     valueBytes: int('value-bytes', 1024, 64),
     partitions: int('partitions', 6, 1),
     acks: (acks === '-1' ? 'all' : acks) as AcksSetting,
@@ -96,7 +97,7 @@ function parseArgs (argv: string[]): Options {
     batch: int('batch', 500, 1),
     kafkajsAwaitedCap: int('kafkajs-awaited-cap', quick ? 2000 : 5000, 1),
     quick,
-    repeat: int('repeat', quick ? 1 : 3, 1),
+    repeat: int('repeat', 1, 1),
     outageMode: flags.get('outage-mode') === 'window' ? 'window' : 'forget',
     warmupMessages: flags.has('no-warmup') ? 0 : int('warmup', quick ? 200_000 : 1_500_000, 0),
     out: resolve(flags.get('out') ?? join(here, 'results'))
@@ -273,12 +274,12 @@ async function main (): Promise<void> {
   log(`workload: ${opts.messages} messages of ${opts.valueBytes} B, ${opts.partitions} partitions, acks=${opts.acks}, idempotent=${opts.idempotent}, compression=${opts.compression}, linger ${opts.lingerMs} ms, ${opts.keys > 0 ? `${opts.keys} distinct keys` : 'keyless'}`)
 
   let confluent: { path?: string, reason?: string } = {}
-  if (wanted('confluent')) confluent = confluentDeps()
+  if (wanted('confluent') || wanted('confluent-native') || wanted('kcat')) confluent = confluentDeps()
 
   let cluster: LocalCluster | undefined
   let brokers: string[] = []
   const external = (process.env.KAFKA_BROKERS ?? '').split(',').map(s => s.trim()).filter(Boolean)
-  const mainRuns = ['courier', 'platformatic', 'kafkajs', 'confluent', 'java', 'half-rate'].some(wanted)
+  const mainRuns = CLIENTS.filter(c => c !== 'outage').some(wanted)
   if (!mainRuns) {
     // Only the outage run, which starts a broker of its own.
   } else if (external.length > 0) {
@@ -398,9 +399,10 @@ async function main (): Promise<void> {
       if (result.extra) row.extra = result.extra
       row.msgsPerSec = round(result.messages / secs, 0)
       row.mbPerSec = round(result.messages * opts.valueBytes / 2 ** 20 / secs, 2)
-      row.p50Ms = result.latency.p50Ms
-      row.p99Ms = result.latency.p99Ms
-      row.maxMs = result.latency.maxMs
+      // count 0: the client reports no per-message latency (kcat).
+      row.p50Ms = result.latency.count > 0 ? result.latency.p50Ms : null
+      row.p99Ms = result.latency.count > 0 ? result.latency.p99Ms : null
+      row.maxMs = result.latency.count > 0 ? result.latency.maxMs : null
       row.cpuSec = result.cpuSec
       row.peakRssMb = result.peakRssMb
     }
@@ -432,15 +434,23 @@ async function main (): Promise<void> {
   let courierConcurrent: ResultRow | undefined
   let halfRate: ResultRow | undefined
   let kafkajsAwaited: ResultRow | undefined
+  let courierBatch: ResultRow | undefined
+  let engineConcurrent: ResultRow | undefined
   let confluentRow: ResultRow | undefined
+  let confluentNativeRow: ResultRow | undefined
   let javaRow: ResultRow | undefined
+  let kcatRow: ResultRow | undefined
   let outageRow: ResultRow | undefined
 
   try {
     if (wanted('courier')) {
       courierConcurrent = await run({ key: 'courier-concurrent', repeat: opts.repeat, client: 'kafka-courier', mode: 'concurrent', file: 'courier.ts', messages: N, extraNotes: [`window ${opts.window}`] })
-      await run({ key: 'courier-batch', repeat: opts.repeat, client: 'kafka-courier', mode: 'batch', file: 'courier.ts', messages: N, extraNotes: [`${opts.batch} per call, 5 calls unsettled`] })
+      courierBatch = await run({ key: 'courier-batch', repeat: opts.repeat, client: 'kafka-courier', mode: 'batch', file: 'courier.ts', messages: N, extraNotes: [`${opts.batch} per call, 5 calls unsettled`] })
       await run({ key: 'courier-awaited', client: 'kafka-courier', mode: 'awaited', file: 'courier.ts', messages: Math.min(N, opts.kafkajsAwaitedCap), extraNotes: ['count capped like kafkajs awaited'] })
+    }
+    if (wanted('engine')) {
+      engineConcurrent = await run({ key: 'engine-concurrent', repeat: opts.repeat, client: 'kafka-courier', mode: 'engine-concurrent', file: 'courier.ts', messages: N, extraNotes: [`window ${opts.window}`] })
+      await run({ key: 'engine-batch', repeat: opts.repeat, client: 'kafka-courier', mode: 'engine-batch', file: 'courier.ts', messages: N, extraNotes: [`${opts.batch} per call, 5 calls unsettled`] })
     }
     if (wanted('platformatic')) {
       await run({ key: 'plt-idem', repeat: opts.repeat, client: '@platformatic/kafka', mode: 'batch-idempotent', file: 'platformatic.ts', messages: N, extraNotes: [`${opts.batch} per call, 5 calls unsettled`] })
@@ -458,6 +468,17 @@ async function main (): Promise<void> {
         skipped: confluent.path ? undefined : `native build unavailable: ${confluent.reason}`,
         extraNotes: [`window ${opts.window}`]
       })
+    }
+    if (wanted('confluent-native')) {
+      confluentNativeRow = await run({
+        key: 'confluent-native', repeat: opts.repeat, client: '@confluentinc/kafka-javascript', mode: 'native-produce', file: 'confluent-native.ts', messages: N,
+        env: confluent.path ? { BENCH_CONFLUENT_PATH: confluent.path } : undefined,
+        skipped: confluent.path ? undefined : `native build unavailable: ${confluent.reason}`,
+        extraNotes: ['Producer.produce() with delivery reports (dr_cb)']
+      })
+    }
+    if (wanted('kcat')) {
+      kcatRow = await run({ key: 'kcat', repeat: opts.repeat, client: 'kcat', mode: 'kcat -P', file: 'kcat.ts', messages: N })
     }
     if (wanted('java')) {
       javaRow = await run({ key: 'java', repeat: opts.repeat, client: 'java ProducerPerformance', mode: 'perf-test', file: 'java.ts', messages: N, extraNotes: ['--throughput -1'] })
@@ -490,7 +511,7 @@ async function main (): Promise<void> {
     const bv = b?.msgsPerSec ?? null
     if (av === null || bv === null) {
       const why = [a, b].map(r => r === undefined ? 'not run' : r.skipped ? `skipped (${r.skipped})` : r.failed ? `failed (${r.failed})` : r.msgsPerSec === null ? 'no number' : `${Math.round(r.msgsPerSec)} msgs/s`)
-      return { target, measured: `kafka-courier concurrent: ${why[0]}; ${bLabel}: ${why[1]}`, value: null, threshold, status: 'NOT MEASURED' }
+      return { target, measured: `${a === undefined ? 'kafka-courier' : `${a.client} ${a.mode}`}: ${why[0]}; ${bLabel}: ${why[1]}`, value: null, threshold, status: 'NOT MEASURED' }
     }
     const ratio = av / bv
     const pass = ratio >= threshold
@@ -503,9 +524,30 @@ async function main (): Promise<void> {
       ...(pass ? {} : { missedBy: `${round(ratio, 2)}x instead of ${threshold}x: ${round((threshold / ratio - 1) * 100, 0)}% more throughput needed (${Math.round(bv * threshold - av)} msgs/s)` })
     }
   }
-  checks.push(ratioCheck('kafka-courier concurrent >= 10x kafkajs awaited one-by-one', courierConcurrent, kafkajsAwaited, 'kafkajs awaited', 10))
-  checks.push(ratioCheck('kafka-courier concurrent >= 1.0x @confluentinc/kafka-javascript', courierConcurrent, confluentRow, '@confluentinc/kafka-javascript concurrent', 1.0))
-  checks.push(ratioCheck('kafka-courier concurrent >= 0.8x Java ProducerPerformance', courierConcurrent, javaRow, 'Java ProducerPerformance', 0.8))
+  const concurrentChecks = [
+    ratioCheck('kafka-courier one send() per message >= 1.0x Java ProducerPerformance', courierConcurrent, javaRow, 'Java ProducerPerformance', 1.0),
+    ratioCheck('kafka-courier one send() per message >= 1.0x librdkafka native produce()', courierConcurrent, confluentNativeRow, 'librdkafka native produce()', 1.0),
+    ratioCheck('kafka-courier one send() per message >= 10x kafkajs awaited one-by-one', courierConcurrent, kafkajsAwaited, 'kafkajs awaited', 10),
+    ratioCheck('kafka-courier one send() per message >= 1.0x @confluentinc/kafka-javascript KafkaJS API', courierConcurrent, confluentRow, '@confluentinc/kafka-javascript concurrent', 1.0)
+  ]
+  const batchChecks = [ratioCheck(`kafka-courier ${opts.batch}-message send() calls >= 1.3x Java ProducerPerformance`, courierBatch, javaRow, 'Java ProducerPerformance', 1.3)]
+  const engineChecks: TargetCheck[] = []
+  {
+    const limit = 7
+    const target = `engine cost <= ${limit} µs CPU per record (engine-concurrent: prebuilt string values, default headers off)`
+    const perRecord = engineConcurrent?.cpuSec != null && engineConcurrent.messages > 0 && !engineConcurrent.failed ? round(engineConcurrent.cpuSec * 1e6 / engineConcurrent.messages, 1) : null
+    if (perRecord === null) {
+      engineChecks.push({ target, measured: engineConcurrent ? (engineConcurrent.skipped ?? engineConcurrent.failed ?? 'no number') : 'not run', value: null, threshold: limit, status: 'NOT MEASURED' })
+    } else {
+      const pass = perRecord <= limit
+      engineChecks.push({ target, measured: `${perRecord} µs (process CPU ${engineConcurrent?.cpuSec} s / ${engineConcurrent?.messages} records, start-up included)`, value: perRecord, threshold: limit, status: pass ? 'PASS' : 'MISS', ...(pass ? {} : { missedBy: `${round(perRecord - limit, 1)} µs over` }) })
+    }
+    // Information: the engine against Java and kcat, like for like.
+    const info = (c: TargetCheck): TargetCheck => ({ target: c.target, measured: c.measured, value: c.value, threshold: c.threshold, status: c.value === null ? 'NOT MEASURED' : 'INFO' })
+    engineChecks.push(info(ratioCheck('(information) kafka-courier engine-concurrent vs Java ProducerPerformance', engineConcurrent, javaRow, 'Java ProducerPerformance', 1.0)))
+    engineChecks.push(info(ratioCheck('(information) kafka-courier engine-concurrent vs kcat -P (the C client, no JavaScript)', engineConcurrent, kcatRow, 'kcat -P', 1.0)))
+  }
+  checks.push(...concurrentChecks, ...batchChecks, ...engineChecks)
   {
     const limit = opts.lingerMs + 20
     const target = `p99 delivery latency at half the max rate <= lingerMs + 20 ms (${limit} ms)`
@@ -540,9 +582,11 @@ async function main (): Promise<void> {
     }
   }
   // Attach each check to the row it is about.
-  if (courierConcurrent) courierConcurrent.targetChecks = checks.slice(0, 3)
-  if (halfRate) halfRate.targetChecks = [checks[3]]
-  if (outageRow) outageRow.targetChecks = checks.slice(4)
+  if (courierConcurrent) courierConcurrent.targetChecks = concurrentChecks
+  if (courierBatch) courierBatch.targetChecks = batchChecks
+  if (engineConcurrent) engineConcurrent.targetChecks = engineChecks
+  if (halfRate) halfRate.targetChecks = checks.filter(c => c.target.startsWith('p99 delivery latency'))
+  if (outageRow) outageRow.targetChecks = checks.filter(c => c.target.includes('RSS') || c.target.includes('retained'))
 
   const info: RunInfo = {
     date: new Date().toISOString(),

@@ -13,6 +13,9 @@
 # missing), about 2-3 minutes. node-gyp must use the headers of the Node that runs the benchmark,
 # so npm_config_nodedir points at its install (it ships include/node) and overrides ~/.npmrc.
 #
+# It also installs kcat (Debian's `kcat` package: librdkafka's command-line producer, the benchmark's
+# no-JavaScript reference row) when it is missing; a failure there only skips that row.
+#
 # Prints the package folder on the last line of stdout; exits non-zero with the reason on stderr.
 # Usage: sh scripts/with-env.sh sh scripts/bench-deps.sh
 set -eu
@@ -21,6 +24,13 @@ cache="${KAFKA_COURIER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kafka-courier}"
 prefix="$cache/bench-deps/confluent-$version"
 pkg="$prefix/node_modules/@confluentinc/kafka-javascript"
 log="$prefix.build.log"
+
+sudo_cmd=""
+[ "$(id -u)" = 0 ] || sudo_cmd="sudo -n"
+if ! command -v kcat >/dev/null 2>&1; then
+  echo "bench-deps: installing kcat" >&2
+  { $sudo_cmd apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq kcat; } >&2 || echo "bench-deps: apt-get install kcat failed (the kcat row will be skipped)" >&2
+fi
 
 loads() {
   node -e 'require(process.argv[1]); require(process.argv[1]).KafkaJS.Kafka' "$pkg" >/dev/null 2>&1
@@ -44,8 +54,6 @@ for p in libzstd-dev liblz4-dev libcurl4-openssl-dev libsasl2-dev; do
 done
 if [ -n "$missing" ]; then
   echo "bench-deps: installing$missing" >&2
-  sudo_cmd=""
-  [ "$(id -u)" = 0 ] || sudo_cmd="sudo -n"
   if ! { $sudo_cmd apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq $missing; } >&2; then
     echo "bench-deps: apt-get install of$missing failed" >&2
     exit 1

@@ -4,11 +4,16 @@
 //                pattern); the accumulator batches them (lingerMs, batchSize)
 //   batch      - explicit arrays of `batch` messages per send(), up to 5 calls unsettled
 //   paced      - concurrent sends paced at `rate` msgs/s (the latency-at-half-rate run)
+//   engine-concurrent, engine-batch - as concurrent and batch, with the JSON and header work taken
+//                out so the engine's own per-record cost can be compared with Java and kcat like for
+//                like: values are prebuilt strings (a pool of 1,024, cycled; strings pass through the
+//                serializer as UTF-8), and the default headers are off
 
 import { createProducer } from '../../src/index.ts'
 import { Latencies, Window, acksNumber, createPayloads, now, paced, runChild, type Workload } from '../lib/common.ts'
 
 runChild(async (w: Workload) => {
+  const engine = w.mode.startsWith('engine-')
   const producer = createProducer({
     brokers: w.brokers,
     clientId: 'courier-bench',
@@ -17,14 +22,23 @@ runChild(async (w: Workload) => {
     compression: w.compression,
     lingerMs: w.lingerMs,
     bufferMemory: w.bufferMemory,
-    logLevel: 'error'
+    logLevel: 'error',
+    ...(engine ? { headers: { producedAt: false, producerId: false, messageId: false } } : {})
   })
   await producer.connect()
   const payloads = createPayloads(w.valueBytes, w.keys)
-  const message = (i: number) => {
-    const key = payloads.key(i)
-    return key === undefined ? { value: payloads.value(i) } : { key, value: payloads.value(i) }
-  }
+  const pool = engine ? Array.from({ length: 1024 }, (_, i) => payloads.json(i)) : []
+  const message = engine
+    ? (i: number) => {
+        const key = payloads.key(i)
+        const value = pool[i & 1023]
+        return key === undefined ? { value } : { key, value }
+      }
+    : (i: number) => {
+        const key = payloads.key(i)
+        return key === undefined ? { value: payloads.value(i) } : { key, value: payloads.value(i) }
+      }
+  const mode = engine ? w.mode.slice('engine-'.length) : w.mode
   const lat = new Latencies(w.messages)
   let failed = 0
   let firstError: string | undefined
@@ -34,7 +48,7 @@ runChild(async (w: Workload) => {
   }
   const start = now()
 
-  if (w.mode === 'awaited') {
+  if (mode === 'awaited') {
     for (let i = 0; i < w.messages; i++) {
       const t0 = now()
       try {
@@ -42,7 +56,7 @@ runChild(async (w: Workload) => {
         lat.add(now() - t0)
       } catch (error) { fail(error) }
     }
-  } else if (w.mode === 'concurrent') {
+  } else if (mode === 'concurrent') {
     const window = new Window(w.window)
     for (let i = 0; i < w.messages; i++) {
       const wait = window.acquire()
@@ -51,7 +65,7 @@ runChild(async (w: Workload) => {
       producer.send(w.topic, message(i)).then(() => lat.add(now() - t0), fail).finally(() => window.release())
     }
     await window.drain()
-  } else if (w.mode === 'batch') {
+  } else if (mode === 'batch') {
     const window = new Window(5)
     for (let i = 0; i < w.messages; i += w.batch) {
       const wait = window.acquire()
@@ -62,7 +76,7 @@ runChild(async (w: Workload) => {
       producer.send(w.topic, list).then(() => lat.addMany(now() - t0, list.length), (error: unknown) => { for (let k = 0; k < list.length; k++) fail(error) }).finally(() => window.release())
     }
     await window.drain()
-  } else if (w.mode === 'paced' || w.mode === 'half-rate') {
+  } else if (mode === 'paced' || mode === 'half-rate') {
     const window = new Window(Number.MAX_SAFE_INTEGER)
     await paced(w.messages, w.rate, (i, scheduledAt) => {
       window.acquire()
@@ -77,7 +91,9 @@ runChild(async (w: Workload) => {
   // The producer's own view (batching, requests, request latency) to explain the numbers.
   const stats = producer.stats()
   await producer.close()
-  const notes = ['headers on (produced-at, producer-id, message-id: the defaults)']
+  const notes = engine
+    ? ['prebuilt string values (no JSON), default headers off']
+    : ['JSON values, headers on (produced-at, producer-id, message-id: the defaults)']
   const extra = { producerStats: stats }
   if (failed > 0) return { messages: w.messages - failed, elapsedMs, latency: lat.summary(), notes, extra, error: `${failed} sends failed; first: ${firstError}` }
   return { messages: w.messages, elapsedMs, latency: lat.summary(), notes, extra }

@@ -8,8 +8,8 @@ export interface TargetCheck {
   /** The measured ratio or value compared with `threshold`. */
   value: number | null
   threshold: number
-  /** 'PASS', 'MISS', or 'NOT MEASURED' (a side of the comparison is missing). */
-  status: 'PASS' | 'MISS' | 'NOT MEASURED'
+  /** 'PASS', 'MISS', 'NOT MEASURED' (a side of the comparison is missing), or 'INFO' (a figure shown, no target). */
+  status: 'PASS' | 'MISS' | 'NOT MEASURED' | 'INFO'
   /** For a MISS: by how much, in words. */
   missedBy?: string
 }
@@ -63,16 +63,21 @@ export function markdown (rows: ResultRow[], checks: TargetCheck[], info: RunInf
   for (const [k, v] of Object.entries(info.workload)) lines.push(`- ${k}: ${v}`)
   lines.push('')
   lines.push('## Results', '')
-  lines.push('| client | mode | messages | msgs/s | MiB/s | p50 ms | p99 ms | max ms | CPU s | CPU µs/msg | peak RSS MiB | verified | notes |')
-  lines.push('|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|---|')
+  // Ratios against the two references: the Java client's own perf tool and the C client (kcat).
+  const rateOf = (client: string): number | null => rows.find(r => r.client === client && !r.skipped && !r.failed)?.msgsPerSec ?? null
+  const java = rateOf('java ProducerPerformance')
+  const kcat = rateOf('kcat')
+  const ratio = (x: number | null, ref: number | null): string => x === null || ref === null || ref === 0 ? '—' : `${fmt(x / ref, 2)}x`
+  lines.push('| client | mode | messages | msgs/s | x Java | x kcat | MiB/s | p50 ms | p99 ms | max ms | CPU s | CPU µs/msg | peak RSS MiB | verified | notes |')
+  lines.push('|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|---|')
   for (const r of rows) {
     if (r.skipped || r.failed) {
       const why = r.skipped ? `skipped: ${r.skipped}` : `FAILED: ${r.failed}`
-      lines.push(`| ${r.client} | ${r.mode} | ${fmt(r.messages)} | — | — | — | — | — | — | — | — | ${esc(r.verified)} | ${esc(why)} |`)
+      lines.push(`| ${r.client} | ${r.mode} | ${fmt(r.messages)} | — | — | — | — | — | — | — | — | — | — | ${esc(r.verified)} | ${esc(why)} |`)
       continue
     }
     const cpuPerMsg = r.cpuSec !== null && r.messages > 0 ? r.cpuSec * 1e6 / r.messages : null
-    lines.push(`| ${r.client} | ${r.mode} | ${fmt(r.messages)} | ${fmt(r.msgsPerSec)} | ${fmt(r.mbPerSec, 1)} | ${fmt(r.p50Ms, 1)} | ${fmt(r.p99Ms, 1)} | ${fmt(r.maxMs, 1)} | ${fmt(r.cpuSec, 2)} | ${fmt(cpuPerMsg, 1)} | ${fmt(r.peakRssMb, 0)} | ${esc(r.verified)} | ${esc(r.notes.join('; '))} |`)
+    lines.push(`| ${r.client} | ${r.mode} | ${fmt(r.messages)} | ${fmt(r.msgsPerSec)} | ${ratio(r.msgsPerSec, java)} | ${ratio(r.msgsPerSec, kcat)} | ${fmt(r.mbPerSec, 1)} | ${fmt(r.p50Ms, 1)} | ${fmt(r.p99Ms, 1)} | ${fmt(r.maxMs, 1)} | ${fmt(r.cpuSec, 2)} | ${fmt(cpuPerMsg, 1)} | ${fmt(r.peakRssMb, 0)} | ${esc(r.verified)} | ${esc(r.notes.join('; '))} |`)
   }
   lines.push('')
   lines.push('msgs/s and MiB/s count from the first send call to the last acknowledgement (connecting is not timed); MiB/s counts value bytes only (2^20 bytes).',
@@ -110,7 +115,7 @@ export function svgChart (rows: ResultRow[], title: string): string {
   const width = labelW + barW + 140
   const height = top + (measured.length + others.length) * rowH + 40
   const max = Math.max(1, ...measured.map(r => r.msgsPerSec as number))
-  const colour = (client: string): string => ({ 'kafka-courier': '#2b7bb9', '@platformatic/kafka': '#7a4fb3', kafkajs: '#d9822b', '@confluentinc/kafka-javascript': '#3a9a5b', 'java ProducerPerformance': '#b8443a' } as Record<string, string>)[client] ?? '#777'
+  const colour = (client: string): string => ({ 'kafka-courier': '#2b7bb9', '@platformatic/kafka': '#7a4fb3', kafkajs: '#d9822b', '@confluentinc/kafka-javascript': '#3a9a5b', 'java ProducerPerformance': '#b8443a', kcat: '#555555' } as Record<string, string>)[client] ?? '#777'
   const out: string[] = []
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="13">`)
   out.push(`<rect width="${width}" height="${height}" fill="#fff"/>`)
