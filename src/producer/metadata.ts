@@ -12,6 +12,8 @@ export interface MetadataOptions {
   now: () => number
   /** Aborted when the producer is closed: waits for metadata stop. */
   signal?: AbortSignal
+  /** Told what each metadata answer says of a topic, with what was known before (logs leader changes). */
+  onTopic?: (topic: string, before: TopicInfo | undefined, after: TopicInfo) => void
 }
 
 /** A freshly created topic can be unknown to the broker's metadata cache for a moment. */
@@ -120,6 +122,7 @@ export class MetadataCache {
 
   #store (view: ClusterView): void {
     for (const [name, info] of view.topics) {
+      this.#options.onTopic?.(name, this.#topics.get(name), info)
       this.#topics.set(name, info)
       this.#unknownStrikes.delete(name)
     }
