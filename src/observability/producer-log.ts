@@ -53,7 +53,7 @@ export class ProducerLog {
     const suppressed = this.#admit('retry')
     if (suppressed < 0) return
     this.#logger.warn({ event: 'retry', ...fields, ...errorFields(error), suppressed },
-      `send to ${fields.topic}[${fields.partition}] failed (attempt ${fields.attempt}, ${fields.records} record(s)): ${error.message}; retrying in ${Math.round(fields.delayMs)} ms`)
+      `send to ${fields.topic}[${fields.partition}] failed (attempt ${fields.attempt}, ${fields.records} record(s)): ${error.message}; retrying in ${Math.round(fields.delayMs)} ms${heldBack(suppressed)}`)
   }
 
   /** Records reached their delivery deadline unsent or unacknowledged. */
@@ -62,7 +62,7 @@ export class ProducerLog {
     const suppressed = this.#admit('expired')
     if (suppressed < 0) return
     this.#logger.warn({ event: 'batch-expired', ...fields, ...(error === undefined ? {} : errorFields(error)), suppressed },
-      `${fields.records} record(s) for ${fields.topic}[${fields.partition}] failed at their delivery deadline after ${fields.attempt} attempt(s)${error === undefined ? '' : `; last error: ${error.message}`}`)
+      `${fields.records} record(s) for ${fields.topic}[${fields.partition}] failed at their delivery deadline after ${fields.attempt} attempt(s)${error === undefined ? '' : `; last error: ${error.message}`}${heldBack(suppressed)}`)
   }
 
   /** A request to `nodeId` failed. A broker that cannot be reached is reported once, until it answers again. */
@@ -91,7 +91,7 @@ export class ProducerLog {
   metadataFailed (topics: readonly string[], error: LoggedError): void {
     const suppressed = this.#admit('metadata')
     if (suppressed < 0) return
-    this.#logger.warn({ event: 'metadata-refresh-failed', topics, ...errorFields(error), suppressed }, `metadata refresh failed: ${error.message}`)
+    this.#logger.warn({ event: 'metadata-refresh-failed', topics, ...errorFields(error), suppressed }, `metadata refresh failed: ${error.message}${heldBack(suppressed)}`)
   }
 
   /** What a metadata answer changed for one topic: its partition count, its partitions' leaders. */
@@ -128,6 +128,10 @@ export class ProducerLog {
     this.#held.set(kind, { nextAtMs: nowMs + this.#intervalMs, suppressed: 0 })
     return suppressed
   }
+}
+
+function heldBack (suppressed: number): string {
+  return suppressed > 0 ? ` (${suppressed} more like it since the last line)` : ''
 }
 
 function errorFields (error: LoggedError): Record<string, unknown> {
