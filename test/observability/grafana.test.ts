@@ -56,16 +56,19 @@ test('the docs list every exported name', () => {
   for (const m of [...METRIC_CATALOG, ...TOPIC_METRIC_CATALOG]) assert.ok(docs.includes(`\`${m.name}\``), `docs/observability.md does not list ${m.name}`)
 })
 
+/** Grafana's reference to the dashboard's data source variable. */
+const DATASOURCE_VARIABLE = '$' + '{datasource}'
+
 test('the dashboard is well formed: unique panel ids, every query on the data source variable', () => {
   assert.equal(dashboard.uid, 'kafka-courier-producer')
   const ids = dashboard.panels.map(p => p.id)
   assert.equal(new Set(ids).size, ids.length)
   for (const panel of dashboard.panels) {
     assert.ok(panel.title.length > 0)
-    assert.equal(panel.datasource.uid, '${datasource}')
+    assert.equal(panel.datasource.uid, DATASOURCE_VARIABLE)
     assert.ok(panel.targets.length > 0, `${panel.title} has queries`)
     for (const target of panel.targets) {
-      assert.equal(target.datasource.uid, '${datasource}')
+      assert.equal(target.datasource.uid, DATASOURCE_VARIABLE)
       assert.equal((target.expr.match(/\(/g) ?? []).length, (target.expr.match(/\)/g) ?? []).length, `balanced parentheses in ${target.expr}`)
       assert.equal((target.expr.match(/\{/g) ?? []).length, (target.expr.match(/\}/g) ?? []).length, `balanced braces in ${target.expr}`)
     }
