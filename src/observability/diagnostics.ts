@@ -24,9 +24,13 @@ export interface SendChannelContext {
 const sendChannel = tracingChannel<SendChannelContext>(SEND_CHANNEL)
 const instancesChannel = channel(INSTANCES_CHANNEL)
 
-/** Runs `send` inside the send TracingChannel when someone subscribes; otherwise just runs it. */
+/** True when someone subscribes to the send channel (checked per call, before building anything). */
+export function sendObserved (): boolean {
+  return sendChannel.hasSubscribers
+}
+
+/** Runs `send` inside the send TracingChannel (call only when sendObserved()). */
 export function publishSend<T> (producer: object, clientId: string, batches: unknown, send: () => Promise<T>): Promise<T> {
-  if (!sendChannel.hasSubscribers) return send()
   return sendChannel.tracePromise(send, { producer, clientId, batches })
 }
 

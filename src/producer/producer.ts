@@ -16,7 +16,7 @@ import { loggerFromLogCreator } from '../observability/log-creator.ts'
 import { messageCount, ProducerMetrics, type ProducerMetricsSnapshot } from '../observability/metrics.ts'
 import { ProducerLog } from '../observability/producer-log.ts'
 import { SendTracer } from '../observability/tracing.ts'
-import { publishCreated, publishSend } from '../observability/diagnostics.ts'
+import { publishCreated, publishSend, sendObserved } from '../observability/diagnostics.ts'
 import { createStandardHeaders, prepareMessages, type Message, type PreparedRecord, type TopicMessages } from '../pipeline/prepare.ts'
 import { createUuidV7BytesGenerator } from '../pipeline/uuid.ts'
 import { createJsonSerializer } from '../serialization/index.ts'
@@ -223,7 +223,8 @@ export class Producer {
 
   /** Sends messages to several topics in one call; reports come back in the order given. */
   sendBatch (batches: TopicMessages[]): Promise<DeliveryReport[]> {
-    return publishSend(this, this.config.clientId, batches, () => this.#sendBatch(batches))
+    if (sendObserved()) return publishSend(this, this.config.clientId, batches, () => this.#sendBatch(batches))
+    return this.#sendBatch(batches)
   }
 
   #sendBatch (batches: TopicMessages[]): Promise<DeliveryReport[]> {

@@ -1,7 +1,7 @@
 // A broker outage under sends, against a real broker this test starts and stops by pid (the
 // launcher): the captured log lines say what is happening (broker unreachable, retries, records
 // expired at their deadline, broker back) with structured fields, retries are rate-limited, and
-// the metrics count the delivery timeouts.
+// the metrics count the delivery timeouts and a metadata timeout.
 
 import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -27,7 +27,7 @@ test('a broker outage under sends produces log lines that say what is happening'
   await createTopic(cluster.brokers, topic, { partitions: 2 })
   const lines: Line[] = []
   const deliveryTimeoutMs = 4000
-  const producer = createProducer({ brokers: cluster.brokers, logger: capturingLogger(lines), deliveryTimeoutMs, requestTimeoutMs: 1000, retry: { initialBackoffMs: 50, maxBackoffMs: 200 } })
+  const producer = createProducer({ brokers: cluster.brokers, logger: capturingLogger(lines), deliveryTimeoutMs, maxBlockMs: 1500, requestTimeoutMs: 1000, retry: { initialBackoffMs: 50, maxBackoffMs: 200 } })
   t.after(() => producer.close({ timeoutMs: 1000 }))
   await producer.send(topic, [{ key: 'a', value: 'warm-up' }, { key: 'b', value: 'warm-up' }])
 
@@ -39,6 +39,11 @@ test('a broker outage under sends produces log lines that say what is happening'
     during.push(producer.send(topic, { key: `k${i}`, value: `during ${i}` }).then(() => undefined, (e: CourierError) => e))
     await sleep(100)
   }
+  // A topic the producer has not seen yet needs metadata, which cannot come: a metadata timeout.
+  const unseen = uniqueTopic('outage-unseen')
+  const metadataTimeout = await producer.send(unseen, [{ value: 1 }, { value: 2 }]).then(() => undefined, (e: CourierError) => e)
+  assert.equal(metadataTimeout?.code, 'COURIER_TIMEOUT')
+  assert.match(metadataTimeout?.message ?? '', /metadata for topic/)
   const expired = await Promise.all(during)
   assert.ok(expired.every(e => e?.code === 'COURIER_DELIVERY_TIMEOUT'), `records sent while the broker was down failed at their deadline: ${expired.map(e => e?.code).join(', ')}`)
   await cluster.startNode(0)
@@ -81,7 +86,9 @@ test('a broker outage under sends produces log lines that say what is happening'
   t.diagnostic(`${lines.length} log lines for ${retryEvents} retries; the operator's lines:\n${lines.filter(l => l.fields.event !== undefined && l.fields.event !== 'metadata').map(l => `${l.level} ${l.msg}`).join('\n')}`)
   const m = producer.metrics()
   assert.equal(m['record-error-total-by-code'].COURIER_DELIVERY_TIMEOUT, 10)
-  assert.equal(m['record-error-total'], 10)
+  assert.equal(m['record-error-total-by-code'].COURIER_TIMEOUT, 2, 'the metadata timeout')
+  assert.equal(m.topics[unseen]['record-error-total'], 2)
+  assert.equal(m['record-error-total'], 12)
   assert.equal(m.topics[topic]['record-error-total'], 10)
   assert.equal(m['record-send-total'], 4)
   assert.ok(m['record-retry-total'] >= retryEvents)
