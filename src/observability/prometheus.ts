@@ -40,6 +40,25 @@ export function prometheusNames (): string[] {
 const SOURCES = Symbol.for('kafka-courier.prometheus.sources')
 type WithSources = { [SOURCES]?: Set<MetricsSource> }
 
+/** One scrape reads each producer's metrics once, so all series of a scrape agree. */
+const SNAPSHOTS = Symbol.for('kafka-courier.prometheus.snapshots')
+
+/**
+ * The producer's snapshot for the scrape under way: a registry collects all its metrics in one
+ * turn of the event loop, so the snapshot is kept (on the registry) until the next microtask.
+ */
+function snapshotOf (registry: Registry, source: MetricsSource): ProducerMetricsSnapshot {
+  const holder = registry as unknown as { [SNAPSHOTS]?: Map<MetricsSource, ProducerMetricsSnapshot> }
+  const cache = holder[SNAPSHOTS] ??= new Map()
+  let snapshot = cache.get(source)
+  if (snapshot === undefined) {
+    snapshot = source.metrics()
+    cache.set(source, snapshot)
+    queueMicrotask(() => cache.delete(source))
+  }
+  return snapshot
+}
+
 /**
  * Adds `producer`'s metrics to `registry` (a prom-client Registry, e.g. `register` or `new Registry()`).
  * Returns a function that removes this producer's series again.
@@ -79,30 +98,13 @@ function ensure (registry: Registry, description: MetricDescription, perTopic: b
     for (const [key, count] of Object.entries(value as Record<string, number>)) write({ client_id: clientId, [label as string]: key }, count)
   }
   const help = `${description.help}${description.java ? ' (Java producer metric ' + description.name + ')' : ''}`
-  let metric: WithSources
-  if (description.kind === 'counter') {
-    metric = new Counter({
-      name,
-      help,
-      labelNames,
-      registers: [registry],
-      collect () {
-        this.reset()
-        for (const source of sources) read(source.metrics(), source.config.clientId, (labels, value) => this.inc(labels, value))
-      }
-    }) as WithSources
-  } else {
-    metric = new Gauge({
-      name,
-      help,
-      labelNames,
-      registers: [registry],
-      collect () {
-        this.reset()
-        for (const source of sources) read(source.metrics(), source.config.clientId, (labels, value) => this.set(labels, value))
-      }
-    }) as WithSources
+  const fill = (write: (labels: Record<string, string>, value: number) => void): void => {
+    for (const source of sources) read(snapshotOf(registry, source), source.config.clientId, write)
   }
+  const options = { name, help, labelNames, registers: [registry] }
+  const metric = (description.kind === 'counter'
+    ? new Counter({ ...options, collect () { this.reset(); fill((labels, value) => this.inc(labels, value)) } })
+    : new Gauge({ ...options, collect () { this.reset(); fill((labels, value) => this.set(labels, value)) } })) as WithSources
   metric[SOURCES] = sources
   return metric
 }

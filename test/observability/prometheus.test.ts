@@ -77,3 +77,16 @@ test('a registry that already has a metric of one of our names that is not ours 
   assert.throws(() => registerMetrics(producer, registry), /already has a metric named kafka_producer_record_send_total/)
   return producer.close()
 })
+
+test('one scrape reads each producer\'s metrics once, so all its series agree', async () => {
+  const producer = createProducer({ brokers, clientId: 'prom-once', logLevel: 'silent' })
+  let reads = 0
+  const source = { config: producer.config, metrics: () => { reads++; return producer.metrics() }, deliveryLatencyBuckets: () => producer.deliveryLatencyBuckets() }
+  const registry = new Registry()
+  registerMetrics(source, registry)
+  await registry.metrics()
+  assert.equal(reads, 1)
+  await registry.metrics()
+  assert.equal(reads, 2, 'the next scrape reads afresh')
+  await producer.close()
+})
