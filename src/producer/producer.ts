@@ -287,7 +287,7 @@ export class Producer {
    */
   sendAndForget (topic: string, messages: Message | Message[], onError?: (error: CourierError) => void): void {
     if (onError && this.#buffer.saturated) {
-      this.#metrics.refused({ code: 'COURIER_BUFFER_EXHAUSTED' }, Array.isArray(messages) ? messages.length : 1)
+      this.#metrics.refused({ code: 'COURIER_BUFFER_EXHAUSTED' }, messageCount([{ messages }]))
       this.#forgotten.refuse(onError)
       return
     }
