@@ -87,11 +87,16 @@ export class ProducerLog {
     this.#logger.info({ event: 'broker-reconnected', nodeId, downForMs, failedRequests: down.failures }, `broker ${nodeId} answers again after ${downForMs} ms (${down.failures} request(s) failed meanwhile)`)
   }
 
-  /** A metadata refresh failed (the cluster could not be asked, or a topic is gone). */
+  /**
+   * A metadata request failed (the cluster could not be asked, or a topic is gone) and will be
+   * tried again. A topic not known yet is only a debug line: a topic just created is missing from
+   * the brokers' caches for a moment.
+   */
   metadataFailed (topics: readonly string[], error: LoggedError): void {
     const suppressed = this.#admit('metadata')
     if (suppressed < 0) return
-    this.#logger.warn({ event: 'metadata-refresh-failed', topics, ...errorFields(error), suppressed }, `metadata refresh failed: ${error.message}${heldBack(suppressed)}`)
+    const level = error.code === 'COURIER_UNKNOWN_TOPIC' ? 'debug' : 'warn'
+    this.#logger[level]({ event: 'metadata-refresh-failed', topics, ...errorFields(error), suppressed }, `metadata refresh failed: ${error.message}${heldBack(suppressed)}`)
   }
 
   /** What a metadata answer changed for one topic: its partition count, its partitions' leaders. */

@@ -109,7 +109,8 @@ export class Producer {
       backoffMs: this.config.retry.initialBackoffMs,
       now: this.#now,
       signal: this.#closeDone.signal,
-      onTopic: (topic, before, after) => log.topicChanged(topic, before, after)
+      onTopic: (topic, before, after) => log.topicChanged(topic, before, after),
+      onWaitRetry: (topics, error) => log.metadataFailed(topics, error)
     })
     this.#placer = new RecordPlacer(this.config.partitioner, random, topic => this.#metadata.partitionsFor(topic) as number)
     this.#buffer = new BufferPool(this.config.bufferMemory)

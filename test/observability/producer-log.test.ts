@@ -71,3 +71,18 @@ test('expired records are logged with their count; zero expired logs nothing', (
   assert.equal(lines[0].fields.records, 7)
   assert.match(lines[0].msg, /7 record\(s\) for t\[1\] failed at their delivery deadline after 2 attempt\(s\); last error: timeout/)
 })
+
+test('a producer whose brokers cannot be reached says so while it waits, before the call fails', { timeout: 20_000 }, async t => {
+  const { createProducer } = await import('../../src/index.ts')
+  const lines: Line[] = []
+  const at = (level: string) => (obj: object, msg?: string) => { lines.push({ level, fields: obj as Record<string, unknown>, msg: msg ?? '' }) }
+  // Nothing listens on port 1: every connection is refused.
+  const producer = createProducer({ brokers: ['127.0.0.1:1'], maxBlockMs: 2500, logger: { error: at('error'), warn: at('warn'), info: at('info'), debug: at('debug') } })
+  t.after(() => producer.close({ timeoutMs: 100 }))
+  await assert.rejects(producer.send('t', { value: 1 }), { code: 'COURIER_TIMEOUT' })
+  const waits = lines.filter(l => l.fields.event === 'metadata-refresh-failed')
+  assert.ok(waits.length >= 1 && waits.length <= 4, `at most about one line a second while waiting: ${waits.length}`)
+  assert.equal(waits[0].level, 'warn')
+  assert.equal(waits[0].fields.errorCode, 'COURIER_NETWORK')
+  assert.match(waits[0].msg, /connection refused \(ECONNREFUSED\) at 127\.0\.0\.1:1/)
+})
