@@ -19,7 +19,8 @@ function capturingLogger (lines: Line[]) {
 }
 
 let cluster: LocalCluster
-before(async () => { cluster = await startCluster({ port: await freePortPair() }) })
+// A small shared machine may be busy with other brokers: generous start-up limits.
+before(async () => { cluster = await startCluster({ port: await freePortPair(), readyTimeoutMs: 120_000 }) })
 after(() => cluster?.stop())
 
 test('a broker outage under sends produces log lines that say what is happening', async t => {
