@@ -15,6 +15,7 @@ export type {
   CompressionName,
   HeaderOptions,
   Logger,
+  LogCreator,
   LogLevel,
   PartitionerName,
   ProducerOptions,
@@ -24,7 +25,8 @@ export type {
   RetryPresetName,
   SaslMechanism,
   SaslOptions,
-  TlsOptions
+  TlsOptions,
+  TracingMode
 } from './config/types.ts'
 export { resolveConfig, optionsFromEnv } from './config/index.ts'
 export { RETRY_PRESETS } from './retry/index.ts'
@@ -34,3 +36,11 @@ export type { Serializer, SerializeContext } from './serialization/types.ts'
 export { murmur2, partitionForKey, jumpHash, hash64, jumpPartitionForKey, planPartitionChange } from './partitioner/index.ts'
 export type { PlanRow } from './partitioner/index.ts'
 export { HEADER_MESSAGE_ID, HEADER_PRODUCED_AT, HEADER_PRODUCER_ID } from './pipeline/headers.ts'
+
+export { registerMetrics, prometheusName, DELIVERY_LATENCY_HISTOGRAM } from './observability/prometheus.ts'
+export { METRIC_CATALOG, TOPIC_METRIC_CATALOG } from './observability/metrics.ts'
+export type { ProducerMetricsSnapshot, TopicMetricsSnapshot, MetricDescription } from './observability/metrics.ts'
+export { loggerFromLogCreator } from './observability/log-creator.ts'
+export type { KafkajsLogCreator, KafkajsLogEntry } from './observability/log-creator.ts'
+export { SEND_CHANNEL, INSTANCES_CHANNEL } from './observability/diagnostics.ts'
+export type { SendChannelContext } from './observability/diagnostics.ts'

@@ -57,6 +57,8 @@ export const DEFAULTS: Readonly<ResolvedConfig> = deepFreeze({
   sasl: undefined,
   logLevel: 'info',
   logger: undefined,
+  logCreator: undefined,
+  tracing: 'call',
   maxOpenProducersWarning: 10
 } satisfies ResolvedConfig)
 
@@ -188,6 +190,21 @@ export const OPTIONS: readonly OptionSpec[] = deepFreeze<OptionSpec[]>([
     description: 'Log level of the built-in logger. The variable also takes kafkajs levels: 0/NOTHING, 1/ERROR, 2/WARN, 4/INFO, 5/DEBUG.'
   },
   { path: 'logger', type: 'interface', default: undefined, defaultText: 'pino', methods: ['error', 'warn', 'info', 'debug'], description: 'A pino-compatible logger to use instead of the built-in one.' },
+  {
+    path: 'logCreator',
+    type: 'function',
+    default: undefined,
+    defaultText: 'none (pino)',
+    description: "A kafkajs `logCreator` (`logLevel => ({ namespace, level, label, log }) => void`): log lines go to it, at `logLevel`. Not with `logger`. See docs/observability.md."
+  },
+  {
+    path: 'tracing',
+    type: 'enum',
+    default: DEFAULTS.tracing,
+    allowed: ['call', 'record', 'off'],
+    env: 'KAFKA_TRACING',
+    description: "OpenTelemetry spans when a tracer provider is registered: one PRODUCER span per `send()` call (`'call'`) or per record (`'record'`), its context injected into each record's headers; `'off'`: none. Costs nothing with no provider. See docs/observability.md."
+  },
   {
     path: 'maxOpenProducersWarning',
     type: 'integer',

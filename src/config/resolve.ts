@@ -137,6 +137,10 @@ function validate (merged: Layer, note: (path: string) => string): Readonly<Reso
       { allowed: `1 to ${MAX_IDEMPOTENT_IN_FLIGHT} while idempotent is true` })
   }
 
+  if (merged.logger !== undefined && merged.logCreator !== undefined) {
+    throw new ConfigError('logCreator', 'give either logger or logCreator, not both')
+  }
+
   const lingerMs = value<number>('lingerMs')
   const requestTimeoutMs = value<number>('requestTimeoutMs')
   const deliveryTimeoutMs = value<number>('deliveryTimeoutMs')
@@ -173,6 +177,8 @@ function validate (merged: Layer, note: (path: string) => string): Readonly<Reso
     logLevel: value('logLevel'),
     // The logger and serializer are the caller's objects: referenced, never frozen.
     logger: value('logger'),
+    logCreator: value('logCreator'),
+    tracing: value('tracing'),
     maxOpenProducersWarning: value('maxOpenProducersWarning')
   }
   return Object.freeze(config)

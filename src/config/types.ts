@@ -13,6 +13,9 @@ export type { ResolvedRetryPolicy, RetryOptions, RetryPresetName } from '../retr
 export type Acks = 0 | 1 | -1 | 'all'
 export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512'
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+export type TracingMode = 'call' | 'record' | 'off'
+/** kafkajs's logCreator (see observability/log-creator.ts). */
+export type LogCreator = (logLevel: number) => (entry: { namespace: string, level: number, label: string, log: { message: string, timestamp: string, [key: string]: unknown } }) => void
 
 /** A pino-compatible logger: the methods kafka-courier calls. */
 export interface Logger {
@@ -79,6 +82,10 @@ export interface ProducerOptions {
   sasl?: SaslOptions
   logLevel?: LogLevel
   logger?: Logger
+  /** A kafkajs logCreator to send log lines to (instead of `logger`). */
+  logCreator?: LogCreator
+  /** OpenTelemetry spans per send() call (default), per record, or none. */
+  tracing?: TracingMode
   /** Warn when more than this many producers are open in one process at once. */
   maxOpenProducersWarning?: number
 }
@@ -114,5 +121,7 @@ export interface ResolvedConfig {
   sasl: Readonly<SaslOptions> | undefined
   logLevel: LogLevel
   logger: Logger | undefined
+  logCreator: LogCreator | undefined
+  tracing: TracingMode
   maxOpenProducersWarning: number
 }

@@ -57,6 +57,8 @@ export interface PartitionResult {
   logAppendTimeMs: bigint
   /** Records the broker named as the reason it refused the batch (KIP-467), by position in the batch. */
   recordErrors: Array<{ batchIndex: number, message: string | null }>
+  /** How long the broker throttled this client (quota), from the response; absent with acks=0. */
+  throttleTimeMs?: number
 }
 
 export interface ProduceRequest {
@@ -221,6 +223,7 @@ function unknownBrokerError (nodeId: number, known: Map<number, { host: string, 
 }
 
 interface ProduceResponse {
+  throttleTimeMs?: number
   responses: Array<{
     name: string
     partitionResponses: Array<{
@@ -278,7 +281,8 @@ function flattenResponse (response: ProduceResponse): PartitionResult[] {
         errorMessage: p.errorMessage,
         baseOffset: p.baseOffset,
         logAppendTimeMs: p.logAppendTimeMs,
-        recordErrors: (p.recordErrors ?? []).map(e => ({ batchIndex: e.batchIndex, message: e.batchIndexErrorMessage }))
+        recordErrors: (p.recordErrors ?? []).map(e => ({ batchIndex: e.batchIndex, message: e.batchIndexErrorMessage })),
+        throttleTimeMs: response.throttleTimeMs ?? 0
       })
     }
   }

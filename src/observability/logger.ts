@@ -5,7 +5,9 @@ import type { Logger, LogLevel } from '../config/types.ts'
 
 /** Paths pino replaces with "[Redacted]" wherever they appear in a logged object. */
 const REDACTED_PATHS = [
-  'password', '*.password', '*.*.password', 'sasl.password', 'token', '*.token', 'sasl.token', 'authorization', '*.authorization'
+  'password', '*.password', '*.*.password', 'sasl.password', 'token', '*.token', '*.*.token', 'sasl.token', 'authorization', '*.authorization',
+  'passphrase', '*.passphrase', '*.*.passphrase', 'secret', '*.secret', 'secretAccessKey', '*.secretAccessKey', 'accessToken', '*.accessToken',
+  'clientSecret', '*.clientSecret', '*.*.clientSecret'
 ]
 
 export function createDefaultLogger (level: LogLevel, clientId: string, destination?: pino.DestinationStream): Logger {

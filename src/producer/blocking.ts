@@ -15,6 +15,8 @@ export interface BlockingOptions {
   isFinal?: (error: CourierError, attempt: number) => boolean
   /** Stops the wait (with the signal's reason) once aborted: the producer was closed meanwhile. */
   signal?: AbortSignal
+  /** Told of each failed attempt that will be tried again (for the log). */
+  onRetry?: (error: CourierError, attempt: number) => void
 }
 
 export async function retryWithinMaxBlock<T> (operation: () => Promise<T>, options: BlockingOptions): Promise<T> {
@@ -34,6 +36,7 @@ export async function retryWithinMaxBlock<T> (operation: () => Promise<T>, optio
           retriable: false
         })
       }
+      options.onRetry?.(error, attempt)
       await sleep(wait, undefined, options.signal === undefined ? undefined : { signal: options.signal }).catch(() => options.signal?.throwIfAborted())
     }
   }

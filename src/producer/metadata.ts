@@ -2,7 +2,7 @@
 // broker says our view is stale, and waited for at most `maxBlockMs` (Java's max.block.ms) when a
 // send needs a topic we have never seen.
 
-import { UnknownTopicError } from '../errors.ts'
+import { UnknownTopicError, type CourierError } from '../errors.ts'
 import { retryWithinMaxBlock } from './blocking.ts'
 import type { ClusterView, EngineClient, TopicInfo } from '../kafka-client/client.ts'
 
@@ -12,6 +12,10 @@ export interface MetadataOptions {
   now: () => number
   /** Aborted when the producer is closed: waits for metadata stop. */
   signal?: AbortSignal
+  /** Told what each metadata answer says of a topic, with what was known before (logs leader changes). */
+  onTopic?: (topic: string, before: TopicInfo | undefined, after: TopicInfo) => void
+  /** Told when a wait for metadata failed an attempt and will try again (for the log). */
+  onWaitRetry?: (topics: string[], error: CourierError) => void
 }
 
 /** A freshly created topic can be unknown to the broker's metadata cache for a moment. */
@@ -83,6 +87,7 @@ export class MetadataCache {
         what: missing.length > 0 ? `metadata for topic(s) ${missing.join(', ')}` : `answer from brokers ${this.#client.brokers.join(', ')}`,
         // A just-created topic can be missing from a broker's cache for a moment; after that, final.
         isFinal: (error, attempt) => error instanceof UnknownTopicError && attempt >= UNKNOWN_TOPIC_GRACE_ATTEMPTS,
+        onRetry: error => this.#options.onWaitRetry?.(missing, error),
         ...(this.#options.signal === undefined ? {} : { signal: this.#options.signal })
       }).then(view => this.#store(view)).finally(() => this.#fetching.delete(key))
       this.#fetching.set(key, pending)
@@ -120,6 +125,7 @@ export class MetadataCache {
 
   #store (view: ClusterView): void {
     for (const [name, info] of view.topics) {
+      this.#options.onTopic?.(name, this.#topics.get(name), info)
       this.#topics.set(name, info)
       this.#unknownStrikes.delete(name)
     }

@@ -12,6 +12,11 @@ import type { Logger, ProducerOptions, ResolvedConfig } from '../config/types.ts
 import { ProducerClosedError, type CourierError } from '../errors.ts'
 import { KafkaClient, type EngineClient } from '../kafka-client/client.ts'
 import { createDefaultLogger } from '../observability/logger.ts'
+import { loggerFromLogCreator } from '../observability/log-creator.ts'
+import { messageCount, ProducerMetrics, type ProducerMetricsSnapshot } from '../observability/metrics.ts'
+import { ProducerLog } from '../observability/producer-log.ts'
+import { SendTracer } from '../observability/tracing.ts'
+import { publishCreated, publishSend, sendObserved } from '../observability/diagnostics.ts'
 import { createStandardHeaders, prepareMessages, type Message, type PreparedRecord, type TopicMessages } from '../pipeline/prepare.ts'
 import { createUuidV7BytesGenerator } from '../pipeline/uuid.ts'
 import { createJsonSerializer } from '../serialization/index.ts'
@@ -28,7 +33,7 @@ import { RecordPlacer } from './partitioning.ts'
 import { trackOpen, trackClosed } from './registry.ts'
 import { Sender } from './sender.ts'
 import { checkRecordSizes } from './size-check.ts'
-import { ProducerStats, type ProducerStatsSnapshot } from './stats.ts'
+import type { ProducerStatsSnapshot } from './stats.ts'
 import type { StandardHeaderValues } from '../pipeline/headers.ts'
 
 export type { DeliveryReport, RecordOutcome } from './outcomes.ts'
@@ -59,7 +64,8 @@ export class Producer {
   readonly #accumulator: Accumulator
   readonly #buffer: BufferPool
   readonly #sender: Sender
-  readonly #stats = new ProducerStats()
+  readonly #metrics: ProducerMetrics
+  readonly #tracer: SendTracer
   readonly #serializer: Serializer
   readonly #placer: RecordPlacer
   readonly #forgotten: ForgottenFailures
@@ -83,14 +89,29 @@ export class Producer {
     this.config = resolveConfig(options)
     this.#now = internals.now ?? Date.now
     const random = internals.random ?? Math.random
-    this.logger = this.config.logger ?? createDefaultLogger(this.config.logLevel, this.config.clientId)
+    this.logger = this.config.logger ?? (this.config.logCreator === undefined
+      ? createDefaultLogger(this.config.logLevel, this.config.clientId)
+      : loggerFromLogCreator(this.config.logCreator, this.config.logLevel))
     const brokersWarning = defaultBrokersWarning(this.config)
     if (brokersWarning !== undefined) this.logger.warn({ kind: 'default-brokers' }, brokersWarning)
     this.#events = new EventHub((error, event) => this.logger.warn({ err: error, event }, 'an event listener threw'))
     this.#serializer = this.config.serializer ?? createJsonSerializer({ circularReferences: this.config.circularReferences })
     this.#standardHeaders = createStandardHeaders(this.config.clientId, createUuidV7BytesGenerator({ clock: this.#now, random: randomBytes }))
     this.#client = internals.client ?? new KafkaClient(this.config)
-    this.#metadata = new MetadataCache(this.#client, { maxBlockMs: this.config.maxBlockMs, backoffMs: this.config.retry.initialBackoffMs, now: this.#now, signal: this.#closeDone.signal })
+    const log = new ProducerLog({ logger: this.logger, now: this.#now })
+    this.#metrics = new ProducerMetrics({
+      now: this.#now,
+      gauges: { bufferTotalBytes: () => this.#buffer.totalBytes, bufferAvailableBytes: () => this.#buffer.availableBytes, recordsQueued: () => this.#accumulator.recordCount }
+    })
+    this.#tracer = new SendTracer(this.config.tracing, this.config.clientId)
+    this.#metadata = new MetadataCache(this.#client, {
+      maxBlockMs: this.config.maxBlockMs,
+      backoffMs: this.config.retry.initialBackoffMs,
+      now: this.#now,
+      signal: this.#closeDone.signal,
+      onTopic: (topic, before, after) => log.topicChanged(topic, before, after),
+      onWaitRetry: (topics, error) => log.metadataFailed(topics, error)
+    })
     this.#placer = new RecordPlacer(this.config.partitioner, random, topic => this.#metadata.partitionsFor(topic) as number)
     this.#buffer = new BufferPool(this.config.bufferMemory)
     this.#forgotten = new ForgottenFailures(this.#buffer, this.logger, this.#now)
@@ -117,7 +138,8 @@ export class Producer {
       metadata: this.#metadata,
       events: this.#events,
       alerts,
-      stats: this.#stats,
+      stats: this.#metrics,
+      log,
       now: this.#now,
       random,
       onSettled: () => this.#keepAlive.check(),
@@ -127,6 +149,7 @@ export class Producer {
       }
     })
     trackOpen(this)
+    publishCreated(this)
   }
 
   get state (): State {
@@ -182,6 +205,7 @@ export class Producer {
         signal: this.#closeDone.signal
       })
       this.#connected = true
+      this.#tracer.refresh()
       this.logger.info({ brokers: this.config.brokers, producerId: this.producerId?.toString() }, 'connected')
       this.#events.emit('connect', { brokers: this.config.brokers, producerId: this.producerId })
     } finally {
@@ -200,13 +224,19 @@ export class Producer {
 
   /** Sends messages to several topics in one call; reports come back in the order given. */
   sendBatch (batches: TopicMessages[]): Promise<DeliveryReport[]> {
+    if (sendObserved()) return publishSend(this, this.config.clientId, batches, () => this.#sendBatch(batches))
+    return this.#sendBatch(batches)
+  }
+
+  #sendBatch (batches: TopicMessages[]): Promise<DeliveryReport[]> {
     if (this.#closeRequested) {
-      return Promise.reject(new ProducerClosedError('The producer is closed: send() after close() is refused'))
+      return this.#refuse(new ProducerClosedError('The producer is closed: send() after close() is refused'), batches)
     }
     // Pool and waiting line full: refuse before doing any work for this call.
-    if (this.#buffer.saturated) return Promise.reject(this.#buffer.saturatedError())
+    if (this.#buffer.saturated) return this.#refuse(this.#buffer.saturatedError(), batches)
     let prepared: PreparedRecord[]
     let totalBytes = 0
+    let spans
     try {
       prepared = prepareMessages(batches, {
         config: this.config,
@@ -214,26 +244,34 @@ export class Producer {
         now: this.#now,
         standardHeaders: this.#standardHeaders
       })
+      // Tracing headers are added before sizes are checked and counted (undefined when tracing is off).
+      spans = this.#tracer.active ? this.#tracer.start(prepared) : undefined
       checkRecordSizes(prepared, this.config.maxRequestSize)
       for (const record of prepared) totalBytes += record.sizeBytes
     } catch (error) {
-      return Promise.reject(error)
+      spans?.fail(error)
+      return this.#refuse(error, batches)
     }
     const call = new CallOutcome(prepared.length)
+    spans?.finish(call.promise)
     // Fast path, the common case: connected, topics known, buffer room free. No awaiting at all.
     if (this.#connected && this.#metadata.knowsAll(prepared)) {
       let reservation: Promise<void> | undefined
       try {
         reservation = this.#buffer.reserve(totalBytes, Math.min(this.config.maxBlockMs, this.config.deliveryTimeoutMs))
       } catch (error) {
-        return Promise.reject(error)
+        call.fail(error)
+        this.#metrics.refused(error, prepared.length)
+        return call.promise
       }
       if (reservation === undefined) {
         try {
           this.#append(prepared, call)
         } catch (error) {
           this.#buffer.release(totalBytes)
-          return Promise.reject(error)
+          call.fail(error)
+          this.#metrics.refused(error, prepared.length)
+          return call.promise
         }
         return call.promise
       }
@@ -250,6 +288,7 @@ export class Producer {
    */
   sendAndForget (topic: string, messages: Message | Message[], onError?: (error: CourierError) => void): void {
     if (onError && this.#buffer.saturated) {
+      this.#metrics.refused({ code: 'COURIER_BUFFER_EXHAUSTED' }, messageCount([{ messages }]))
       this.#forgotten.refuse(onError)
       return
     }
@@ -302,7 +341,7 @@ export class Producer {
     this.#closeDone.abort(new ProducerClosedError('The producer was closed while connecting'))
     this.#keepAlive.release()
     trackClosed(this)
-    this.logger.info({ stats: this.stats() }, 'closed')
+    this.logger.info({ stats: this.stats(), recordErrorTotalByCode: this.#metrics.snapshot()['record-error-total-by-code'] }, 'closed')
     this.#events.emit('disconnect', { reason: 'close' })
     this.#events.clear()
   }
@@ -322,8 +361,29 @@ export class Producer {
     await this.close()
   }
 
+  /** Lifetime figures (kept for compatibility; `metrics()` has windows, percentiles and per-topic counts). */
   stats (): ProducerStatsSnapshot {
-    return this.#stats.snapshot()
+    return this.#metrics.stats()
+  }
+
+  /**
+   * The producer's metrics, keyed by the Java producer's metric names where one exists
+   * (`record-send-total`, `record-error-rate`, `request-latency-avg`, `buffer-available-bytes`, ...),
+   * with delivery latency percentiles, failures by error code, refusals by reason and per-topic
+   * counts. See docs/observability.md.
+   */
+  metrics (): ProducerMetricsSnapshot {
+    return this.#metrics.snapshot()
+  }
+
+  /** Counts records handed to a dead-letter sink (called by the dead-letter module). */
+  recordDeadLettered (topic: string, count: number): void {
+    this.#metrics.recordDeadLettered(topic, count)
+  }
+
+  /** @internal the delivery-latency histogram since the start, for registerMetrics(). */
+  deliveryLatencyBuckets (): ReturnType<ProducerMetrics['deliveryLatencyBuckets']> {
+    return this.#metrics.deliveryLatencyBuckets()
   }
 
   /**
@@ -360,10 +420,17 @@ export class Producer {
     }, error => {
       this.#pendingCalls.delete(accepted)
       if (reserved) this.#buffer.release(totalBytes)
+      this.#metrics.callFailed(error, prepared)
       call.fail(error)
       this.#keepAlive.check()
     })
     return call.promise
+  }
+
+  /** A call refused at the door: counted (by reason) and rejected; nothing of it was accepted. */
+  #refuse (error: unknown, batches: unknown): Promise<DeliveryReport[]> {
+    this.#metrics.refused(error, messageCount(batches))
+    return Promise.reject(error)
   }
 
   /** Partitions each record and appends it; synchronous, all or nothing for bad partitions. */

@@ -28,7 +28,8 @@ import type { AlertLimiter } from './alerts.ts'
 import type { EventHub } from './events.ts'
 import type { MetadataCache } from './metadata.ts'
 import { Sequencing } from './sequencing.ts'
-import type { ProducerStats } from './stats.ts'
+import type { ProducerMetrics } from '../observability/metrics.ts'
+import type { ProducerLog } from '../observability/producer-log.ts'
 
 export interface SenderDeps {
   config: ResolvedConfig
@@ -37,7 +38,9 @@ export interface SenderDeps {
   metadata: MetadataCache
   events: EventHub
   alerts: AlertLimiter
-  stats: ProducerStats
+  stats: ProducerMetrics
+  /** Log lines for operators (retries, unreachable brokers, expiries); none when absent. */
+  log?: ProducerLog
   now: () => number
   random: () => number
   /** Called whenever records were settled (the producer's keep-alive checks whether it is idle). */
@@ -252,7 +255,7 @@ export class Sender {
     this.#inFlightPerNode.set(nodeId, (this.#inFlightPerNode.get(nodeId) ?? 0) + 1)
     const sent = wire.map(w => w.batch)
     const startedAtMs = now()
-    stats.requestSent(sent)
+    stats.requestSent(sent, startedAtMs)
     let response: Promise<PartitionResult[]>
     try {
       response = client.produce({
@@ -266,11 +269,13 @@ export class Sender {
       response = Promise.reject(error)
     }
     response.then(results => this.#guarded(() => {
-      stats.requestDone(now() - startedAtMs)
+      stats.requestDone(now() - startedAtMs, results[0]?.throttleTimeMs)
+      this.#deps.log?.requestAnswered(nodeId)
       const byPartition = new Map(results.map(r => [`${r.topic}:${r.partition}`, r]))
       for (const batch of sent) this.#onPartitionResult(batch, byPartition.get(`${batch.topic}:${batch.partition}`))
     }), (error: CourierError) => this.#guarded(() => {
       stats.requestDone(now() - startedAtMs)
+      this.#deps.log?.requestFailed(nodeId, error)
       if (error.code === 'COURIER_TIMEOUT' && this.#deps.events.has('request-timeout')) {
         this.#deps.events.emit('request-timeout', { nodeId, topics: [...new Set(sent.map(b => b.topic))], timeoutMs: config.requestTimeoutMs })
       }
@@ -391,10 +396,15 @@ export class Sender {
     const nowMs = now()
     const appendTime = result.logAppendTimeMs >= 0n ? result.logAppendTimeMs : undefined
     const { topic, partition, timestamps, acceptedAtMs } = batch
+    let delivered = 0
     for (let i = 0; i < batch.sinks.length; i++) {
       const offset = result.baseOffset >= 0n ? result.baseOffset + BigInt(i) : -1n
-      if (accumulator.settle(batch, i, { topic, partition, offset, timestamp: appendTime ?? timestamps[i] })) stats.recordDelivered(nowMs - acceptedAtMs[i])
+      if (accumulator.settle(batch, i, { topic, partition, offset, timestamp: appendTime ?? timestamps[i] })) {
+        stats.recordDelivered(nowMs - acceptedAtMs[i], nowMs)
+        delivered++
+      }
     }
+    stats.topicDelivered(topic, delivered, nowMs)
     accumulator.complete(batch)
     this.#deps.onSettled?.()
   }
@@ -422,7 +432,8 @@ export class Sender {
     if (decision.retry || decision.reason === 'delivery-timeout') {
       // With no time left for another attempt, the batch waits for its records' deadlines.
       const retryAtMs = decision.retry ? nowMs + decision.delayMs : Infinity
-      this.#deps.stats.retried(decision.retry ? batch.unsettled : 0)
+      this.#deps.stats.retried(batch.topic, decision.retry ? batch.unsettled : 0)
+      if (decision.retry) this.#deps.log?.retry({ topic: batch.topic, partition: batch.partition, nodeId: this.#deps.metadata.leaderFor(batch.topic, batch.partition), attempt: batch.attempts, records: batch.unsettled, delayMs: decision.delayMs }, error)
       accumulator.requeue(batch, retryAtMs)
       if (decision.retry && events.has('retry')) events.emit('retry', { topic: batch.topic, partition: batch.partition, attempt: batch.attempts, delayMs: decision.delayMs, error })
       return
@@ -441,6 +452,7 @@ export class Sender {
     const rebuildable = !batch.inFlight && batch.baseSequence === undefined
     const persistence: PersistenceStatus = rebuildable ? (batch.everSent ? 'possibly-persisted' : 'not-persisted') : 'possibly-persisted'
     const keep: number[] = []
+    const unsettledBefore = batch.unsettled
     this.#settleEach(batch, position => {
       if (batch.acceptedAtMs[position] + config.deliveryTimeoutMs > nowMs) {
         keep.push(position)
@@ -457,6 +469,7 @@ export class Sender {
         persistence
       }))
     })
+    this.#deps.log?.expired({ topic: batch.topic, partition: batch.partition, records: unsettledBefore - batch.unsettled, attempt: batch.attempts }, batch.lastError)
     if (keep.length === 0) {
       this.#finishUnsettled(batch)
     } else if (rebuildable) {
@@ -506,15 +519,19 @@ export class Sender {
   #settleEach (batch: Batch, outcomeFor: (position: number) => CourierError | undefined, onFailed?: (error: CourierError) => void): void {
     const { accumulator, stats } = this.#deps
     let failed = 0
+    let firstError: CourierError | undefined
     for (let position = 0; position < batch.sinks.length; position++) {
       if (batch.sinks[position] === null) continue
       const error = outcomeFor(position)
       if (error === undefined) continue
       onFailed?.(error)
-      if (accumulator.settle(batch, position, error)) failed++
+      if (accumulator.settle(batch, position, error)) {
+        failed++
+        firstError ??= error
+      }
     }
     if (failed > 0) {
-      stats.recordsFailed(failed)
+      stats.recordsFailed(batch.topic, failed, firstError as CourierError)
       this.#deps.onSettled?.()
     }
   }
@@ -597,6 +614,7 @@ export class Sender {
 
   #refreshMetadata (topics: string[]): void {
     this.#deps.metadata.refresh(topics).then(() => this.wake(), (error: CourierError) => {
+      this.#deps.log?.metadataFailed(topics, error)
       if (error instanceof UnknownTopicError && this.#deps.metadata.isGone(error.topic)) {
         // The topic vanished for good: fail its queued batches now rather than at their deadline.
         for (const batch of this.#deps.accumulator.all()) {

@@ -18,6 +18,8 @@ export type OptionType =
   | 'object'
   /** An object the user implements (`logger`, `serializer`): must have the listed methods. */
   | 'interface'
+  /** A function the user provides (`logCreator`). */
+  | 'function'
 
 export interface OptionSpec {
   readonly path: string
@@ -61,7 +63,7 @@ const ALIASES: Readonly<Record<string, string>> = Object.freeze({
   compressiontype: 'compression',
   ssl: 'tls',
   createpartitioner: 'partitioner',
-  logcreator: 'logger'
+  logcreator: 'logCreator'
 })
 
 /** The known name closest to `name` (aliases, case and punctuation first, then edit distance), if any is close. */
@@ -109,6 +111,7 @@ export function describeExpected (spec: OptionSpec): string {
     case 'enum': return `one of ${formatAllowed(spec.allowed ?? [])}`
     case 'string-list': return 'an array of strings or a comma-separated string'
     case 'interface': return `an object with methods ${(spec.methods ?? []).join(', ')}`
+    case 'function': return 'a function'
     case 'object':
       if (spec.shorthand === 'boolean') return 'true, false or an object'
       if (spec.shorthand === 'enum') return `one of ${formatAllowed(spec.allowed ?? [])} or an object`
@@ -170,6 +173,8 @@ export function checkOptionValue (spec: OptionSpec, value: unknown): Problem | u
       const missing = (spec.methods ?? []).filter(m => typeof (value as Record<string, unknown>)[m] !== 'function')
       return missing.length === 0 ? undefined : { message: `expected ${describeExpected(spec)}; missing or not a function: ${missing.join(', ')}` }
     }
+    case 'function':
+      return typeof value === 'function' ? undefined : problem()
     case 'object':
       if (isPlainObject(value)) return undefined
       if (spec.shorthand === 'boolean' && typeof value === 'boolean') return undefined

@@ -30,7 +30,7 @@ test('the defaults follow the tutorial and the Java client', () => {
       metadataMaxAgeMs: 300000, maxInFlightRequests: 5, batchSize: 16384, lingerMs: 5, bufferMemory: 33554432,
       maxBlockMs: 60000, maxRequestSize: 1048576, compression: 'none', compressionLevel: undefined, compressionByTopic: undefined, allowAutoTopicCreation: false, partitioner: 'murmur2',
       headers: { producedAt: true, producerId: true, messageId: true }, circularReferences: 'error', serializer: undefined,
-      tls: undefined, sasl: undefined, logLevel: 'info', logger: undefined, maxOpenProducersWarning: 10
+      tls: undefined, sasl: undefined, logLevel: 'info', logger: undefined, logCreator: undefined, tracing: 'call', maxOpenProducersWarning: 10
     })
 })
 
@@ -44,7 +44,7 @@ test('suggestions: case, Java dotted names, kafkajs names, typos; nothing for un
     ['lingerms', 'lingerMs'], ['LINGER_MS', 'lingerMs'], ['linger.ms', 'lingerMs'], ['batch.size', 'batchSize'],
     ['bootstrap.servers', 'brokers'], ['enable.idempotence', 'idempotent'], ['compression.type', 'compression'],
     ['max.in.flight.requests.per.connection', 'maxInFlightRequests'], ['ssl', 'tls'], ['createPartitioner', 'partitioner'],
-    ['logCreator', 'logger'], ['broker', 'brokers'], ['requestTimeout', 'requestTimeoutMs'], ['colour', undefined], ['x', undefined]
+    ['logcreator', 'logCreator'], ['log_creator', 'logCreator'], ['broker', 'brokers'], ['requestTimeout', 'requestTimeoutMs'], ['colour', undefined], ['x', undefined]
   ]
   for (const [name, expected] of table) assert.equal(suggestOption(name, TOP_LEVEL_OPTIONS), expected, name)
 })

@@ -36,7 +36,11 @@ after(() => cluster?.stop())
 test('leader SIGKILLed under load on three brokers: nothing acknowledged lost, duplicated or reordered', async t => {
   const topic = uniqueTopic('failover')
   await createTopic(cluster.brokers, topic, { partitions: 3, replicationFactor: 3, config: { 'min.insync.replicas': '2' }, timeoutMs: 90_000 })
-  const producer = createProducer({ brokers: cluster.brokers, logLevel: 'silent', deliveryTimeoutMs: 90_000, requestTimeoutMs: 5000, batchSize: 4096 })
+  // The log lines are kept: the leader's move must be logged (docs/observability.md).
+  const logged: Array<Record<string, unknown>> = []
+  const keep = (obj: object): void => { logged.push(obj as Record<string, unknown>) }
+  const logger = { error: keep, warn: keep, info: keep, debug: keep }
+  const producer = createProducer({ brokers: cluster.brokers, logger, deliveryTimeoutMs: 90_000, requestTimeoutMs: 5000, batchSize: 4096 })
   t.after(() => producer.close({ timeoutMs: 1000 }))
   await producer.connect()
 
@@ -62,6 +66,8 @@ test('leader SIGKILLed under load on three brokers: nothing acknowledged lost, d
   assert.ok(killed >= 0, 'a leader was found and killed')
   assert.equal(acked.size + failed.size, total, 'every record ended in exactly one outcome')
   for (const error of failed.values()) assert.ok(error instanceof CourierError, 'failures are typed')
+  const moved = logged.filter(l => l.event === 'leader-changed' && l.topic === topic && l.previousNodeId === killed)
+  assert.ok(moved.length >= 1, `a log line says the leader moved away from node ${killed}: ${JSON.stringify(logged.filter(l => l.event !== undefined && l.event !== 'retry'))}`)
 
   const records = await readAll(cluster.brokers, topic, acked.size, 90_000, { allowFewer: true })
   const verdict = verifyLog(records, acked)
