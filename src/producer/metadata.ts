@@ -44,6 +44,11 @@ export class MetadataCache {
     return this.#topics.get(topic)?.partitionsCount
   }
 
+  /** Leader node id per partition (-1: none right now), as last fetched. */
+  leadersFor (topic: string): readonly number[] | undefined {
+    return this.#topics.get(topic)?.leaders
+  }
+
   /** The last known leader, even while a refresh is due: Java keeps sending to it meanwhile. */
   leaderFor (topic: string, partition: number): number | undefined {
     return this.#topics.get(topic)?.leaders[partition]
