@@ -21,7 +21,7 @@ export interface PartitionerMessage {
   key?: Buffer | string | null
   value: Buffer | string | null
   partition?: number
-  headers?: unknown
+  headers?: { [key: string]: Buffer | string | Array<Buffer | string> | undefined }
   timestamp?: string | number
 }
 
