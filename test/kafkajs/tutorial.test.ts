@@ -132,3 +132,38 @@ test('allowAutoTopicCreation defaults to true, as in kafkajs: a send to a new to
   const [record] = await readAll(cluster.brokers, topic, 1)
   assert.equal(record.value?.toString(), 'created on first use')
 })
+
+test('producer.network.request_timeout fires when the broker stops answering; the send is retried and delivered', async () => {
+  const kafka = new Kafka({ clientId: 'timeouts', brokers: cluster.brokers, logLevel: logLevel.NOTHING, requestTimeout: 1500, retry: { retries: 5, initialRetryTime: 200 } })
+  const producer = kafka.producer()
+  const timeouts: Array<{ type: string, payload: Record<string, unknown> }> = []
+  const remove = producer.on(producer.events.REQUEST_TIMEOUT, e => { timeouts.push(e as never) })
+  const topic = uniqueTopic('kafkajs-timeout')
+  await producer.connect()
+  try {
+    await producer.send({ topic, messages: [{ key: 'warm', value: 'up' }] })
+    await cluster.pauseNode(0)
+    let resumed = false
+    try {
+      const sending = producer.send({ topic, messages: [{ key: 'k', value: 'through a pause' }] })
+      sending.catch(() => {})
+      const deadline = Date.now() + 30_000
+      while (timeouts.length === 0 && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 100))
+      assert.ok(timeouts.length >= 1, 'no request_timeout event')
+      await cluster.resumeNode(0)
+      resumed = true
+      const [result] = await sending
+      assert.equal(result.topicName, topic)
+    } finally {
+      if (!resumed) await cluster.resumeNode(0)
+    }
+    assert.equal(timeouts[0].type, 'producer.network.request_timeout')
+    assert.equal(timeouts[0].payload.apiName, 'Produce')
+    assert.equal(timeouts[0].payload.clientId, 'timeouts')
+  } finally {
+    remove()
+    await producer.disconnect()
+  }
+  const records = await readAll(cluster.brokers, topic, 2)
+  assert.ok(records.some(r => r.value?.toString() === 'through a pause'))
+})
