@@ -10,7 +10,7 @@ import { execFile } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { startCluster, type LocalCluster } from '../../src/local-broker/index.ts'
 import { Kafka, logLevel } from '../../src/kafkajs/index.ts'
-import { readAll, uniqueTopic } from '../helpers/cluster.ts'
+import { createTopic, readAll, uniqueTopic } from '../helpers/cluster.ts'
 import { freePortPair } from '../helpers/ports.ts'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
@@ -139,9 +139,12 @@ test('producer.network.request_timeout fires when the broker stops answering; th
   const timeouts: Array<{ type: string, payload: Record<string, unknown> }> = []
   const remove = producer.on(producer.events.REQUEST_TIMEOUT, e => { timeouts.push(e as never) })
   const topic = uniqueTopic('kafkajs-timeout')
+  // Created up front with its leader known, so nothing but the produce request waits on the broker.
+  await createTopic(cluster.brokers, topic)
   await producer.connect()
   try {
     await producer.send({ topic, messages: [{ key: 'warm', value: 'up' }] })
+    await producer.send({ topic, messages: [{ key: 'warm', value: 'again' }] })
     await cluster.pauseNode(0)
     let resumed = false
     try {
@@ -164,6 +167,6 @@ test('producer.network.request_timeout fires when the broker stops answering; th
     remove()
     await producer.disconnect()
   }
-  const records = await readAll(cluster.brokers, topic, 2)
+  const records = await readAll(cluster.brokers, topic, 3)
   assert.ok(records.some(r => r.value?.toString() === 'through a pause'))
 })
