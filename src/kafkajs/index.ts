@@ -3,12 +3,12 @@
 // what behaves better and what differs.
 
 export { Kafka } from './kafka.ts'
-export type { KafkaConfig, KafkaJSLogger, KafkaJSSaslOptions, KafkaJSTlsOptions } from './kafka.ts'
+export type { KafkaConfig, KafkaJSSaslOptions, KafkaJSTlsOptions } from './kafka.ts'
 export { Producer, CompressionTypes } from './producer.ts'
 export type { ProducerConfig, ProducerRecord, ProducerBatch, CompressionType } from './producer.ts'
 export { CompressionCodecs } from './codecs.ts'
 export { logLevel } from './logging.ts'
-export type { KafkaJSLogLevel, LogCreator, LogEntry } from './logging.ts'
+export type { KafkaJSLogLevel, KafkaJSLogger, LogCreator, LogEntry } from './logging.ts'
 export { Partitioners, legacyMurmur2 } from './partitioners.ts'
 export type { ICustomPartitioner, DefaultPartitioner, LegacyPartitioner, PartitionMetadata, PartitionerArgs } from './partitioners.ts'
 export type { RecordMetadata } from './results.ts'

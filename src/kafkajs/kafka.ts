@@ -4,7 +4,7 @@
 import type { ProducerOptions, SaslOptions, TlsOptions } from '../config/types.ts'
 import { loggerFromLogCreator, type KafkajsLogCreator } from '../observability/log-creator.ts'
 import { KafkaJSNonRetriableError } from './errors.ts'
-import { consoleLogCreator, courierLevel, logLevel as LEVELS, resolveLogLevel } from './logging.ts'
+import { consoleLogCreator, courierLevel, kafkajsLogger, logLevel as LEVELS, resolveLogLevel, type KafkaJSLogger } from './logging.ts'
 import { Producer, type ProducerConfig } from './producer.ts'
 import type { KafkaJSRetryOptions } from './retry.ts'
 import { adminNotSupported, consumerNotSupported, optionNotSupported } from './unsupported.ts'
@@ -85,7 +85,8 @@ export class Kafka {
       retry: c.retry,
       tls: this.#tls,
       sasl: this.#sasl,
-      logger
+      logger,
+      kafkajsLogger: kafkajsLogger(this.#logCreator, this.#level, 'Producer')
     }, config)
   }
 
@@ -100,25 +101,6 @@ export class Kafka {
   /** kafkajs's client logger: `info(message, extra)`, ... and `namespace(name)`. */
   logger (namespace = ''): KafkaJSLogger {
     return kafkajsLogger(this.#logCreator, this.#level, namespace)
-  }
-}
-
-export interface KafkaJSLogger {
-  info (message: string, extra?: object): void
-  error (message: string, extra?: object): void
-  warn (message: string, extra?: object): void
-  debug (message: string, extra?: object): void
-  namespace (namespace: string): KafkaJSLogger
-}
-
-function kafkajsLogger (logCreator: KafkajsLogCreator, level: number, namespace: string): KafkaJSLogger {
-  const logger = loggerFromLogCreator(logCreator, courierLevel(level), namespace)
-  return {
-    info: (message, extra = {}) => logger.info(extra, message),
-    error: (message, extra = {}) => logger.error(extra, message),
-    warn: (message, extra = {}) => logger.warn(extra, message),
-    debug: (message, extra = {}) => logger.debug(extra, message),
-    namespace: name => kafkajsLogger(logCreator, level, name)
   }
 }
 

@@ -3,7 +3,7 @@
 // and kafka-courier's producer lines come out alike.
 
 import type { LogLevel } from '../config/types.ts'
-import type { KafkajsLogCreator, KafkajsLogEntry } from '../observability/log-creator.ts'
+import { loggerFromLogCreator, type KafkajsLogCreator, type KafkajsLogEntry } from '../observability/log-creator.ts'
 
 export const logLevel = Object.freeze({ NOTHING: 0, ERROR: 1, WARN: 2, INFO: 4, DEBUG: 5 } as const)
 export type KafkaJSLogLevel = (typeof logLevel)[keyof typeof logLevel]
@@ -45,5 +45,26 @@ export const consoleLogCreator: KafkajsLogCreator = () => ({ namespace, level, l
     case logLevel.WARN: console.warn(line); break
     case logLevel.INFO: console.info(line); break
     default: console.log(line)
+  }
+}
+
+/** kafkajs's logger interface: `info(message, extra)`, ... and `namespace(name)`. */
+export interface KafkaJSLogger {
+  info (message: string, extra?: object): void
+  error (message: string, extra?: object): void
+  warn (message: string, extra?: object): void
+  debug (message: string, extra?: object): void
+  namespace (namespace: string): KafkaJSLogger
+}
+
+/** A kafkajs-style logger writing through `logCreator` at kafkajs `level`. */
+export function kafkajsLogger (logCreator: KafkajsLogCreator, level: number, namespace: string): KafkaJSLogger {
+  const logger = loggerFromLogCreator(logCreator, courierLevel(level), namespace)
+  return {
+    info: (message, extra = {}) => logger.info(extra, message),
+    error: (message, extra = {}) => logger.error(extra, message),
+    warn: (message, extra = {}) => logger.warn(extra, message),
+    debug: (message, extra = {}) => logger.debug(extra, message),
+    namespace: name => kafkajsLogger(logCreator, level, name)
   }
 }

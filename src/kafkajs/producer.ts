@@ -8,6 +8,7 @@ import type { CompressionName, Logger, ProducerOptions } from '../config/types.t
 import { Producer as CourierProducer, type DeliveryReport } from '../producer/producer.ts'
 import type { TopicMessages } from '../pipeline/prepare.ts'
 import { KafkaJSError, KafkaJSNonRetriableError } from './errors.ts'
+import type { KafkaJSLogger } from './logging.ts'
 import { InstrumentationEmitter, PRODUCER_EVENTS, type InstrumentationEvent } from './events.ts'
 import { checkTopicMessages, timestampOf, toCourierMessage, type KafkaJSTopicMessages, type KafkaJSMessage } from './messages.ts'
 import { Partitioners, type ICustomPartitioner, type PartitionMetadata, type PartitionerArgs } from './partitioners.ts'
@@ -64,6 +65,8 @@ export interface ClientContext {
   sasl: ProducerOptions['sasl']
   /** The producer's logger (namespace `Producer`). */
   logger: Logger
+  /** The same, with kafkajs's interface, for `producer.logger()`. */
+  kafkajsLogger: KafkaJSLogger
 }
 
 type Status = 'disconnected' | 'connecting' | 'connected' | 'disconnecting'
@@ -157,8 +160,9 @@ export class Producer {
     return this.#idempotent
   }
 
-  logger (): Logger {
-    return this.#logger
+  /** kafkajs's producer logger: `info(message, extra)`, ... */
+  logger (): KafkaJSLogger {
+    return this.#ctx.kafkajsLogger
   }
 
   on (eventName: string, listener: (event: InstrumentationEvent) => unknown): () => void {
