@@ -283,3 +283,23 @@ test('allowAutoTopicCreation: false on a missing topic fails with UNKNOWN_TOPIC_
     await producer.disconnect()
   }
 })
+
+test('per-call acks 1 and 0 on a non-idempotent producer are sent with those acks (own connections, said once at info)', async t => {
+  const topic = await topicWith(t)
+  const logs: LogEntry[] = []
+  const producer = client(logs).producer()
+  await producer.connect()
+  try {
+    const [leader] = await producer.send({ topic, acks: 1, messages: [{ key: 'a', value: 'acks 1' }] })
+    assert.equal(leader.baseOffset, '0')
+    const [none] = await producer.send({ topic, acks: 0, messages: [{ key: 'b', value: 'acks 0' }] })
+    // acks 0: the broker does not answer, so no offset is known.
+    assert.equal(none.baseOffset, '-1')
+    await assert.rejects(producer.send({ topic, acks: 2, messages: [{ value: 'x' }] }), /Invalid acks 2/)
+    const records = await readAll(brokers, topic, 2)
+    assert.deepEqual(records.map(r => r.value?.toString()).sort(), ['acks 0', 'acks 1'])
+    assert.equal(logs.filter(e => /uses its own connections/.test(e.log.message)).length, 2)
+  } finally {
+    await producer.disconnect()
+  }
+})

@@ -170,3 +170,23 @@ test('producer.network.request_timeout fires when the broker stops answering; th
   const records = await readAll(cluster.brokers, topic, 3)
   assert.ok(records.some(r => r.value?.toString() === 'through a pause'))
 })
+
+// Last: it kills the test's broker.
+test("a send whose retries run out is a KafkaJSNumberOfRetriesExceeded, so the tutorial's dead-letter branch runs", async () => {
+  const kafka = new Kafka({ clientId: 'retries', brokers: cluster.brokers, logLevel: logLevel.NOTHING })
+  const producer = kafka.producer({ retry: { retries: 2, initialRetryTime: 100 } })
+  const topic = uniqueTopic('kafkajs-retries')
+  await createTopic(cluster.brokers, topic)
+  await producer.connect()
+  try {
+    await producer.send({ topic, messages: [{ key: 'k', value: 'before' }] })
+    await cluster.killNode(0)
+    const error = await producer.send({ topic, messages: [{ key: 'k', value: 'after' }] }).then(() => undefined, (e: unknown) => e) as Error & { cause?: Error, retryCount?: number }
+    // The tutorial's check, as written.
+    assert.equal(error?.name, 'KafkaJSNumberOfRetriesExceeded', String(error))
+    assert.equal(error.retryCount, 2)
+    assert.ok(['KafkaJSConnectionError', 'KafkaJSRequestTimeoutError', 'KafkaJSProtocolError'].includes(error.cause?.name ?? ''), String(error.cause))
+  } finally {
+    await producer.disconnect()
+  }
+})
