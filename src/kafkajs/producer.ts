@@ -299,11 +299,12 @@ export class Producer {
   #watch (core: CourierProducer): void {
     core.on('request', event => {
       // One debug line per produce request, as kafkajs logs its requests at debug.
-      this.#logger.debug({ broker: `node ${event.nodeId}`, clientId: this.#ctx.clientId, topics: event.topics, records: event.records, size: event.sizeBytes, duration: event.durationMs, ...(event.error === undefined ? {} : { error: event.error.message }) },
+      const broker = event.broker ?? `node ${event.nodeId}`
+      this.#logger.debug({ broker, clientId: this.#ctx.clientId, topics: event.topics, records: event.records, size: event.sizeBytes, duration: event.durationMs, ...(event.error === undefined ? {} : { error: event.error.message }) },
         `${event.error === undefined ? 'Response' : 'Request failed'} Produce(key: 0, version: ${PRODUCE_VERSION})`)
       if (!this.#emitter.has(PRODUCER_EVENTS.REQUEST)) return
       this.#emitter.emit(PRODUCER_EVENTS.REQUEST, {
-        broker: `node ${event.nodeId}`,
+        broker,
         clientId: this.#ctx.clientId,
         correlationId: this.#correlationId++,
         size: event.sizeBytes,

@@ -21,6 +21,8 @@ export class MetadataCache {
   readonly #client: EngineClient
   readonly #options: MetadataOptions
   readonly #topics = new Map<string, TopicInfo>()
+  /** `host:port` of every broker an answer listed, by node id (for events and logs). */
+  readonly #addresses = new Map<number, string>()
   #stale = false
   #reachedCluster = false
   readonly #fetching = new Map<string, Promise<void>>()
@@ -42,6 +44,11 @@ export class MetadataCache {
 
   partitionsFor (topic: string): number | undefined {
     return this.#topics.get(topic)?.partitionsCount
+  }
+
+  /** The broker's `host:port` as the last metadata answer listing it gave it. */
+  addressOf (nodeId: number): string | undefined {
+    return this.#addresses.get(nodeId)
   }
 
   /** Leader node id per partition (-1: none right now), as last fetched. */
@@ -124,6 +131,7 @@ export class MetadataCache {
   }
 
   #store (view: ClusterView): void {
+    for (const [id, broker] of view.brokers) this.#addresses.set(id, `${broker.host}:${broker.port}`)
     for (const [name, info] of view.topics) {
       this.#topics.set(name, info)
       this.#unknownStrikes.delete(name)

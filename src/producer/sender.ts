@@ -267,8 +267,10 @@ export class Sender {
     }
     const announceRequest = (error?: CourierError): void => {
       if (!this.#deps.events.has('request')) return
+      const broker = this.#deps.metadata.addressOf(nodeId)
       this.#deps.events.emit('request', {
         nodeId,
+        ...(broker === undefined ? {} : { broker }),
         topics: [...new Set(sent.map(b => b.topic))],
         batches: sent.length,
         records: sent.reduce((n, b) => n + b.unsettled, 0),

@@ -164,6 +164,7 @@ test('events: connect, disconnect and network.request listeners with their remov
   assert.equal(requests.length, 1)
   const payload = requests[0].payload as Record<string, unknown>
   assert.equal(payload.apiName, 'Produce')
+  assert.ok(brokers.includes(payload.broker as string), String(payload.broker))
   assert.equal(payload.apiKey, 0)
   assert.equal(payload.clientId, 'facade-test')
   assert.equal(typeof payload.duration, 'number')
