@@ -126,7 +126,7 @@ export class KafkaClient implements EngineClient {
       metadata = await this.#client.metadata({ topics, forceUpdate: force, autocreateTopics: this.#config.allowAutoTopicCreation })
     } catch (error) {
       const unknown = error instanceof Error ? UNKNOWN_TOPIC.exec(error.message) : null
-      throw errorFromPlatformatic(error, { topic: unknown?.[1] ?? topics.join(','), unknownTopic: unknown !== null, requestTimeoutMs: this.#config.requestTimeoutMs })
+      throw errorFromPlatformatic(error, { topic: unknown?.[1] ?? topics.join(','), unknownTopic: unknown !== null, autoCreate: this.#config.allowAutoTopicCreation, requestTimeoutMs: this.#config.requestTimeoutMs })
     }
     const view: ClusterView = { brokers: new Map(), topics: new Map() }
     for (const [id, broker] of metadata.brokers) {

@@ -25,6 +25,8 @@ export interface ErrorContext {
   partition?: number
   /** The metadata request said the topic does not exist. */
   unknownTopic?: boolean
+  /** The metadata request asked the broker to create missing topics. */
+  autoCreate?: boolean
   /** The request was written to the socket, so the broker may have acted on it. */
   sentRequest?: boolean
   /** The error came while opening the connection (no request was written yet). */
@@ -74,6 +76,11 @@ export function errorFromPlatformatic (error: unknown, context: ErrorContext): C
   const where = context.topic ? ` (topic "${context.topic}"${context.partition === undefined ? '' : `, partition ${context.partition}`})` : ''
 
   if (context.unknownTopic && context.topic) {
+    // Auto-creation asked for: the broker may be creating the topic right now, so asking again helps
+    // (the metadata cache gives an unknown topic a few attempts before it is final).
+    if (context.autoCreate) {
+      return new UnknownTopicError(context.topic, `Topic "${context.topic}" does not exist (auto-creation was asked for: the broker did not create it, or not yet)`, { cause: error, retriable: true })
+    }
     return new UnknownTopicError(context.topic, undefined, { cause: error })
   }
   const protocol = findProtocolError(e)

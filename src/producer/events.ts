@@ -8,6 +8,8 @@ export interface ProducerEvents {
   connect: { brokers: readonly string[], producerId?: bigint }
   disconnect: { reason: 'close' }
   'request-timeout': { nodeId: number, topics: string[], timeoutMs: number }
+  /** One produce request answered or failed (emitted only while someone listens); sizeBytes before compression. */
+  request: { nodeId: number, broker?: string, topics: string[], batches: number, records: number, sizeBytes: number, startedAtMs: number, durationMs: number, error?: CourierError }
   retry: { topic: string, partition: number, attempt: number, delayMs: number, error: CourierError }
   error: { error: CourierError, topic?: string, partition?: number, records: number }
   alert: { kind: string, message: string, error?: CourierError, suppressed?: number }

@@ -25,6 +25,8 @@ export class MetadataCache {
   readonly #client: EngineClient
   readonly #options: MetadataOptions
   readonly #topics = new Map<string, TopicInfo>()
+  /** `host:port` of every broker an answer listed, by node id (for events and logs). */
+  readonly #addresses = new Map<number, string>()
   #stale = false
   #reachedCluster = false
   readonly #fetching = new Map<string, Promise<void>>()
@@ -46,6 +48,16 @@ export class MetadataCache {
 
   partitionsFor (topic: string): number | undefined {
     return this.#topics.get(topic)?.partitionsCount
+  }
+
+  /** The broker's `host:port` as the last metadata answer listing it gave it. */
+  addressOf (nodeId: number): string | undefined {
+    return this.#addresses.get(nodeId)
+  }
+
+  /** Leader node id per partition (-1: none right now), as last fetched. */
+  leadersFor (topic: string): readonly number[] | undefined {
+    return this.#topics.get(topic)?.leaders
   }
 
   /** The last known leader, even while a refresh is due: Java keeps sending to it meanwhile. */
@@ -124,6 +136,7 @@ export class MetadataCache {
   }
 
   #store (view: ClusterView): void {
+    for (const [id, broker] of view.brokers) this.#addresses.set(id, `${broker.host}:${broker.port}`)
     for (const [name, info] of view.topics) {
       this.#options.onTopic?.(name, this.#topics.get(name), info)
       this.#topics.set(name, info)

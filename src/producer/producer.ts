@@ -214,6 +214,18 @@ export class Producer {
   }
 
   /**
+   * The topic's leader node id per partition (-1: none right now), connecting and fetching metadata
+   * as send() would (together at most maxBlockMs). For partitioners that run outside the producer,
+   * such as the kafkajs facade's: they pick each message's partition and send it explicitly.
+   */
+  async partitionLeaders (topic: string): Promise<readonly number[]> {
+    if (this.#closeRequested) throw new ProducerClosedError('The producer is closed: partitionLeaders() after close() is refused')
+    if (!this.#connected) await this.#connectOnce()
+    if (!this.#metadata.knowsAll([{ topic }])) await this.#metadata.ensureTopics([topic])
+    return this.#metadata.leadersFor(topic) ?? []
+  }
+
+  /**
    * Sends one message or several to one topic. Resolves with one report per message, in order.
    * If any message fails, rejects with a typed error of this call's own (a copy of the first failed
    * message's error) whose `reports` holds every message's outcome, index for index.

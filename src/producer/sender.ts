@@ -268,14 +268,31 @@ export class Sender {
       // A client that throws instead of rejecting: the request failed like any other.
       response = Promise.reject(error)
     }
+    const announceRequest = (error?: CourierError): void => {
+      if (!this.#deps.events.has('request')) return
+      const broker = this.#deps.metadata.addressOf(nodeId)
+      this.#deps.events.emit('request', {
+        nodeId,
+        ...(broker === undefined ? {} : { broker }),
+        topics: [...new Set(sent.map(b => b.topic))],
+        batches: sent.length,
+        records: sent.reduce((n, b) => n + b.unsettled, 0),
+        sizeBytes: sent.reduce((n, b) => n + b.sizeBytes, 0),
+        startedAtMs,
+        durationMs: now() - startedAtMs,
+        ...(error === undefined ? {} : { error })
+      })
+    }
     response.then(results => this.#guarded(() => {
       stats.requestDone(now() - startedAtMs, results[0]?.throttleTimeMs)
       this.#deps.log?.requestAnswered(nodeId)
+      announceRequest()
       const byPartition = new Map(results.map(r => [`${r.topic}:${r.partition}`, r]))
       for (const batch of sent) this.#onPartitionResult(batch, byPartition.get(`${batch.topic}:${batch.partition}`))
     }), (error: CourierError) => this.#guarded(() => {
       stats.requestDone(now() - startedAtMs)
       this.#deps.log?.requestFailed(nodeId, error)
+      announceRequest(error)
       if (error.code === 'COURIER_TIMEOUT' && this.#deps.events.has('request-timeout')) {
         this.#deps.events.emit('request-timeout', { nodeId, topics: [...new Set(sent.map(b => b.topic))], timeoutMs: config.requestTimeoutMs })
       }
