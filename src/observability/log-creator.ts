@@ -64,7 +64,10 @@ function makeLogger (write: (entry: KafkajsLogEntry) => void, threshold: number,
   }
 }
 
-/** Log fields as kafkajs writes them: an Error becomes `error` (its message) and `stack`; secrets are redacted. */
+/**
+ * Log fields as kafkajs writes them: an Error becomes `error` (its message) and `stack`; bigints
+ * become strings (so a log creator can JSON.stringify every entry); secrets are redacted.
+ */
 function toFields (obj: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(redactSecrets(obj) as Record<string, unknown>)) {
@@ -75,7 +78,7 @@ function toFields (obj: Record<string, unknown>): Record<string, unknown> {
       if (value.stack !== undefined) out.stack = value.stack
       continue
     }
-    out[key === 'err' ? 'error' : key] = value
+    out[key === 'err' ? 'error' : key] = typeof value === 'bigint' ? value.toString() : value
   }
   return out
 }

@@ -25,7 +25,10 @@ test('entries have kafkajs shape and levels; the creator gets the kafkajs level 
   assert.match(entries[0].log.timestamp, /^\d{4}-\d\d-\d\dT/)
   assert.deepEqual(entries[0].log.brokers, ['a:1'])
   assert.equal(entries[0].log.producerId, '5')
-  assert.deepEqual(entries[1].log.err, { name: 'Error', message: 'boom', code: 'X' })
+  // As kafkajs writes an error: its message under `error`, its code and stack beside it.
+  assert.equal(entries[1].log.error, 'boom')
+  assert.equal(entries[1].log.errorCode, 'X')
+  assert.equal(typeof entries[1].log.stack, 'string')
   assert.equal(entries[1].label, 'ERROR')
   assert.doesNotThrow(() => JSON.stringify(entries))
 })
