@@ -149,6 +149,13 @@ export function prepareSecurity (input: { dataDir: string, host: string, port: n
     'listener.name.oauth.oauthbearer.sasl.oauthbearer.expected.audience': issuerConfig.audience,
     'listener.name.oauth.oauthbearer.sasl.oauthbearer.expected.issuer': issuerUrl,
     'listener.name.oauth.oauthbearer.connections.max.reauth.ms': String(reauthMs),
+    // Kafka 4.1's default validator (DefaultJwtValidator) checks signatures only when it finds a
+    // JWKS URL, and reads these unprefixed: without them it would accept unsigned tokens. Naming
+    // BrokerJwtValidator makes a missing URL a start-up failure instead.
+    'sasl.oauthbearer.jwt.validator.class': 'org.apache.kafka.common.security.oauthbearer.BrokerJwtValidator',
+    'sasl.oauthbearer.jwks.endpoint.url': jwksUrl,
+    'sasl.oauthbearer.expected.audience': issuerConfig.audience,
+    'sasl.oauthbearer.expected.issuer': issuerUrl,
     'listener.name.controller.sasl.enabled.mechanisms': 'PLAIN',
     'listener.name.controller.plain.sasl.jaas.config': jaasPlain({ [ADMIN]: adminPassword }, ADMIN),
     'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
