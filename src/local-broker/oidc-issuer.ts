@@ -54,7 +54,9 @@ function clientCredentials (req: IncomingMessage, form: URLSearchParams): { id: 
   if (header?.startsWith('Basic ')) {
     const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8')
     const colon = decoded.indexOf(':')
-    if (colon > 0) return { id: decodeURIComponent(decoded.slice(0, colon)), secret: decodeURIComponent(decoded.slice(colon + 1)) }
+    // RFC 6749 section 2.3.1: both parts are form-encoded ('+' is a space).
+    const formDecode = (s: string): string => decodeURIComponent(s.replace(/\+/g, ' '))
+    if (colon > 0) return { id: formDecode(decoded.slice(0, colon)), secret: formDecode(decoded.slice(colon + 1)) }
   }
   const id = form.get('client_id')
   const secret = form.get('client_secret')

@@ -56,7 +56,8 @@ export function createOidcTokenProvider (options: OidcProviderOptions): OAuthBea
       })
     } catch (error) {
       const e = error as Error & { cause?: { code?: string, message?: string } }
-      const reason = e.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : `${e.message}${e.cause?.code ? ` (${e.cause.code})` : ''}`
+      const detail = e.cause?.code ?? e.cause?.message
+      const reason = e.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : `${e.message}${detail === undefined ? '' : ` (${detail})`}`
       throw new AuthenticationError(`OIDC token request to ${where} failed: ${scrub(reason)}`, { cause: error, retriable: false })
     }
     const text = await response.text().catch(() => '')
