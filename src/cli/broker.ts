@@ -129,7 +129,10 @@ async function status (argv: string[]): Promise<number> {
     `Kafka cluster "${name}": ${summary}\n` +
     `  KAFKA_BROKERS=${st.bootstrapBrokers}\n` +
     `  started ${st.startedAt}, data in ${st.dataDir}\n` +
-    st.nodes.map((n) => `  node ${n.nodeId}: 127.0.0.1:${n.port} pid ${n.pid} ${n.alive ? 'alive' : 'dead'}\n`).join('')
+    st.nodes.map((n) => `  node ${n.nodeId}: 127.0.0.1:${n.port} pid ${n.pid} ${n.alive ? 'alive' : 'dead'}\n`).join('') +
+    (st.security === undefined
+      ? ''
+      : `  secured: SASL_SSL ${st.security.listeners.saslSsl}, OAUTHBEARER ${st.security.listeners.oauthbearer}, mutual TLS ${st.security.listeners.mtls}; OIDC issuer ${st.security.oidc.issuer} pid ${st.security.oidc.pid} ${st.security.oidc.alive ? 'alive' : 'dead'} (users and files: --json)\n`)
   )
   return st.running ? 0 : 1
 }
