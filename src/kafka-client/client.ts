@@ -24,6 +24,7 @@ import { errorFromPlatformatic } from './errors.ts'
 import { encodeProduceRequestChunks, PRODUCE_API_KEY, PRODUCE_VERSION, type ProduceTopicData } from '../wire/produce-request.ts'
 import { connectionSecurity, type TokenHooks } from './security.ts'
 import { afterReauthentication } from './reauth-gate.ts'
+import { TlsAlertWatch } from './tls-alerts.ts'
 import type { TokenManager } from '../security/index.ts'
 
 export interface TopicInfo {
@@ -96,6 +97,8 @@ export class KafkaClient implements EngineClient {
   readonly #knownBrokers = new Map<number, { host: string, port: number }>()
   /** OAUTHBEARER only: keeps the token fresh; stopped on close. */
   readonly #tokens: TokenManager | undefined
+  /** TLS only: alerts after the handshake (a client certificate required or refused). */
+  readonly #tlsAlerts: TlsAlertWatch | undefined
 
   /** `tokenHooks` hear about OAUTHBEARER token refreshes (and failed ones). */
   constructor (config: ResolvedConfig, tokenHooks: TokenHooks = {}) {
@@ -117,6 +120,7 @@ export class KafkaClient implements EngineClient {
       idempotent: false,
       ...security
     })
+    this.#tlsAlerts = security.tls === undefined ? undefined : new TlsAlertWatch(this.#client)
   }
 
   get brokers (): readonly string[] {
@@ -130,7 +134,7 @@ export class KafkaClient implements EngineClient {
       metadata = await this.#client.metadata({ topics, forceUpdate: force, autocreateTopics: this.#config.allowAutoTopicCreation })
     } catch (error) {
       const unknown = error instanceof Error ? UNKNOWN_TOPIC.exec(error.message) : null
-      throw errorFromPlatformatic(error, { topic: unknown?.[1] ?? topics.join(','), unknownTopic: unknown !== null, requestTimeoutMs: this.#config.requestTimeoutMs })
+      throw errorFromPlatformatic(error, { topic: unknown?.[1] ?? topics.join(','), unknownTopic: unknown !== null, requestTimeoutMs: this.#config.requestTimeoutMs, ...this.#alert() })
     }
     const view: ClusterView = { brokers: new Map(), topics: new Map() }
     for (const [id, broker] of metadata.brokers) {
@@ -151,8 +155,14 @@ export class KafkaClient implements EngineClient {
       const info = await this.#client.initIdempotentProducer({})
       return { producerId: info.producerId, producerEpoch: info.producerEpoch }
     } catch (error) {
-      throw errorFromPlatformatic(error, { requestTimeoutMs: this.#config.requestTimeoutMs })
+      throw errorFromPlatformatic(error, { requestTimeoutMs: this.#config.requestTimeoutMs, ...this.#alert() })
     }
+  }
+
+  /** The context field of a recent TLS alert, if any. */
+  #alert (): { tlsAlert?: Error } {
+    const alert = this.#tlsAlerts?.recent()
+    return alert === undefined ? {} : { tlsAlert: alert }
   }
 
   /**
@@ -171,7 +181,7 @@ export class KafkaClient implements EngineClient {
       const body = encodeProduceBody(request)
       this.#client[kGetConnection](broker, (connectionError: Error | null, connection: Connection | undefined) => {
         if (connectionError || !connection) {
-          reject(errorFromPlatformatic(connectionError, { connecting: true, broker: address }))
+          reject(errorFromPlatformatic(connectionError, { connecting: true, broker: address, ...this.#alert() }))
           return
         }
         afterReauthentication(connection, (reauthError) => {
@@ -197,7 +207,7 @@ export class KafkaClient implements EngineClient {
                 return
               }
               if (error) {
-                reject(errorFromPlatformatic(error, { sentRequest: true, broker: address, requestTimeoutMs: this.#config.requestTimeoutMs }))
+                reject(errorFromPlatformatic(error, { sentRequest: true, broker: address, requestTimeoutMs: this.#config.requestTimeoutMs, ...this.#alert() }))
                 return
               }
               // acks=0: the broker sends no response; every batch counts as handed over.

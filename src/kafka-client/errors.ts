@@ -36,6 +36,8 @@ export interface ErrorContext {
   requestTimeoutMs?: number
   /** Force the retriable flag for an error the library did not classify. */
   retriable?: boolean
+  /** A TLS alert a connection received just before (tls-alerts.ts): the real cause of a bare "Connection closed". */
+  tlsAlert?: Error
 }
 
 interface LibraryError {
@@ -96,9 +98,13 @@ export function errorFromPlatformatic (error: unknown, context: ErrorContext): C
     if (isCourierError(authentication.cause)) return authentication.cause
     const at = context.broker === undefined ? '' : ` ${context.broker}`
     const reason = [authentication.message ?? '', ...causeMessages(authentication.cause)].filter(m => m !== '').filter(unique).join(': ')
-    return new AuthenticationError(`Authentication with the broker${at} failed${where}: ${reason === '' ? 'no reason given' : reason}`, { cause: error })
+    // The connection dropped during the SASL exchange instead of an answer: no credentials were judged.
+    const closed = /Connection closed/.test(causeMessages(authentication.cause).join(' '))
+      ? ' (the broker closed the connection during the SASL handshake: a TLS listener spoken to without tls, or a listener without SASL)'
+      : ''
+    return new AuthenticationError(`Authentication with the broker${at} failed${where}: ${reason === '' ? 'no reason given' : reason}${closed}`, { cause: error })
   }
-  const tls = findTlsError(e)
+  const tls = findTlsError(e) ?? (context.tlsAlert === undefined ? undefined : findTlsError(context.tlsAlert as LibraryError))
   if (tls !== undefined) {
     return tlsError(tls, error, context.broker ?? addressOf(tls.error, tls.library, undefined))
   }
@@ -153,6 +159,12 @@ const TLS_VERIFICATION_ERRORS: Record<string, string> = {
   HOSTNAME_MISMATCH: 'the broker certificate does not name the host connected to (check the broker address or tls.servername)'
 }
 
+// Alerts the broker sends about the client's side of mutual TLS.
+const TLS_ALERT_HINTS: ReadonlyArray<readonly [RegExp, string]> = [
+  [/CERTIFICATE_REQUIRED$/, 'the broker requires a client certificate (set tls.cert and tls.key, or tls.certFile and tls.keyFile)'],
+  [/(BAD_CERTIFICATE|UNKNOWN_CA|CERTIFICATE_UNKNOWN|CERTIFICATE_EXPIRED|CERTIFICATE_REVOKED|UNSUPPORTED_CERTIFICATE)$/, 'the broker requires a client certificate it trusts, and got none or another (mutual TLS: check tls.cert / tls.certFile, tls.key / tls.keyFile, and that the broker trusts their CA)']
+]
+
 interface FoundTlsError {
   error: LibraryError & { code?: string }
   library: LibraryError | undefined
@@ -186,10 +198,11 @@ function findTlsError (error: LibraryError): FoundTlsError | undefined {
 function tlsError (found: FoundTlsError, cause: unknown, address: string | undefined): TlsError {
   const code = found.error.code
   const at = address === undefined ? '' : ` with broker ${address}`
-  const detail = found.error.message ?? ''
+  const detail = (found.error.message ?? '').trim()
+  const hint = code === undefined ? undefined : TLS_ALERT_HINTS.find(([pattern]) => pattern.test(code))?.[1]
   const message = found.kind === 'verification'
     ? `TLS verification failed${at}: ${TLS_VERIFICATION_ERRORS[code as string]} [${code}]${detail === '' ? '' : `: ${detail}`}`
-    : `TLS handshake failed${at}: ${detail}${code === undefined ? '' : ` [${code}]`}`
+    : `TLS handshake failed${at}: ${hint === undefined ? '' : `${hint}: `}${detail}${code === undefined ? '' : ` [${code}]`}`
   return new TlsError(message, { cause, ...(code === undefined ? {} : { tlsCode: code }), ...(address === undefined ? {} : { address }) })
 }
 

@@ -43,6 +43,13 @@ test('a failed handshake (TLS to a plain listener, a required client certificate
   const alert = errorFromPlatformatic(wrapped(tlsSocketError('ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED', 'tlsv13 alert certificate required')), {})
   assert.ok(alert instanceof TlsError)
   assert.equal(alert.tlsCode, 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED')
+  assert.match(alert.message, /requires a client certificate/)
+  // The alert came as a connection event; the request only saw "Connection closed".
+  const closed = new MultipleErrors('Cannot connect to any broker.', [new LibraryNetworkError('Connection closed')])
+  const late = errorFromPlatformatic(closed, { tlsAlert: tlsSocketError('ERR_SSL_SSL/TLS_ALERT_BAD_CERTIFICATE', 'ssl/tls alert bad certificate\n') })
+  assert.ok(late instanceof TlsError)
+  assert.match(late.message, /requires a client certificate it trusts, and got none or another/)
+  assert.doesNotMatch(late.message, /\n/)
 })
 
 test('a SASL failure keeps the reason underneath; our own error underneath comes out as it is', () => {

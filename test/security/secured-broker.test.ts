@@ -295,6 +295,32 @@ test('a CA that did not sign the broker certificate fails TLS verification with 
   }
 })
 
+test('mutual TLS without a client certificate fails at once with COURIER_TLS, not a retry loop of closed connections', async () => {
+  const p = producer({ brokers: security.listeners.mtls, tls: { caFile: security.caFile }, maxBlockMs: 60_000 })
+  try {
+    const started = Date.now()
+    const error = await p.send('allowed-anything', { value: 1 }).then(() => undefined, (e: unknown) => e)
+    capture.error(error)
+    assert.ok(error instanceof TlsError, errorText(error))
+    assert.match(error.message, /requires a client certificate/)
+    assert.ok(Date.now() - started < 30_000, 'long before maxBlockMs')
+  } finally {
+    await p.close()
+  }
+})
+
+test('OAUTHBEARER with the identity provider unreachable fails at once with COURIER_AUTHENTICATION', async () => {
+  const p = producer({ brokers: security.listeners.oauthbearer, tls: { caFile: security.caFile }, sasl: { mechanism: 'oauthbearer', oidc: { tokenEndpoint: `${security.oidc.issuer.replace(/:\d+$/, ':1')}/token`, clientId: 'writer', clientSecret: security.oidc.clientSecret } } })
+  try {
+    const error = await p.send('allowed-anything', { value: 1 }).then(() => undefined, (e: unknown) => e)
+    capture.error(error)
+    assert.ok(error instanceof AuthenticationError, errorText(error))
+    assert.match(error.message, /OIDC token request to http:\/\/127\.0\.0\.1:1\/token failed/)
+  } finally {
+    await p.close()
+  }
+})
+
 test('a host name the broker certificate does not hold fails TLS verification with COURIER_TLS', async () => {
   const p = producer({ brokers: security.listeners.saslSsl, tls: { caFile: security.caFile, servername: 'wrong-host.example' }, sasl: { mechanism: 'scram-sha-512', username: 'writer', password: writerPassword() } })
   try {
