@@ -121,6 +121,12 @@ export class KafkaClient implements EngineClient {
       ...security
     })
     this.#tlsAlerts = security.tls === undefined ? undefined : new TlsAlertWatch(this.#client)
+    const onReauthenticated = tokenHooks.onReauthenticated
+    if (security.sasl !== undefined && onReauthenticated !== undefined) {
+      this.#client.on('client:broker:sasl:authentication:extended', (event: { broker?: { host: string, port: number } }) => {
+        onReauthenticated(event.broker === undefined ? 'unknown broker' : `${event.broker.host}:${event.broker.port}`)
+      })
+    }
   }
 
   get brokers (): readonly string[] {

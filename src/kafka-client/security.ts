@@ -21,7 +21,10 @@ export interface ConnectionSecurity {
   tokens?: TokenManager
 }
 
-export type TokenHooks = Pick<TokenManagerOptions, 'onRefreshed' | 'onRefreshFailed'>
+export type TokenHooks = Pick<TokenManagerOptions, 'onRefreshed' | 'onRefreshFailed'> & {
+  /** A connection re-authenticated in place (KIP-368), `host:port`. */
+  onReauthenticated?: (broker: string) => void
+}
 
 /** Reads the auth bytes of a successful OAUTHBEARER exchange; a JSON `status` means the token was refused. */
 export function checkOAuthBearerResponse (authBytes: Buffer, callback: (error: Error | null, authBytes?: Buffer) => void): void {
@@ -56,7 +59,7 @@ export function connectionSecurity (config: ResolvedConfig, hooks: TokenHooks = 
     return out
   }
   const provider = sasl.tokenProvider ?? createOidcTokenProvider({ ...sasl.oidc!, timeoutMs: config.connectionTimeoutMs })
-  const tokens = new TokenManager({ provider, ...hooks })
+  const tokens = new TokenManager({ provider, onRefreshed: hooks.onRefreshed, onRefreshFailed: hooks.onRefreshFailed })
   out.tokens = tokens
   out.sasl = {
     mechanism: 'OAUTHBEARER',

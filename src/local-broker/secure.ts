@@ -9,7 +9,8 @@
 //   CONTROLLER      SASL_PLAINTEXT with PLAIN (KRaft controller traffic, as the super user)
 // and the OIDC issuer's HTTP endpoint on P+3. The StandardAuthorizer denies what no ACL allows;
 // `admin` is the super user; `writer` may write (and read) topics `allowed-*`, and may see but not
-// write topics `denied-*` (so the broker's refusal comes from the Produce request itself).
+// write topics `denied-*` (so the broker's refusal comes from the Produce request itself); `nobody`
+// (PLAIN) has no ACLs.
 
 import { generateKeyPairSync, randomBytes } from 'node:crypto'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -25,6 +26,8 @@ export const SECURITY_MODES: readonly SecurityMode[] = ['sasl-ssl']
 export const WRITER = 'writer'
 /** The super user (launcher, tests' admin clients, inter-broker and controller traffic). */
 export const ADMIN = 'admin'
+/** A user with no ACLs at all (for trying what an unauthorized client sees). */
+export const NOBODY = 'nobody'
 export const ALLOWED_PREFIX = 'allowed-'
 export const DENIED_PREFIX = 'denied-'
 
@@ -99,6 +102,7 @@ export function prepareSecurity (input: { dataDir: string, host: string, port: n
 
   const adminPassword = secret()
   const writerPassword = secret()
+  const nobodyPassword = secret()
   const oidcSecret = secret()
   const issuerUrl = `http://${host}:${port + 3}`
   const jwksUrl = `${issuerUrl}/jwks`
@@ -138,7 +142,7 @@ export function prepareSecurity (input: { dataDir: string, host: string, port: n
     'ssl.principal.mapping.rules': 'RULE:^CN=([^,]+)$/$1/,DEFAULT',
     'listener.name.mtls.ssl.client.auth': 'required',
     'listener.name.sasl_ssl.sasl.enabled.mechanisms': 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
-    'listener.name.sasl_ssl.plain.sasl.jaas.config': jaasPlain({ [ADMIN]: adminPassword, [WRITER]: writerPassword }, ADMIN),
+    'listener.name.sasl_ssl.plain.sasl.jaas.config': jaasPlain({ [ADMIN]: adminPassword, [WRITER]: writerPassword, [NOBODY]: nobodyPassword }, ADMIN),
     'listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config': 'org.apache.kafka.common.security.scram.ScramLoginModule required;',
     'listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config': 'org.apache.kafka.common.security.scram.ScramLoginModule required;',
     'listener.name.oauth.sasl.enabled.mechanisms': 'OAUTHBEARER',
@@ -169,7 +173,8 @@ export function prepareSecurity (input: { dataDir: string, host: string, port: n
   const acls = [
     `User:${WRITER} may WRITE, READ and DESCRIBE topics with prefix "${ALLOWED_PREFIX}"`,
     `User:${WRITER} may DESCRIBE (not write) topics with prefix "${DENIED_PREFIX}"`,
-    `User:${ADMIN} is a super user`
+    `User:${ADMIN} is a super user`,
+    `User:${NOBODY} has no ACLs`
   ]
   const state: SecurityState = {
     mode: 'sasl-ssl',
@@ -178,7 +183,8 @@ export function prepareSecurity (input: { dataDir: string, host: string, port: n
     listeners,
     users: [
       { name: WRITER, password: writerPassword, mechanisms: ['SCRAM-SHA-512', 'SCRAM-SHA-256', 'PLAIN'] },
-      { name: ADMIN, password: adminPassword, mechanisms: ['PLAIN'] }
+      { name: ADMIN, password: adminPassword, mechanisms: ['PLAIN'] },
+      { name: NOBODY, password: nobodyPassword, mechanisms: ['PLAIN'] }
     ],
     mtls: { certFile: client.certFile, keyFile: client.keyFile, principal: WRITER },
     oidc: {

@@ -96,7 +96,8 @@ export class Producer {
         this.logger.warn({ kind: 'token-refresh-failed', err: error }, message)
         this.#events.emit('alert', { kind: 'token-refresh-failed', message, error })
       },
-      onRefreshed: ({ expiresAtMs, principal, nextRefreshInMs }) => this.logger.debug({ kind: 'token-refreshed', principal, expiresAt: new Date(expiresAtMs).toISOString(), nextRefreshInMs }, 'OAUTHBEARER token refreshed')
+      onRefreshed: ({ expiresAtMs, principal, nextRefreshInMs }) => this.logger.debug({ kind: 'token-refreshed', principal, expiresAt: new Date(expiresAtMs).toISOString(), nextRefreshInMs }, 'OAUTHBEARER token refreshed'),
+      onReauthenticated: broker => this.logger.debug({ kind: 'sasl-reauthenticated', broker }, 'SASL session re-authenticated (KIP-368)')
     })
     this.#metadata = new MetadataCache(this.#client, { maxBlockMs: this.config.maxBlockMs, backoffMs: this.config.retry.initialBackoffMs, now: this.#now, signal: this.#closeDone.signal })
     this.#placer = new RecordPlacer(this.config.partitioner, random, topic => this.#metadata.partitionsFor(topic) as number)

@@ -38,7 +38,7 @@ test('courier broker start --security sasl-ssl prints a writer\'s environment; s
   assert.equal(status.running, true)
   const security = status.security
   assert.deepEqual(security.listeners, { saslSsl: `127.0.0.1:${port}`, oauthbearer: `127.0.0.1:${port + 1}`, mtls: `127.0.0.1:${port + 2}` })
-  assert.deepEqual(security.users.map(u => u.name).sort(), ['admin', 'writer'])
+  assert.deepEqual(security.users.map(u => u.name).sort(), ['admin', 'nobody', 'writer'])
   assert.equal(security.users.find(u => u.name === 'writer')?.password, env.KAFKA_PASSWORD)
   assert.equal(security.oidc.alive, true)
   assert.equal(security.oidc.tokenLifetimeSeconds, 120)

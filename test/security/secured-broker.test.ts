@@ -153,6 +153,8 @@ test('OAUTHBEARER with the built-in OIDC provider: tokens expire mid-run, are re
   assert.ok(refreshes >= 3, `tokens fetched at least 3 times over ${runMs} ms of ${TOKEN_LIFETIME_S} s tokens (saw ${refreshes})`)
   // Re-authenticated in place: the connections outlived two token lifetimes (bootstrap + broker).
   assert.ok(connects <= 3, `connections opened: ${connects}`)
+  const reauthentications = capture.lines.filter(l => l.includes('SASL session re-authenticated')).length
+  assert.ok(reauthentications >= 2, `re-authentications: ${reauthentications}`)
   const records = await readAll([security.listeners.saslSsl], allowed, acked.length, 30_000, { clientOptions: admin })
   const bySeq = records.map(r => ({ ...r, headers: { ...r.headers, [HEADER_MESSAGE_ID]: String(JSON.parse(r.value?.toString() as string).seq) } }))
   const verdict = verifyLog(bySeq, acked)
@@ -271,6 +273,21 @@ test('writing denied-* fails with the authorization error and the broker code; a
   }
   const records = await readAll([security.listeners.saslSsl], allowed, 4, 30_000, { clientOptions: admin })
   assert.equal(records.length, 4)
+})
+
+test('a principal with no WRITE anywhere cannot get a producer id: CLUSTER_AUTHORIZATION_FAILED as an AuthorizationError', async () => {
+  const nobody = security.users.find(u => u.name === 'nobody')?.password as string
+  const p = producer({ brokers: security.listeners.saslSsl, tls: { caFile: security.caFile }, sasl: { mechanism: 'plain', username: 'nobody', password: nobody } })
+  try {
+    const error = await p.connect().then(() => undefined, (e: unknown) => e)
+    capture.error(error)
+    assert.ok(error instanceof AuthorizationError, errorText(error))
+    assert.equal(error.kafkaCode, 31)
+    assert.equal(error.kafkaName, 'CLUSTER_AUTHORIZATION_FAILED')
+    assert.equal(error.retriable, false)
+  } finally {
+    await p.close()
+  }
 })
 
 test('a CA that did not sign the broker certificate fails TLS verification with COURIER_TLS', async () => {
