@@ -1,27 +1,8 @@
-// Helpers for tests against the secured local broker (startCluster({ security: 'sasl-ssl' })): free
-// ports for its four listeners, a logger that keeps every line, and the text of an error with
-// everything it carries (message, stack, JSON, causes), for the secret scan.
+// Helpers for tests against the secured local broker (startCluster({ security: 'sasl-ssl' })): a
+// logger that keeps every line, and the text of an error with everything it carries (message,
+// stack, JSON, causes), for the secret scan.
 
-import { createServer } from 'node:net'
 import { inspect } from 'node:util'
-
-function isFree (port: number): Promise<boolean> {
-  return new Promise(resolve => {
-    const server = createServer()
-    server.once('error', () => resolve(false))
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
-  })
-}
-
-/** A port p with p..p+3 (SASL_SSL, OAUTHBEARER, MTLS, OIDC issuer) and p+100 (controller) free. */
-export async function freeSecuredPorts (): Promise<number> {
-  for (let i = 0; i < 200; i++) {
-    const port = 40000 + Math.floor(Math.random() * 9700)
-    const ports = [port, port + 1, port + 2, port + 3, port + 100]
-    if ((await Promise.all(ports.map(isFree))).every(Boolean)) return port
-  }
-  throw new Error('no free ports for a secured broker')
-}
 
 /** Everything a run wrote or emitted, as text. */
 export class Capture {

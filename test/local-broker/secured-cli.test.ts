@@ -13,7 +13,7 @@ import { createProducer, optionsFromEnv } from '../../src/index.ts'
 import { adminClientOptions, stateFile, statusByName, stopByName, type SecurityState } from '../../src/local-broker/index.ts'
 import { isKafkaPid, isPidWithMarker } from '../../src/local-broker/process.ts'
 import { createTopic, readAll, uniqueTopic } from '../helpers/cluster.ts'
-import { freeSecuredPorts } from '../helpers/secure.ts'
+import { freeSecuredPorts } from '../helpers/ports.ts'
 
 const run = promisify(execFile)
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')

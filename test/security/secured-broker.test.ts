@@ -25,7 +25,8 @@ import {
 import { adminClientOptions, clientEnvLines, startCluster, type LocalCluster, type SecurityState } from '../../src/local-broker/index.ts'
 import { createCertificateAuthority } from '../../src/local-broker/certs.ts'
 import { createTopic, readAll, uniqueTopic } from '../helpers/cluster.ts'
-import { Capture, errorText, freeSecuredPorts } from '../helpers/secure.ts'
+import { Capture, errorText } from '../helpers/secure.ts'
+import { freeSecuredPorts } from '../helpers/ports.ts'
 import { verifyLog } from '../helpers/verify-log.ts'
 
 const TOKEN_LIFETIME_S = 8
