@@ -40,7 +40,7 @@ export function createOidcTokenProvider (options: OidcProviderOptions): OAuthBea
   const endpoint = new URL(tokenEndpoint)
   const where = `${endpoint.origin}${endpoint.pathname}`
   // Whatever the endpoint or the network says is shown without the secret, should it be echoed.
-  const scrub = (text: string): string => text.split(clientSecret).join('[redacted]').slice(0, 300)
+  const scrub = (text: string): string => (clientSecret === '' ? text : text.split(clientSecret).join('[redacted]')).slice(0, 300)
 
   return async (): Promise<OAuthBearerToken> => {
     const body = new URLSearchParams({ grant_type: 'client_credentials' })
