@@ -30,6 +30,7 @@ function typeText (spec: OptionSpec): string {
       break
     case 'interface': t = `object with ${(spec.methods ?? []).map(m => `\`${m}()\``).join(', ')}`; break
     case 'string-list': t = 'string[] | string'; break
+    case 'pem': t = 'string | Buffer (PEM)'; break
     default: t = spec.type
   }
   const range: string[] = []

@@ -13,6 +13,7 @@ export const ErrorCodes = {
   TIMEOUT: 'COURIER_TIMEOUT',
   AUTHENTICATION: 'COURIER_AUTHENTICATION',
   AUTHORIZATION: 'COURIER_AUTHORIZATION',
+  TLS: 'COURIER_TLS',
   MESSAGE_TOO_LARGE: 'COURIER_MESSAGE_TOO_LARGE',
   UNKNOWN_TOPIC: 'COURIER_UNKNOWN_TOPIC',
   KAFKA: 'COURIER_KAFKA',
@@ -232,6 +233,23 @@ export class AuthenticationError extends CourierError {
 export class AuthorizationError extends CourierError {
   constructor (message: string, options: CourierErrorOptions = {}) {
     super(ErrorCodes.AUTHORIZATION, message, { ...options, retriable: false })
+  }
+}
+
+/** The TLS connection to a broker could not be set up: its certificate failed verification, or the handshake failed. */
+export class TlsError extends CourierError {
+  /** Node's code for the failure: `UNABLE_TO_VERIFY_LEAF_SIGNATURE`, `ERR_TLS_CERT_ALTNAME_INVALID`, ... */
+  readonly tlsCode?: string
+  /** The broker address, `host:port`, when known. */
+  readonly address?: string
+  constructor (message: string, options: CourierErrorOptions & { tlsCode?: string, address?: string } = {}) {
+    super(ErrorCodes.TLS, message, { ...options, retriable: false })
+    if (options.tlsCode !== undefined) this.tlsCode = options.tlsCode
+    if (options.address !== undefined) this.address = options.address
+  }
+
+  override toJSON (): Record<string, unknown> {
+    return { ...super.toJSON(), tlsCode: this.tlsCode, address: this.address }
   }
 }
 

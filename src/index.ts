@@ -30,6 +30,8 @@ export type {
 } from './config/types.ts'
 export { resolveConfig, optionsFromEnv } from './config/index.ts'
 export { RETRY_PRESETS } from './retry/index.ts'
+export { createOidcTokenProvider } from './security/index.ts'
+export type { OAuthBearerToken, OAuthBearerTokenProvider, OidcOptions, OidcProviderOptions } from './security/index.ts'
 
 export { createJsonSerializer } from './serialization/index.ts'
 export type { Serializer, SerializeContext } from './serialization/types.ts'

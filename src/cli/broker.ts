@@ -2,7 +2,7 @@
 // detached (it keeps running after the command returns) and recorded by name in the state folder.
 
 import { parseArgs } from 'node:util'
-import { startCluster, statusByName, stopByName } from '../local-broker/index.ts'
+import { clientEnvLines, startCluster, statusByName, stopByName } from '../local-broker/index.ts'
 import { runSubcommand, UsageError } from './subcommands.ts'
 
 const DEFAULT_NAME = 'default'
@@ -10,7 +10,7 @@ const DEFAULT_NAME = 'default'
 export const usage = `Usage:
   courier broker start  [--brokers 1|3] [--port N] [--controller-port N] [--name NAME]
                         [--data-dir DIR] [--heap-mb N] [--config KEY=VALUE]... [--log-level LEVEL]
-                        [--ready-timeout-ms N]
+                        [--ready-timeout-ms N] [--security sasl-ssl] [--token-lifetime-s N]
   courier broker stop   [--name NAME]
   courier broker status [--name NAME] [--json]
 
@@ -18,6 +18,13 @@ start   starts 1 or 3 combined broker+controller KRaft nodes on 127.0.0.1, waits
         answer, prints KAFKA_BROKERS=<bootstrap servers> and returns; the broker keeps running.
         Node i listens on port+i (default 9092) and controller-port+i (default port+100).
         Data goes to a fresh temp dir unless --data-dir is given (a temp dir is removed on stop).
+        --security sasl-ssl: one secured node instead (TLS with a CA made at start, SASL_SSL
+        with SCRAM and PLAIN users, OAUTHBEARER against a local OIDC issuer, mutual TLS, ACLs:
+        user "writer" may write topics allowed-*, not denied-*). Its stdout is the lines that
+        configure a client as "writer" (KAFKA_BROKERS, KAFKA_SSL_CA_FILE, KAFKA_SASL_MECHANISM,
+        KAFKA_USERNAME, KAFKA_PASSWORD), so \`export $(courier broker start --security sasl-ssl)\`
+        works; the other listeners, users and the issuer are in \`broker status --json\`.
+        It uses port..port+3 (SASL_SSL, OAUTHBEARER, mutual TLS, OIDC issuer). See docs/security.md.
 stop    stops the cluster started under NAME (SIGTERM, SIGKILL after 15 s).
 status  shows the nodes of NAME and whether their JVMs are alive (exit code 0 when all are).
 
@@ -43,7 +50,9 @@ async function start (argv: string[]): Promise<number> {
     'heap-mb': { type: 'string' },
     config: { type: 'string', multiple: true },
     'log-level': { type: 'string' },
-    'ready-timeout-ms': { type: 'string' }
+    'ready-timeout-ms': { type: 'string' },
+    security: { type: 'string' },
+    'token-lifetime-s': { type: 'string' }
   })
   if (values.help) return printUsage()
   const brokers = int(values.brokers as string | undefined, 'brokers') ?? 1
@@ -58,6 +67,11 @@ async function start (argv: string[]): Promise<number> {
   if (logLevel !== undefined && !['ERROR', 'WARN', 'INFO', 'DEBUG'].includes(logLevel.toUpperCase())) {
     throw new UsageError(`--log-level must be ERROR, WARN, INFO or DEBUG, got "${logLevel}"`)
   }
+  const security = values.security as string | undefined
+  if (security !== undefined && security !== 'sasl-ssl') throw new UsageError(`--security must be sasl-ssl, got "${security}"`)
+  if (security !== undefined && brokers !== 1) throw new UsageError('--security sasl-ssl runs 1 broker')
+  const tokenLifetimeSeconds = int(values['token-lifetime-s'] as string | undefined, 'token-lifetime-s')
+  if (tokenLifetimeSeconds !== undefined && security === undefined) throw new UsageError('--token-lifetime-s needs --security sasl-ssl')
   const name = (values.name as string | undefined) ?? DEFAULT_NAME
   const startedAt = Date.now()
   const cluster = await startCluster({
@@ -70,15 +84,20 @@ async function start (argv: string[]): Promise<number> {
     extraConfig,
     logLevel: logLevel?.toUpperCase() as 'ERROR' | 'WARN' | 'INFO' | 'DEBUG' | undefined,
     readyTimeoutMs: int(values['ready-timeout-ms'] as string | undefined, 'ready-timeout-ms'),
-    detached: true
+    detached: true,
+    ...(security === undefined ? {} : { security: 'sasl-ssl' as const, secureOptions: { ...(tokenLifetimeSeconds === undefined ? {} : { tokenLifetimeSeconds }) } })
   })
   const seconds = ((Date.now() - startedAt) / 1000).toFixed(1)
   process.stderr.write(
     `courier: Kafka cluster "${name}" is up in ${seconds} s: ${cluster.nodes.length} node(s), data in ${cluster.dataDir}\n` +
     cluster.nodes.map((n) => `  node ${n.nodeId}: 127.0.0.1:${n.port} (controller ${n.controllerPort}), pid ${n.pid}, log ${n.logFile}\n`).join('') +
+    (cluster.security === undefined
+      ? ''
+      : `  secured: SASL_SSL ${cluster.security.listeners.saslSsl}, OAUTHBEARER ${cluster.security.listeners.oauthbearer}, mutual TLS ${cluster.security.listeners.mtls}, OIDC issuer ${cluster.security.oidc.issuer} (pid ${cluster.security.oidc.pid})\n` +
+        `  users, passwords and files: courier broker status --name ${name} --json\n`) +
     `  stop it with: courier broker stop --name ${name}\n`
   )
-  process.stdout.write(`KAFKA_BROKERS=${cluster.bootstrapBrokers}\n`)
+  process.stdout.write(cluster.security === undefined ? `KAFKA_BROKERS=${cluster.bootstrapBrokers}\n` : clientEnvLines(cluster.security).join('\n') + '\n')
   return 0
 }
 
@@ -110,7 +129,10 @@ async function status (argv: string[]): Promise<number> {
     `Kafka cluster "${name}": ${summary}\n` +
     `  KAFKA_BROKERS=${st.bootstrapBrokers}\n` +
     `  started ${st.startedAt}, data in ${st.dataDir}\n` +
-    st.nodes.map((n) => `  node ${n.nodeId}: 127.0.0.1:${n.port} pid ${n.pid} ${n.alive ? 'alive' : 'dead'}\n`).join('')
+    st.nodes.map((n) => `  node ${n.nodeId}: 127.0.0.1:${n.port} pid ${n.pid} ${n.alive ? 'alive' : 'dead'}\n`).join('') +
+    (st.security === undefined
+      ? ''
+      : `  secured: SASL_SSL ${st.security.listeners.saslSsl}, OAUTHBEARER ${st.security.listeners.oauthbearer}, mutual TLS ${st.security.listeners.mtls}; OIDC issuer ${st.security.oidc.issuer} pid ${st.security.oidc.pid} ${st.security.oidc.alive ? 'alive' : 'dead'} (users and files: --json)\n`)
   )
   return st.running ? 0 : 1
 }

@@ -34,6 +34,8 @@ export function optionsFromEnv (env: Env): ProducerOptions {
   // The tutorial's template: a username alone means SASL/PLAIN.
   const sasl = out.sasl as Record<string, unknown> | undefined
   if (sasl !== undefined && sasl.username !== undefined && sasl.mechanism === undefined) sasl.mechanism = 'plain'
+  // An OIDC token endpoint means SASL/OAUTHBEARER.
+  if (sasl !== undefined && sasl.oidc !== undefined && sasl.mechanism === undefined) sasl.mechanism = 'oauthbearer'
   // A CA or client certificate makes no sense without TLS, so it implies TLS unless KAFKA_SSL says no.
   const tls = out.tls as Record<string, unknown> | undefined
   if (tls !== undefined && tls.enabled === undefined) tls.enabled = true
@@ -59,6 +61,9 @@ function parse (spec: OptionSpec, text: string): unknown {
   switch (spec.type) {
     case 'string':
       return text
+    case 'pem':
+      // One-line variables (compose files, CI secrets) carry PEM with `\n` for its line breaks.
+      return text.includes('-----BEGIN') ? text.replace(/\\n/g, '\n') : text
     case 'string-list': {
       const items = text.split(',').map(s => s.trim()).filter(s => s !== '')
       return items.length > 0 ? items : undefined

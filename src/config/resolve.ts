@@ -20,6 +20,7 @@ import { resolveRetryPolicy } from '../retry/policy.ts'
 import { isPlainObject } from '../util/is-plain-object.ts'
 import { resolveCompressionOptions } from '../compression/config.ts'
 import { RETRY_PRESET_NAMES } from '../retry/presets.ts'
+import { resolveSaslOptions, resolveTlsOptions } from '../security/options.ts'
 
 type Layer = Record<string, unknown>
 
@@ -113,6 +114,8 @@ function validate (merged: Layer, note: (path: string) => string): Readonly<Reso
   for (const group of ['tls', 'sasl', 'headers'] as const) {
     if (merged[group] !== undefined) checkGroup(group, merged[group] as Layer, note)
   }
+  const oidc = (merged.sasl as Layer | undefined)?.oidc
+  if (oidc !== undefined) checkGroup('sasl.oidc', oidc as Layer, note)
   const value = <T>(key: keyof ResolvedConfig): T => (merged[key] ?? DEFAULTS[key]) as T
 
   const brokers = resolveBrokers(merged.brokers as string | string[] | undefined, note)
@@ -172,8 +175,8 @@ function validate (merged: Layer, note: (path: string) => string): Readonly<Reso
     headers: Object.freeze({ ...DEFAULTS.headers, ...(merged.headers as Layer | undefined) }) as ResolvedConfig['headers'],
     circularReferences: value('circularReferences'),
     serializer: value('serializer'),
-    tls: resolveTls(merged.tls as TlsOptions | undefined),
-    sasl: resolveSasl(merged.sasl as SaslOptions | undefined),
+    tls: resolveTlsOptions(merged.tls as TlsOptions | undefined),
+    sasl: resolveSaslOptions(merged.sasl as SaslOptions | undefined),
     logLevel: value('logLevel'),
     // The logger and serializer are the caller's objects: referenced, never frozen.
     logger: value('logger'),
@@ -185,7 +188,8 @@ function validate (merged: Layer, note: (path: string) => string): Readonly<Reso
 }
 
 function checkGroup (group: string, obj: Layer, note: (path: string) => string): void {
-  const fields = groupFields(group)
+  // Fields of nested groups (`sasl.oidc.tokenEndpoint`) are checked with their own group.
+  const fields = new Map([...groupFields(group)].filter(([key]) => !key.includes('.')))
   const known = [...fields.keys()]
   for (const key of Object.keys(obj)) {
     if (!fields.has(key)) throw unknownOptionError(group, key, known)
@@ -227,23 +231,4 @@ function brokerProblem (entry: string): string | undefined {
   const n = Number(port)
   if (n < 1 || n > 65535) return `port ${n} is out of range; expected an integer from 1 to 65535`
   return undefined
-}
-
-function resolveTls (tls: TlsOptions | undefined): Readonly<TlsOptions> | undefined {
-  if (tls === undefined || tls.enabled === false) return undefined
-  if ((tls.certFile === undefined) !== (tls.keyFile === undefined)) {
-    const missing = tls.certFile === undefined ? 'tls.certFile' : 'tls.keyFile'
-    throw new ConfigError(missing, 'mutual TLS needs both tls.certFile and tls.keyFile')
-  }
-  return Object.freeze({ rejectUnauthorized: true, ...tls, enabled: true })
-}
-
-function resolveSasl (sasl: SaslOptions | undefined): Readonly<SaslOptions> | undefined {
-  if (sasl === undefined) return undefined
-  const out = { mechanism: sasl.mechanism, username: sasl.username, password: sasl.password }
-  // Logging the config (JSON or util.inspect) must not print the password.
-  const redacted = (): object => ({ mechanism: out.mechanism, username: out.username, password: '[redacted]' })
-  Object.defineProperty(out, 'toJSON', { value: redacted })
-  Object.defineProperty(out, Symbol.for('nodejs.util.inspect.custom'), { value: redacted })
-  return Object.freeze(out)
 }

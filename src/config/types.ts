@@ -5,13 +5,14 @@ import type { Serializer } from '../serialization/types.ts'
 import type { CompressionName } from '../compression/names.ts'
 import type { PartitionerName } from '../partitioner/names.ts'
 import type { ResolvedRetryPolicy, RetryOptions, RetryPresetName } from '../retry/types.ts'
+import type { SaslOptions, TlsOptions } from '../security/types.ts'
 
 // Defined by the modules that own them (config composes them; they do not import config).
 export type { CompressionName, PartitionerName }
 export type { ResolvedRetryPolicy, RetryOptions, RetryPresetName } from '../retry/types.ts'
+export type { OAuthBearerToken, OAuthBearerTokenProvider, OidcOptions, SaslMechanism, SaslOptions, TlsOptions } from '../security/types.ts'
 
 export type Acks = 0 | 1 | -1 | 'all'
-export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512'
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
 export type TracingMode = 'call' | 'record' | 'off'
 /** kafkajs's logCreator (see observability/log-creator.ts). */
@@ -25,21 +26,6 @@ export interface Logger {
   debug (obj: object, msg?: string): void
   trace?(obj: object, msg?: string): void
   child?(bindings: object): Logger
-}
-
-export interface TlsOptions {
-  enabled?: boolean
-  caFile?: string
-  certFile?: string
-  keyFile?: string
-  rejectUnauthorized?: boolean
-  servername?: string
-}
-
-export interface SaslOptions {
-  mechanism: SaslMechanism
-  username: string
-  password: string
 }
 
 export interface HeaderOptions {

@@ -9,7 +9,6 @@
 // negotiation and metadata cache; record batches and Produce v9 requests are our own encoding
 // (record-batch.ts, produce-request.ts), so compression levels work and a retry reuses its bytes.
 
-import { readFileSync } from 'node:fs'
 import {
   Producer as PlatformaticProducer,
   Writer,
@@ -23,6 +22,10 @@ import type { ResolvedConfig } from '../config/types.ts'
 import { NetworkError } from '../errors.ts'
 import { errorFromPlatformatic } from './errors.ts'
 import { encodeProduceRequestChunks, PRODUCE_API_KEY, PRODUCE_VERSION, type ProduceTopicData } from '../wire/produce-request.ts'
+import { connectionSecurity, type TokenHooks } from './security.ts'
+import { afterReauthentication } from './reauth-gate.ts'
+import { TlsAlertWatch } from './tls-alerts.ts'
+import type { TokenManager } from '../security/index.ts'
 
 export interface TopicInfo {
   partitionsCount: number
@@ -94,9 +97,16 @@ export class KafkaClient implements EngineClient {
    * from one answer is usually restarting, and connecting to it gives the real cause.
    */
   readonly #knownBrokers = new Map<number, { host: string, port: number }>()
+  /** OAUTHBEARER only: keeps the token fresh; stopped on close. */
+  readonly #tokens: TokenManager | undefined
+  /** TLS only: alerts after the handshake (a client certificate required or refused). */
+  readonly #tlsAlerts: TlsAlertWatch | undefined
 
-  constructor (config: ResolvedConfig) {
+  /** `tokenHooks` hear about OAUTHBEARER token refreshes (and failed ones). */
+  constructor (config: ResolvedConfig, tokenHooks: TokenHooks = {}) {
     this.#config = config
+    const { tokens, ...security } = connectionSecurity(config, tokenHooks)
+    this.#tokens = tokens
     this.#client = new PlatformaticProducer({
       clientId: config.clientId,
       bootstrapBrokers: [...config.brokers],
@@ -110,9 +120,15 @@ export class KafkaClient implements EngineClient {
       metadataMaxAge: config.metadataMaxAgeMs,
       autocreateTopics: config.allowAutoTopicCreation,
       idempotent: false,
-      ...tlsOptions(config),
-      ...saslOptions(config)
+      ...security
     })
+    this.#tlsAlerts = security.tls === undefined ? undefined : new TlsAlertWatch(this.#client)
+    const onReauthenticated = tokenHooks.onReauthenticated
+    if (security.sasl !== undefined && onReauthenticated !== undefined) {
+      this.#client.on('client:broker:sasl:authentication:extended', (event: { broker?: { host: string, port: number } }) => {
+        onReauthenticated(event.broker === undefined ? 'unknown broker' : `${event.broker.host}:${event.broker.port}`)
+      })
+    }
   }
 
   get brokers (): readonly string[] {
@@ -126,7 +142,7 @@ export class KafkaClient implements EngineClient {
       metadata = await this.#client.metadata({ topics, forceUpdate: force, autocreateTopics: this.#config.allowAutoTopicCreation })
     } catch (error) {
       const unknown = error instanceof Error ? UNKNOWN_TOPIC.exec(error.message) : null
-      throw errorFromPlatformatic(error, { topic: unknown?.[1] ?? topics.join(','), unknownTopic: unknown !== null, autoCreate: this.#config.allowAutoTopicCreation, requestTimeoutMs: this.#config.requestTimeoutMs })
+        throw errorFromPlatformatic(error, { topic: unknown?.[1] ?? topics.join(','), unknownTopic: unknown !== null, autoCreate: this.#config.allowAutoTopicCreation, requestTimeoutMs: this.#config.requestTimeoutMs, ...this.#alert() })
     }
     const view: ClusterView = { brokers: new Map(), topics: new Map() }
     for (const [id, broker] of metadata.brokers) {
@@ -147,8 +163,14 @@ export class KafkaClient implements EngineClient {
       const info = await this.#client.initIdempotentProducer({})
       return { producerId: info.producerId, producerEpoch: info.producerEpoch }
     } catch (error) {
-      throw errorFromPlatformatic(error, { requestTimeoutMs: this.#config.requestTimeoutMs })
+      throw errorFromPlatformatic(error, { requestTimeoutMs: this.#config.requestTimeoutMs, ...this.#alert() })
     }
+  }
+
+  /** The context field of a recent TLS alert, if any. */
+  #alert (): { tlsAlert?: Error } {
+    const alert = this.#tlsAlerts?.recent()
+    return alert === undefined ? {} : { tlsAlert: alert }
   }
 
   /**
@@ -167,32 +189,38 @@ export class KafkaClient implements EngineClient {
       const body = encodeProduceBody(request)
       this.#client[kGetConnection](broker, (connectionError: Error | null, connection: Connection | undefined) => {
         if (connectionError || !connection) {
-          reject(errorFromPlatformatic(connectionError, { connecting: true, broker: address }))
+          reject(errorFromPlatformatic(connectionError, { connecting: true, broker: address, ...this.#alert() }))
           return
         }
-        // kGetApi negotiates the versions with ApiVersions once per client; our encoder speaks v9 only.
-        this.#client[kGetApi]('Produce', (apiError: Error | null, api: { version: number } | undefined) => {
-          const problem = apiError ?? produceVersionProblem(this.#client, api)
-          if (problem) {
-            reject(errorFromPlatformatic(problem, { broker: address }))
+        afterReauthentication(connection, (reauthError) => {
+          if (reauthError) {
+            reject(errorFromPlatformatic(reauthError, { connecting: true, broker: address }))
             return
           }
-          const payload = Writer.create()
-          for (const chunk of body) payload.append(chunk)
-          // acks=0: the broker sends nothing back, so the connection must not wait for an answer.
-          if (request.acks === 0) payload.context.noResponse = true
-          connection.send(PRODUCE_API_KEY, PRODUCE_VERSION, () => payload, produceV9.parseResponse, true, true, (error: unknown, response: unknown) => {
-            const body = (response ?? (error as { response?: unknown } | null)?.response) as ProduceResponse | undefined
-            if (body?.responses) {
-              resolve(flattenResponse(body))
+          // kGetApi negotiates the versions with ApiVersions once per client; our encoder speaks v9 only.
+          this.#client[kGetApi]('Produce', (apiError: Error | null, api: { version: number } | undefined) => {
+            const problem = apiError ?? produceVersionProblem(this.#client, api)
+            if (problem) {
+              reject(errorFromPlatformatic(problem, { broker: address }))
               return
             }
-            if (error) {
-              reject(errorFromPlatformatic(error, { sentRequest: true, broker: address, requestTimeoutMs: this.#config.requestTimeoutMs }))
-              return
-            }
-            // acks=0: the broker sends no response; every batch counts as handed over.
-            resolve(request.batches.map(b => ({ topic: b.topic, partition: b.partition, errorCode: 0, errorMessage: null, baseOffset: -1n, logAppendTimeMs: -1n, recordErrors: [] })))
+            const payload = Writer.create()
+            for (const chunk of body) payload.append(chunk)
+            // acks=0: the broker sends nothing back, so the connection must not wait for an answer.
+            if (request.acks === 0) payload.context.noResponse = true
+            connection.send(PRODUCE_API_KEY, PRODUCE_VERSION, () => payload, produceV9.parseResponse, true, true, (error: unknown, response: unknown) => {
+              const body = (response ?? (error as { response?: unknown } | null)?.response) as ProduceResponse | undefined
+              if (body?.responses) {
+                resolve(flattenResponse(body))
+                return
+              }
+              if (error) {
+                reject(errorFromPlatformatic(error, { sentRequest: true, broker: address, requestTimeoutMs: this.#config.requestTimeoutMs, ...this.#alert() }))
+                return
+              }
+              // acks=0: the broker sends no response; every batch counts as handed over.
+              resolve(request.batches.map(b => ({ topic: b.topic, partition: b.partition, errorCode: 0, errorMessage: null, baseOffset: -1n, logAppendTimeMs: -1n, recordErrors: [] })))
+            })
           })
         })
       })
@@ -211,6 +239,7 @@ export class KafkaClient implements EngineClient {
   }
 
   async close (): Promise<void> {
+    this.#tokens?.close()
     await this.#client.close(true)
   }
 }
@@ -287,23 +316,4 @@ function flattenResponse (response: ProduceResponse): PartitionResult[] {
     }
   }
   return results
-}
-
-function tlsOptions (config: ResolvedConfig): Record<string, unknown> {
-  const tls = config.tls
-  if (!tls || tls.enabled === false) return {}
-  const options: Record<string, unknown> = { rejectUnauthorized: tls.rejectUnauthorized ?? true }
-  if (tls.caFile) options.ca = readFileSync(tls.caFile)
-  if (tls.certFile) options.cert = readFileSync(tls.certFile)
-  if (tls.keyFile) options.key = readFileSync(tls.keyFile)
-  if (tls.servername) options.servername = tls.servername
-  return { tls: options }
-}
-
-function saslOptions (config: ResolvedConfig): Record<string, unknown> {
-  const sasl = config.sasl
-  if (!sasl) return {}
-  const mechanism = sasl.mechanism.toUpperCase()
-  // A function keeps the password out of option dumps and error messages.
-  return { sasl: { mechanism, username: sasl.username, password: () => sasl.password } }
 }

@@ -14,6 +14,7 @@ import {
   KafkaError,
   NetworkError,
   TimeoutError,
+  TlsError,
   UnknownTopicError,
   isCourierError,
   type CourierError
@@ -37,6 +38,8 @@ export interface ErrorContext {
   requestTimeoutMs?: number
   /** Force the retriable flag for an error the library did not classify. */
   retriable?: boolean
+  /** A TLS alert a connection received just before (tls-alerts.ts): the real cause of a bare "Connection closed". */
+  tlsAlert?: Error
 }
 
 interface LibraryError {
@@ -98,7 +101,19 @@ export function errorFromPlatformatic (error: unknown, context: ErrorContext): C
   // retriable, however it is wrapped.
   const authentication = findByCode(e, 'PLT_KFK_AUTHENTICATION')
   if (authentication !== undefined) {
-    return new AuthenticationError(`Authentication with the broker failed${where}: ${authentication.message ?? 'no reason given'}`, { cause: error })
+    // Our own error underneath (the token provider's) already says what failed.
+    if (isCourierError(authentication.cause)) return authentication.cause
+    const at = context.broker === undefined ? '' : ` ${context.broker}`
+    const reason = [authentication.message ?? '', ...causeMessages(authentication.cause)].filter(m => m !== '').filter(unique).join(': ')
+    // The connection dropped during the SASL exchange instead of an answer: no credentials were judged.
+    const closed = /Connection closed/.test(causeMessages(authentication.cause).join(' '))
+      ? ' (the broker closed the connection during the SASL handshake: a TLS listener spoken to without tls, or a listener without SASL)'
+      : ''
+    return new AuthenticationError(`Authentication with the broker${at} failed${where}: ${reason === '' ? 'no reason given' : reason}${closed}`, { cause: error })
+  }
+  const tls = findTlsError(e) ?? (context.tlsAlert === undefined ? undefined : findTlsError(context.tlsAlert as LibraryError))
+  if (tls !== undefined) {
+    return tlsError(tls, error, context.broker ?? addressOf(tls.error, tls.library, undefined))
   }
   const system = systemErrors(e)
   if (system.length > 0) {
@@ -125,6 +140,77 @@ export function errorFromPlatformatic (error: unknown, context: ErrorContext): C
     return new NetworkError(`Network error${where}: ${leaf.message ?? 'connection failed'}`, { cause: error, persistence, address: context.broker })
   }
   return new KafkaError(`Kafka client error${where}: ${leaf.message ?? String(error)}`, { cause: error, retriable: context.retriable ?? leaf.canRetry === true, persistence })
+}
+
+/** Messages of the `cause` chain, outermost first (bounded). */
+function causeMessages (cause: unknown): string[] {
+  const out: string[] = []
+  for (let c = cause, depth = 0; c instanceof Error && depth < 4; c = c.cause, depth++) out.push(c.message)
+  return out
+}
+
+// Node's codes for a broker certificate that fails verification (OpenSSL's X509_V_ERR_* names and
+// Node's host name check), with what each means for the user.
+const TLS_VERIFICATION_ERRORS: Record<string, string> = {
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'the broker certificate is not signed by a trusted certificate authority (check tls.ca / tls.caFile)',
+  UNABLE_TO_GET_ISSUER_CERT: 'the broker certificate is not signed by a trusted certificate authority (check tls.ca / tls.caFile)',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'the broker certificate is not signed by a trusted certificate authority (check tls.ca / tls.caFile)',
+  SELF_SIGNED_CERT_IN_CHAIN: 'the broker certificate chain ends in a certificate authority that is not trusted (check tls.ca / tls.caFile)',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'the broker certificate is self-signed and not trusted (check tls.ca / tls.caFile)',
+  CERT_HAS_EXPIRED: 'the broker certificate has expired',
+  CERT_NOT_YET_VALID: 'the broker certificate is not valid yet (check the clocks)',
+  CERT_SIGNATURE_FAILURE: 'the broker certificate signature does not verify',
+  CERT_UNTRUSTED: 'the broker certificate is not trusted',
+  CERT_REJECTED: 'the broker certificate was rejected',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'the broker certificate does not name the host connected to (check the broker address or tls.servername)',
+  HOSTNAME_MISMATCH: 'the broker certificate does not name the host connected to (check the broker address or tls.servername)'
+}
+
+// Alerts the broker sends about the client's side of mutual TLS.
+const TLS_ALERT_HINTS: ReadonlyArray<readonly [RegExp, string]> = [
+  [/CERTIFICATE_REQUIRED$/, 'the broker requires a client certificate (set tls.cert and tls.key, or tls.certFile and tls.keyFile)'],
+  [/(BAD_CERTIFICATE|UNKNOWN_CA|CERTIFICATE_UNKNOWN|CERTIFICATE_EXPIRED|CERTIFICATE_REVOKED|UNSUPPORTED_CERTIFICATE)$/, 'the broker requires a client certificate it trusts, and got none or another (mutual TLS: check tls.cert / tls.certFile, tls.key / tls.keyFile, and that the broker trusts their CA)']
+]
+
+interface FoundTlsError {
+  error: LibraryError & { code?: string }
+  library: LibraryError | undefined
+  kind: 'verification' | 'handshake'
+}
+
+/** A TLS failure under `error`: a certificate that failed verification, or a failed handshake. */
+function findTlsError (error: LibraryError): FoundTlsError | undefined {
+  let found: FoundTlsError | undefined
+  const visit = (node: unknown, parent: LibraryError | undefined, depth: number): void => {
+    if (found !== undefined || node === null || typeof node !== 'object' || depth > 8) return
+    const current = node as LibraryError
+    if (typeof current.code === 'string' && current.code in TLS_VERIFICATION_ERRORS) {
+      found = { error: current, library: parent, kind: 'verification' }
+      return
+    }
+    // OpenSSL handshake failures (ERR_SSL_*), and the library's words for TLS spoken to a plain
+    // listener or the other way round.
+    if ((typeof current.code === 'string' && current.code.startsWith('ERR_SSL_')) ||
+      /^TLS handshake failed|^Broker requires TLS/.test(current.message ?? '')) {
+      found = { error: current, library: parent, kind: 'handshake' }
+      return
+    }
+    for (const inner of current.errors ?? []) visit(inner, current, depth + 1)
+    if (current.cause !== undefined) visit(current.cause, current, depth + 1)
+  }
+  visit(error, undefined, 0)
+  return found
+}
+
+function tlsError (found: FoundTlsError, cause: unknown, address: string | undefined): TlsError {
+  const code = found.error.code
+  const at = address === undefined ? '' : ` with broker ${address}`
+  const detail = (found.error.message ?? '').trim()
+  const hint = code === undefined ? undefined : TLS_ALERT_HINTS.find(([pattern]) => pattern.test(code))?.[1]
+  const message = found.kind === 'verification'
+    ? `TLS verification failed${at}: ${TLS_VERIFICATION_ERRORS[code as string]} [${code}]${detail === '' ? '' : `: ${detail}`}`
+    : `TLS handshake failed${at}: ${hint === undefined ? '' : `${hint}: `}${detail}${code === undefined ? '' : ` [${code}]`}`
+  return new TlsError(message, { cause, ...(code === undefined ? {} : { tlsCode: code }), ...(address === undefined ? {} : { address }) })
 }
 
 function findProtocolError (error: LibraryError): LibraryError | undefined {

@@ -13,6 +13,8 @@ import { brokerPort, controllerPort, formatProperties, log4j2Config, newClusterI
 import { ensureJars } from './jars.ts'
 import { isKafkaPid, signalKafka, tailFile, terminate, waitUntil } from './process.ts'
 import { checkName, nodeState, readState, removeState, writeState, type ClusterState, type NodeState } from './state.ts'
+import { createAcls, prepareSecurity, SECURITY_MODES, type SecureOptions, type SecurityMode, type SecurityState } from './secure.ts'
+import { killIssuerSync, spawnIssuer, stopIssuer } from './oidc-process.ts'
 
 const HOST = '127.0.0.1'
 
@@ -44,6 +46,13 @@ export interface StartClusterOptions {
   detached?: boolean
   /** Extra JVM arguments, appended after the launcher's own. */
   jvmArgs?: string[]
+  /**
+   * `'sasl-ssl'`: a secured single node (SASL_SSL with SCRAM and PLAIN, OAUTHBEARER against a local
+   * OIDC issuer, mutual TLS, ACLs); see secure.ts and docs/security.md. Default: plain PLAINTEXT.
+   */
+  security?: SecurityMode
+  /** Settings of the secured mode (token lifetime, re-authentication interval). */
+  secureOptions?: SecureOptions
 }
 
 export type NodeRunState = 'running' | 'paused' | 'stopped'
@@ -62,6 +71,8 @@ export interface LocalCluster {
   readonly brokers: string[]
   readonly dataDir: string
   readonly nodes: readonly LocalClusterNode[]
+  /** The secured mode's listeners, users, files and OIDC issuer (undefined in plain mode). */
+  readonly security: SecurityState | undefined
   /** Stops every node (SIGTERM, SIGKILL after 15 s), removes the temp data dir and state file. */
   stop (): Promise<void>
   /** Sends `signal` (default SIGKILL) to one node and waits for its JVM to exit. */
@@ -125,6 +136,13 @@ export async function startCluster (options: StartClusterOptions = {}): Promise<
   checkPort(port, 'port')
   checkPort(ctrlPort, 'controllerPort')
   if (ctrlPort < port + count && port < ctrlPort + count) throw new Error('kafka-courier: broker and controller port ranges overlap')
+  if (options.security !== undefined && !SECURITY_MODES.includes(options.security)) {
+    throw new Error(`kafka-courier: security must be one of ${SECURITY_MODES.join(', ')}, got ${String(options.security)}`)
+  }
+  // The secured mode has one node: its listeners take port..port+3 (the last one the OIDC issuer's).
+  if (options.security !== undefined && count !== 1) throw new Error('kafka-courier: the secured mode runs 1 broker')
+  const portSpan = options.security === undefined ? count : 4
+  if (options.security !== undefined && ctrlPort < port + portSpan && port < ctrlPort + 1) throw new Error('kafka-courier: the controller port falls inside the secured listeners\' ports (port..port+3)')
   if (options.name !== undefined) {
     checkName(options.name)
     const previous = readState(options.name)
@@ -141,7 +159,8 @@ export async function startCluster (options: StartClusterOptions = {}): Promise<
 
   const brokerPorts = Array.from({ length: count }, (_, i) => brokerPort(port, i))
   const controllerPorts = Array.from({ length: count }, (_, i) => controllerPort(ctrlPort, i))
-  await Promise.all([...brokerPorts, ...controllerPorts].map(assertPortFree))
+  const securedPorts = options.security === undefined ? [] : [port + 1, port + 2, port + 3]
+  await Promise.all([...brokerPorts, ...controllerPorts, ...securedPorts].map(assertPortFree))
 
   const libs = await ensureJars()
   const createdDataDir = options.dataDir === undefined
@@ -152,6 +171,9 @@ export async function startCluster (options: StartClusterOptions = {}): Promise<
 
   // A kept data dir is not re-formatted (--ignore-formatted): keep the cluster id it has.
   const clusterId = (createdDataDir ? undefined : existingClusterId(join(dataDir, 'node-0', 'kafka-logs'))) ?? newClusterId()
+  const secure = options.security === undefined
+    ? undefined
+    : prepareSecurity({ dataDir, host: HOST, port, controllerPort: ctrlPort, options: options.secureOptions })
   const nodes: NodeRuntime[] = []
   for (let i = 0; i < count; i++) {
     const nodeDir = join(dataDir, `node-${i}`)
@@ -169,7 +191,7 @@ export async function startCluster (options: StartClusterOptions = {}): Promise<
       controllerPort: controllerPorts[i],
       controllerPorts,
       logDir: join(nodeDir, 'kafka-logs'),
-      extraConfig: options.extraConfig
+      extraConfig: { ...secure?.serverProperties, ...options.extraConfig }
     })
     writeFileSync(configFile, formatProperties(props, `Written by kafka-courier's local broker launcher (node ${i} of ${count}).`))
     writeFileSync(join(nodeDir, 'log4j2.xml'), log4j2Config(logFile, options.logLevel))
@@ -198,14 +220,23 @@ export async function startCluster (options: StartClusterOptions = {}): Promise<
     libs,
     heapMb,
     detached: options.detached ?? false,
-    jvmArgs: options.jvmArgs ?? [],
-    readyTimeoutMs
+    jvmArgs: [...(secure?.jvmArgs ?? []), ...(options.jvmArgs ?? [])],
+    readyTimeoutMs,
+    security: secure?.state,
+    formatArgs: secure?.formatArgs ?? [],
+    adminClientOptions: secure?.adminClientOptions ?? {}
   })
   try {
     await Promise.all(nodes.map((n) => cluster.format(n)))
+    if (secure) {
+      // Before the broker: its OAUTHBEARER validator fetches the issuer's keys when it starts.
+      const issuer = await spawnIssuer(secure.issuerConfig, secure.issuerFiles, { detached: options.detached ?? false })
+      secure.state.oidc.pid = issuer.pid
+    }
     for (const n of nodes) cluster.spawnNode(n)
     cluster.register()
     await cluster.waitForBrokers(nodes.map((n) => n.nodeId), readyTimeoutMs)
+    if (secure) await cluster.withAdmin(createAcls)
   } catch (err) {
     await cluster.stop().catch(() => {})
     throw err
@@ -224,6 +255,11 @@ interface HandleInit {
   detached: boolean
   jvmArgs: string[]
   readyTimeoutMs: number
+  security: SecurityState | undefined
+  /** Extra `kafka-storage format` arguments (the secured mode's SCRAM credentials). */
+  formatArgs: string[]
+  /** Connection options of the launcher's own admin client (TLS and SASL in the secured mode). */
+  adminClientOptions: Record<string, unknown>
 }
 
 class ClusterHandle implements LocalCluster {
@@ -232,6 +268,7 @@ class ClusterHandle implements LocalCluster {
   readonly dataDir: string
   readonly bootstrapBrokers: string
   readonly brokers: string[]
+  readonly security: SecurityState | undefined
   readonly #nodes: NodeRuntime[]
   readonly #init: HandleInit
   readonly #startedAt = new Date().toISOString()
@@ -245,6 +282,17 @@ class ClusterHandle implements LocalCluster {
     this.#nodes = init.nodes
     this.brokers = init.nodes.map((n) => `${HOST}:${n.port}`)
     this.bootstrapBrokers = this.brokers.join(',')
+    this.security = init.security
+  }
+
+  /** Runs `action` with an admin client of the launcher (the super user in the secured mode). */
+  async withAdmin<T> (action: (admin: Admin) => Promise<T>): Promise<T> {
+    const admin = new Admin({ clientId: 'kafka-courier-launcher', bootstrapBrokers: this.brokers, retries: 3, ...this.#init.adminClientOptions })
+    try {
+      return await action(admin)
+    } finally {
+      await admin.close().catch(() => {})
+    }
   }
 
   get nodes (): readonly LocalClusterNode[] {
@@ -255,7 +303,8 @@ class ClusterHandle implements LocalCluster {
   async format (node: NodeRuntime): Promise<void> {
     const args = [
       ...this.#commonJvmArgs(node), '-Xmx128m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-cp', join(this.#init.libs, '*'),
-      'kafka.tools.StorageTool', 'format', '--cluster-id', this.clusterId, '--config', node.configFile, '--ignore-formatted'
+      'kafka.tools.StorageTool', 'format', '--cluster-id', this.clusterId, '--config', node.configFile, '--ignore-formatted',
+      ...this.#init.formatArgs
     ]
     const child = spawn(javaCommand(), args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: node.dataDir })
     let output = ''
@@ -335,7 +384,8 @@ class ClusterHandle implements LocalCluster {
       removeDataDir: this.#init.removeDataDir,
       startedAt: this.#startedAt,
       ownerPid: process.pid,
-      nodes: this.#nodes.map(nodeState)
+      nodes: this.#nodes.map(nodeState),
+      ...(this.security === undefined ? {} : { security: this.security })
     }
     writeState(state)
   }
@@ -362,7 +412,7 @@ class ClusterHandle implements LocalCluster {
       }
       const bootstrap = this.#nodes.filter((n) => n.state === 'running').map((n) => `${HOST}:${n.port}`)
       if (bootstrap.length > 0) {
-        const admin = new Admin({ clientId: 'kafka-courier-launcher', bootstrapBrokers: bootstrap, retries: 0, timeout: 3000, connectTimeout: 2000, requestTimeout: 3000 })
+        const admin = new Admin({ clientId: 'kafka-courier-launcher', bootstrapBrokers: bootstrap, retries: 0, timeout: 3000, connectTimeout: 2000, requestTimeout: 3000, ...this.#init.adminClientOptions })
         try {
           const metadata = await admin.metadata({ topics: [], forceUpdate: true })
           const ids = [...metadata.brokers.keys()].sort((a, b) => a - b)
@@ -447,6 +497,7 @@ class ClusterHandle implements LocalCluster {
       if (node.pid > 0) await terminate(node.pid, { marker: node.configFile, isGone: () => this.#isGone(node) })
       node.state = 'stopped'
     }))
+    if (this.security !== undefined) await stopIssuer(this.security.oidc)
     liveClusters.delete(this)
     if (liveClusters.size === 0) uninstallHooks()
     if (this.name !== undefined) {
@@ -463,6 +514,7 @@ class ClusterHandle implements LocalCluster {
         try { process.kill(node.pid, 'SIGKILL') } catch {}
       }
     }
+    if (this.security !== undefined) killIssuerSync(this.security.oidc)
     if (this.name !== undefined) {
       try {
         const state = readState(this.name)

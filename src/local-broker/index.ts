@@ -9,3 +9,5 @@ export type { ClusterState, ClusterStatus, NodeState, NodeStatus } from './state
 export { cacheDir, kafkaVersion, libsDir, runDir } from './paths.ts'
 export { newClusterId } from './config.ts'
 export type { LogLevel } from './config.ts'
+export { adminClientOptions, clientEnvLines, ALLOWED_PREFIX, DENIED_PREFIX, WRITER, ADMIN, NOBODY } from './secure.ts'
+export type { SecureOptions, SecurityMode, SecurityState, SecurityUser } from './secure.ts'

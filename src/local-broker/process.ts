@@ -50,6 +50,12 @@ export function isKafkaPid (pid: number, marker?: string): boolean {
   return marker === undefined || cmd.includes(marker)
 }
 
+/** True when `pid` is alive and its command line contains `marker` (a file path unique to one process we started). */
+export function isPidWithMarker (pid: number, marker: string): boolean {
+  if (!pidExists(pid)) return false
+  return cmdline(pid)?.includes(marker) ?? false
+}
+
 /** Sends `signal` to `pid` if it is still our Kafka JVM; returns whether a signal was sent. */
 export function signalKafka (pid: number, signal: NodeJS.Signals, marker?: string): boolean {
   if (!isKafkaPid(pid, marker)) return false

@@ -4,7 +4,9 @@
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { runDir } from './paths.ts'
-import { isKafkaPid, terminate } from './process.ts'
+import { isKafkaPid, isPidWithMarker, terminate } from './process.ts'
+import type { SecurityState } from './secure.ts'
+import { stopIssuer } from './oidc-process.ts'
 
 export interface NodeState {
   nodeId: number
@@ -37,6 +39,8 @@ export interface ClusterState {
   /** The pid of the process that started the cluster. */
   ownerPid: number
   nodes: NodeState[]
+  /** The secured mode's listeners, users, files and OIDC issuer (passwords included: the file is 0600). */
+  security?: SecurityState
 }
 
 export interface NodeStatus extends NodeState {
@@ -52,6 +56,7 @@ export interface ClusterStatus {
   startedAt: string
   stateFile: string
   nodes: NodeStatus[]
+  security?: SecurityState & { oidc: SecurityState['oidc'] & { alive: boolean } }
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/
@@ -83,7 +88,8 @@ export function writeState (state: ClusterState): void {
   const file = stateFile(state.name)
   mkdirSync(runDir(), { recursive: true })
   const tmp = `${file}.${process.pid}.tmp`
-  writeFileSync(tmp, JSON.stringify(state, null, 2) + '\n')
+  // Owner-only: a secured cluster's state holds its passwords.
+  writeFileSync(tmp, JSON.stringify(state, null, 2) + '\n', { mode: 0o600 })
   renameSync(tmp, file)
 }
 
@@ -103,7 +109,8 @@ export function statusByName (name: string): ClusterStatus | undefined {
     dataDir: state.dataDir,
     startedAt: state.startedAt,
     stateFile: stateFile(name),
-    nodes
+    nodes,
+    ...(state.security === undefined ? {} : { security: { ...state.security, oidc: { ...state.security.oidc, alive: isPidWithMarker(state.security.oidc.pid, state.security.oidc.configFile) } } })
   }
 }
 
@@ -116,6 +123,7 @@ export async function stopByName (name: string, options: { graceMs?: number } = 
   const state = readState(name)
   if (!state) return false
   await Promise.all(state.nodes.map((n) => terminate(n.pid, { graceMs: options.graceMs, marker: n.configFile })))
+  if (state.security !== undefined) await stopIssuer(state.security.oidc)
   if (state.removeDataDir) rmSync(state.dataDir, { recursive: true, force: true })
   removeState(name)
   return true

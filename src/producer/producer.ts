@@ -97,7 +97,16 @@ export class Producer {
     this.#events = new EventHub((error, event) => this.logger.warn({ err: error, event }, 'an event listener threw'))
     this.#serializer = this.config.serializer ?? createJsonSerializer({ circularReferences: this.config.circularReferences })
     this.#standardHeaders = createStandardHeaders(this.config.clientId, createUuidV7BytesGenerator({ clock: this.#now, random: randomBytes }))
-    this.#client = internals.client ?? new KafkaClient(this.config)
+    this.#client = internals.client ?? new KafkaClient(this.config, {
+      // OAUTHBEARER: a failed token refresh is reported, each time (the manager keeps retrying).
+      onRefreshFailed: ({ error, attempt, retryInMs, tokenStillValid }) => {
+        const message = `OAUTHBEARER token refresh failed (attempt ${attempt}, next in ${retryInMs} ms, current token ${tokenStillValid ? 'still valid' : 'expired'}): ${error.message}`
+        this.logger.warn({ kind: 'token-refresh-failed', err: error }, message)
+        this.#events.emit('alert', { kind: 'token-refresh-failed', message, error })
+      },
+      onRefreshed: ({ expiresAtMs, principal, nextRefreshInMs }) => this.logger.debug({ kind: 'token-refreshed', principal, expiresAt: new Date(expiresAtMs).toISOString(), nextRefreshInMs }, 'OAUTHBEARER token refreshed'),
+      onReauthenticated: broker => this.logger.debug({ kind: 'sasl-reauthenticated', broker }, 'SASL session re-authenticated (KIP-368)')
+    })
     const log = new ProducerLog({ logger: this.logger, now: this.#now })
     this.#metrics = new ProducerMetrics({
       now: this.#now,

@@ -18,7 +18,9 @@ export type OptionType =
   | 'object'
   /** An object the user implements (`logger`, `serializer`): must have the listed methods. */
   | 'interface'
-  /** A function the user provides (`logCreator`). */
+  /** PEM text: a non-empty string or a Buffer (certificates and keys given inline). */
+  | 'pem'
+  /** A function the user provides (`logCreator`, an OAUTHBEARER token provider). */
   | 'function'
 
 export interface OptionSpec {
@@ -111,6 +113,7 @@ export function describeExpected (spec: OptionSpec): string {
     case 'enum': return `one of ${formatAllowed(spec.allowed ?? [])}`
     case 'string-list': return 'an array of strings or a comma-separated string'
     case 'interface': return `an object with methods ${(spec.methods ?? []).join(', ')}`
+    case 'pem': return 'PEM text (a string or a Buffer)'
     case 'function': return 'a function'
     case 'object':
       if (spec.shorthand === 'boolean') return 'true, false or an object'
@@ -168,13 +171,16 @@ export function checkOptionValue (spec: OptionSpec, value: unknown): Problem | u
     case 'string-list':
       if (typeof value === 'string') return undefined
       return Array.isArray(value) && value.every(v => typeof v === 'string') ? undefined : problem()
+    case 'pem':
+      if (typeof value === 'string') return value.trim() !== '' ? undefined : problem()
+      return value instanceof Uint8Array && value.length > 0 ? undefined : problem()
+    case 'function':
+      return typeof value === 'function' ? undefined : problem()
     case 'interface': {
       if (typeof value !== 'object' || value === null) return problem()
       const missing = (spec.methods ?? []).filter(m => typeof (value as Record<string, unknown>)[m] !== 'function')
       return missing.length === 0 ? undefined : { message: `expected ${describeExpected(spec)}; missing or not a function: ${missing.join(', ')}` }
     }
-    case 'function':
-      return typeof value === 'function' ? undefined : problem()
     case 'object':
       if (isPlainObject(value)) return undefined
       if (spec.shorthand === 'boolean' && typeof value === 'boolean') return undefined

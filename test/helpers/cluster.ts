@@ -29,16 +29,18 @@ export interface CreateTopicOptions {
   config?: Record<string, string>
   /** How long to wait until every partition has a leader. Default 30000. */
   timeoutMs?: number
+  /** Extra client options (TLS and SASL of a secured broker). */
+  clientOptions?: Record<string, unknown>
 }
 
-function admin (brokers: string[]): Admin {
-  return new Admin({ clientId: 'kafka-courier-test-helper', bootstrapBrokers: brokers })
+function admin (brokers: string[], clientOptions: Record<string, unknown> = {}): Admin {
+  return new Admin({ clientId: 'kafka-courier-test-helper', bootstrapBrokers: brokers, ...clientOptions })
 }
 
 /** Creates a topic and waits until every partition has a leader in the metadata. */
 export async function createTopic (brokers: string[], name: string, options: CreateTopicOptions = {}): Promise<void> {
   const { partitions = 1, replicationFactor = 1, config = {}, timeoutMs = 30_000 } = options
-  const client = admin(brokers)
+  const client = admin(brokers, options.clientOptions)
   try {
     await client.createTopics({
       topics: [name],
@@ -118,6 +120,8 @@ export interface ReadRecord {
 export interface ReadAllOptions {
   /** Return what arrived by the deadline instead of throwing. Default false. */
   allowFewer?: boolean
+  /** Extra client options (TLS and SASL of a secured broker). */
+  clientOptions?: Record<string, unknown>
 }
 
 /**
@@ -149,7 +153,8 @@ async function readOnce (brokers: string[], topic: string, expectedCount: number
     autocommit: false,
     maxWaitTime: 200,
     sessionTimeout: 10_000,
-    heartbeatInterval: 1000
+    heartbeatInterval: 1000,
+    ...options.clientOptions
   })
   const records: ReadRecord[] = []
   // A group rebalance can hand the same record over twice; the log has it once.

@@ -28,3 +28,13 @@ export async function freePortTriple (): Promise<number> {
   }
   throw new Error('no free port triple found')
 }
+
+/** A port p with p..p+3 (SASL_SSL, OAUTHBEARER, mutual TLS, OIDC issuer) and p+100 (controller) free, for the secured mode. */
+export async function freeSecuredPorts (): Promise<number> {
+  for (let i = 0; i < 200; i++) {
+    const port = 40000 + Math.floor(Math.random() * 9700)
+    const ports = [port, port + 1, port + 2, port + 3, port + 100]
+    if ((await Promise.all(ports.map(isFree))).every(Boolean)) return port
+  }
+  throw new Error('no free ports for a secured broker')
+}
