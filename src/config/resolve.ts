@@ -20,6 +20,7 @@ import { resolveRetryPolicy } from '../retry/policy.ts'
 import { isPlainObject } from '../util/is-plain-object.ts'
 import { resolveCompressionOptions } from '../compression/config.ts'
 import { RETRY_PRESET_NAMES } from '../retry/presets.ts'
+import { resolveLargeMessageOptions } from '../large-messages/options.ts'
 
 type Layer = Record<string, unknown>
 
@@ -173,7 +174,11 @@ function validate (merged: Layer, note: (path: string) => string): Readonly<Reso
     logLevel: value('logLevel'),
     // The logger and serializer are the caller's objects: referenced, never frozen.
     logger: value('logger'),
-    maxOpenProducersWarning: value('maxOpenProducersWarning')
+    maxOpenProducersWarning: value('maxOpenProducersWarning'),
+    ...resolveLargeMessageOptions(merged, note),
+    largeMessageWarningBytes: value('largeMessageWarningBytes'),
+    readTopicLimits: value('readTopicLimits'),
+    recentKeySampleSize: value('recentKeySampleSize')
   }
   return Object.freeze(config)
 }

@@ -285,7 +285,7 @@ function flattenResponse (response: ProduceResponse): PartitionResult[] {
   return results
 }
 
-function tlsOptions (config: ResolvedConfig): Record<string, unknown> {
+export function tlsOptions (config: ResolvedConfig): Record<string, unknown> {
   const tls = config.tls
   if (!tls || tls.enabled === false) return {}
   const options: Record<string, unknown> = { rejectUnauthorized: tls.rejectUnauthorized ?? true }
@@ -296,7 +296,7 @@ function tlsOptions (config: ResolvedConfig): Record<string, unknown> {
   return { tls: options }
 }
 
-function saslOptions (config: ResolvedConfig): Record<string, unknown> {
+export function saslOptions (config: ResolvedConfig): Record<string, unknown> {
   const sasl = config.sasl
   if (!sasl) return {}
   const mechanism = sasl.mechanism.toUpperCase()

@@ -12,6 +12,8 @@ export interface MetadataOptions {
   now: () => number
   /** Aborted when the producer is closed: waits for metadata stop. */
   signal?: AbortSignal
+  /** A known topic's partition count changed in a metadata answer (partitions were added). */
+  onPartitionsChanged?: (topic: string, before: number, after: number) => void
 }
 
 /** A freshly created topic can be unknown to the broker's metadata cache for a moment. */
@@ -28,6 +30,7 @@ export class MetadataCache {
   /** Refreshes in a row that said a topic does not exist. */
   readonly #unknownStrikes = new Map<string, number>()
   #refreshing: Promise<void> | undefined
+  #refreshCount = 0
 
   constructor (client: EngineClient, options: MetadataOptions) {
     this.#client = client
@@ -119,11 +122,27 @@ export class MetadataCache {
   }
 
   #store (view: ClusterView): void {
+    const changed: Array<[string, number, number]> = []
     for (const [name, info] of view.topics) {
+      const before = this.#topics.get(name)?.partitionsCount
+      if (before !== undefined && before !== info.partitionsCount) changed.push([name, before, info.partitionsCount])
       this.#topics.set(name, info)
       this.#unknownStrikes.delete(name)
     }
     this.#stale = false
     this.#reachedCluster = true
+    this.#refreshCount++
+    // After the view is stored: a listener sees the new count.
+    for (const [name, before, after] of changed) this.#options.onPartitionsChanged?.(name, before, after)
+  }
+
+  /** Metadata answers stored so far. */
+  get refreshCount (): number {
+    return this.#refreshCount
+  }
+
+  /** The topics known. */
+  get topics (): string[] {
+    return [...this.#topics.keys()]
   }
 }

@@ -9,7 +9,7 @@ import { BufferPool } from '../accumulator/buffer-pool.ts'
 import type { CompressionStats } from '../compression/auto.ts'
 import { defaultBrokersWarning, resolveConfig } from '../config/index.ts'
 import type { Logger, ProducerOptions, ResolvedConfig } from '../config/types.ts'
-import { ProducerClosedError, type CourierError } from '../errors.ts'
+import { ProducerClosedError, ValidationError, type CourierError } from '../errors.ts'
 import { KafkaClient, type EngineClient } from '../kafka-client/client.ts'
 import { createDefaultLogger } from '../observability/logger.ts'
 import { createStandardHeaders, prepareMessages, type Message, type PreparedRecord, type TopicMessages } from '../pipeline/prepare.ts'
@@ -27,7 +27,9 @@ import { ForgottenFailures } from './overload.ts'
 import { RecordPlacer } from './partitioning.ts'
 import { trackOpen, trackClosed } from './registry.ts'
 import { Sender } from './sender.ts'
-import { checkRecordSizes } from './size-check.ts'
+import { SizeStage, type LargeMessageStats } from './size-stage.ts'
+import { AdminTopicLimitsSource, TopicLimits, type TopicLimitsSource } from './topic-limits.ts'
+import { TopicWatch } from './topic-watch.ts'
 import { ProducerStats, type ProducerStatsSnapshot } from './stats.ts'
 import type { StandardHeaderValues } from '../pipeline/headers.ts'
 
@@ -43,6 +45,8 @@ export interface ProducerInternals {
   now?: () => number
   random?: () => number
   client?: EngineClient
+  /** Where topic size limits come from. Default: the cluster (DescribeConfigs), unless a client is injected. */
+  topicLimits?: TopicLimitsSource
 }
 
 type State = 'idle' | 'connecting' | 'connected' | 'closing' | 'closed'
@@ -66,6 +70,9 @@ export class Producer {
   readonly #keepAlive: KeepAlive
   readonly #standardHeaders: (nowMs: number) => StandardHeaderValues
   readonly #now: () => number
+  readonly #topicLimits: TopicLimits
+  readonly #sizeStage: SizeStage
+  readonly #topicWatch: TopicWatch
   #connected = false
   #connectingNow = false
   #closeRequested = false
@@ -90,8 +97,17 @@ export class Producer {
     this.#serializer = this.config.serializer ?? createJsonSerializer({ circularReferences: this.config.circularReferences })
     this.#standardHeaders = createStandardHeaders(this.config.clientId, createUuidV7BytesGenerator({ clock: this.#now, random: randomBytes }))
     this.#client = internals.client ?? new KafkaClient(this.config)
-    this.#metadata = new MetadataCache(this.#client, { maxBlockMs: this.config.maxBlockMs, backoffMs: this.config.retry.initialBackoffMs, now: this.#now, signal: this.#closeDone.signal })
-    this.#placer = new RecordPlacer(this.config.partitioner, random, topic => this.#metadata.partitionsFor(topic) as number)
+    this.#metadata = new MetadataCache(this.#client, {
+      maxBlockMs: this.config.maxBlockMs,
+      backoffMs: this.config.retry.initialBackoffMs,
+      now: this.#now,
+      signal: this.#closeDone.signal,
+      onPartitionsChanged: (topic, before, after) => this.#topicWatch.partitionsChanged(topic, before, after)
+    })
+    this.#placer = new RecordPlacer(this.config.partitioner, random, topic => this.#metadata.partitionsFor(topic) as number, this.config.recentKeySampleSize)
+    const limitsSource = internals.topicLimits ?? (this.config.readTopicLimits && internals.client === undefined ? new AdminTopicLimitsSource(this.config) : undefined)
+    this.#topicLimits = new TopicLimits({ source: limitsSource, logger: this.logger })
+    this.#sizeStage = new SizeStage({ config: this.config, limits: this.#topicLimits, logger: this.logger })
     this.#buffer = new BufferPool(this.config.bufferMemory)
     this.#forgotten = new ForgottenFailures(this.#buffer, this.logger, this.#now)
     this.#accumulator = new Accumulator({
@@ -106,7 +122,7 @@ export class Producer {
     const alerts = new AlertLimiter({
       now: this.#now,
       emit: alert => {
-        this.logger.warn({ kind: alert.kind, err: alert.error, suppressed: alert.suppressed }, alert.message)
+        this.logger.warn({ ...alert.details, kind: alert.kind, err: alert.error, suppressed: alert.suppressed }, alert.message)
         this.#events.emit('alert', alert)
       }
     })
@@ -125,6 +141,13 @@ export class Producer {
         this.logger.error({ err: error }, 'kafka-courier internal error (please report it)')
         this.#events.emit('alert', { kind: 'internal-error', message: `kafka-courier internal error: ${error instanceof Error ? error.message : String(error)}` })
       }
+    })
+    this.#topicWatch = new TopicWatch({
+      intervalMs: this.config.metadataMaxAgeMs,
+      refresh: () => this.#refreshTopics(),
+      placer: this.#placer,
+      events: this.#events,
+      alerts
     })
     trackOpen(this)
   }
@@ -182,6 +205,7 @@ export class Producer {
         signal: this.#closeDone.signal
       })
       this.#connected = true
+      this.#topicWatch.start()
       this.logger.info({ brokers: this.config.brokers, producerId: this.producerId?.toString() }, 'connected')
       this.#events.emit('connect', { brokers: this.config.brokers, producerId: this.producerId })
     } finally {
@@ -206,6 +230,7 @@ export class Producer {
     // Pool and waiting line full: refuse before doing any work for this call.
     if (this.#buffer.saturated) return Promise.reject(this.#buffer.saturatedError())
     let prepared: PreparedRecord[]
+    let messageCount: number
     let totalBytes = 0
     try {
       prepared = prepareMessages(batches, {
@@ -214,12 +239,16 @@ export class Producer {
         now: this.#now,
         standardHeaders: this.#standardHeaders
       })
-      checkRecordSizes(prepared, this.config.maxRequestSize)
+      messageCount = prepared.length
+      // The size policy: refuse, chunk or claim-check records over their limit, before acceptance.
+      const sized = this.#sizeStage.now(prepared)
+      if (sized === undefined) return this.#appendLater(prepared, new CallOutcome(messageCount), 0, undefined, true)
+      prepared = sized
       for (const record of prepared) totalBytes += record.sizeBytes
     } catch (error) {
       return Promise.reject(error)
     }
-    const call = new CallOutcome(prepared.length)
+    const call = new CallOutcome(messageCount)
     // Fast path, the common case: connected, topics known, buffer room free. No awaiting at all.
     if (this.#connected && this.#metadata.knowsAll(prepared)) {
       let reservation: Promise<void> | undefined
@@ -297,6 +326,7 @@ export class Producer {
       this.#sender.abandonAll(closedError)
     }
     this.#sender.stop()
+    this.#topicWatch.stop()
     await this.#closeConnections()
     this.#closed = true
     this.#closeDone.abort(new ProducerClosedError('The producer was closed while connecting'))
@@ -312,7 +342,7 @@ export class Producer {
    * never answers, and close() must resolve within its timeout plus a small margin.
    */
   async #closeConnections (): Promise<void> {
-    const closing = this.#client.close().catch(error => this.logger.warn({ err: error }, 'error while closing connections'))
+    const closing = Promise.all([this.#client.close(), this.#topicLimits.close()]).catch(error => this.logger.warn({ err: error }, 'error while closing connections'))
     let timer: NodeJS.Timeout | undefined
     await Promise.race([closing, new Promise<void>(resolve => { timer = setTimeout(resolve, CONNECTION_CLOSE_GRACE_MS) })])
     clearTimeout(timer)
@@ -324,6 +354,34 @@ export class Producer {
 
   stats (): ProducerStatsSnapshot {
     return this.#stats.snapshot()
+  }
+
+  /** Counters of the size policy: large records, rejections, chunked messages and segments, claim-checks. */
+  largeMessageStats (): LargeMessageStats {
+    return this.#sizeStage.stats()
+  }
+
+  /**
+   * `partitioner: 'pinned'`: keyed records of `topic` use its current partition count from now on
+   * (after a `partitions-changed` event, once consumers are ready for keys to move). Returns the
+   * count pinned before and the one used now.
+   */
+  acceptPartitionCount (topic: string): { previous: number | undefined, current: number } {
+    const current = this.#metadata.partitionsFor(topic)
+    if (current === undefined) throw new ValidationError([{ index: 0, field: 'topic', reason: `topic "${topic}" is not known to this producer (send to it first)` }])
+    const counts = this.#placer.acceptPartitionCount(topic)
+    this.logger.info({ kind: 'partitions-accepted', topic, previousCount: counts.previous, newCount: counts.current }, `partition count ${counts.current} accepted for topic "${topic}"`)
+    return counts
+  }
+
+  /** The periodic refresh: metadata of the known topics (partition changes), then their size limits. */
+  async #refreshTopics (): Promise<void> {
+    try {
+      await this.#metadata.refresh([])
+    } catch (error) {
+      this.logger.debug({ err: error }, 'periodic metadata refresh failed')
+    }
+    await this.#topicLimits.refresh()
   }
 
   /**
@@ -338,12 +396,20 @@ export class Producer {
    * The slow path: waits for buffer room, a connection and metadata (together at most maxBlockMs),
    * then appends. Tracked so flush() and close() wait for calls still on their way in.
    */
-  #appendLater (prepared: PreparedRecord[], call: CallOutcome, totalBytes: number, reservation: Promise<void> | undefined): Promise<DeliveryReport[]> {
+  #appendLater (prepared: PreparedRecord[], call: CallOutcome, totalBytes: number, reservation: Promise<void> | undefined, sizeLater = false): Promise<DeliveryReport[]> {
     let reserved = false
+    let staged = false
     const abort = this.#closeTimedOut
     // Every wait before acceptance shares one maxBlockMs budget, counted from the send() call.
     const budget = new BlockBudget(this.config.maxBlockMs, this.config.deliveryTimeoutMs, prepared[0].acceptedAtMs, this.#now)
     const accepted = (async () => {
+      if (sizeLater) {
+        // Topic limits need the cluster; claim-check uploads take time: both within the budget.
+        if (!this.#connected) await budget.wait(this.#connectOnce(), 'connection to the cluster', abort)
+        prepared = await this.#sizeStage.later(prepared, (promise, what) => budget.wait(promise, what, abort))
+        staged = true
+        for (const record of prepared) totalBytes += record.sizeBytes
+      }
       const room = reservation ?? this.#buffer.reserve(totalBytes, budget.remainingMs)
       if (room !== undefined) await room
       reserved = true
@@ -360,6 +426,7 @@ export class Producer {
     }, error => {
       this.#pendingCalls.delete(accepted)
       if (reserved) this.#buffer.release(totalBytes)
+      if (staged) this.#sizeStage.discard(prepared)
       call.fail(error)
       this.#keepAlive.check()
     })
@@ -373,7 +440,7 @@ export class Producer {
       // Keyless records are partitioned one by one, so a sticky partitioner moves on as soon as
       // a batch fills, even in the middle of a large call.
       this.#placer.place(record)
-      record.sink = call
+      record.sink = record.sinkFor?.(call) ?? call
       if (this.#accumulator.append(record)) this.#placer.batchFilled(record)
     }
     this.#keepAlive.hold()
