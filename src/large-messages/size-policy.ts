@@ -52,8 +52,9 @@ export function decideSize (sizeBytes: number, limit: RecordLimit, policy: SizeP
 /** How a limit reads in a message: `maxRequestSize=1048576`, `the topic's max.message.bytes=1048576 (read from the cluster)`. */
 export function describeLimit (limit: RecordLimit): string {
   if (limit.name === 'maxRequestSize') return `maxRequestSize=${limit.limitBytes}`
-  const whose = limit.name === 'topic max.message.bytes' ? "the topic's max.message.bytes" : "the broker's message.max.bytes (the topic sets no max.message.bytes)"
-  return `${whose}=${limit.limitBytes}, read from the cluster (a record alone in a batch may be ${limit.recordBytes} bytes)`
+  const whose = limit.name === 'topic max.message.bytes' ? "the topic's max.message.bytes" : "the broker's message.max.bytes"
+  const source = limit.name === 'topic max.message.bytes' ? 'read from the cluster' : 'the topic sets no max.message.bytes of its own; read from the cluster'
+  return `${whose}=${limit.limitBytes} (${source}; a record alone in a batch may be ${limit.recordBytes} bytes)`
 }
 
 /** The error for a record the `reject` policy refuses: the size, the limit and which limit. */
