@@ -12,7 +12,12 @@ export interface S3BlobStoreOptions {
   prefix?: string
   /** A client of your own (credentials, region, endpoint). Not closed by close(). */
   client?: S3Client
-  /** Used to create a client when `client` is not given (e.g. `{ region, endpoint, forcePathStyle: true }`). */
+  /**
+   * Used to create a client when `client` is not given (e.g. `{ region, endpoint, forcePathStyle: true }`).
+   * Unless it says otherwise, the SDK's optional request checksums are off (`requestChecksumCalculation`
+   * and `responseChecksumValidation` 'WHEN_REQUIRED'): several S3-compatible servers refuse them, and
+   * the value's SHA-256 travels in the record and is checked on every read anyway.
+   */
   clientConfig?: S3ClientConfig
 }
 
@@ -83,7 +88,11 @@ export class S3BlobStore implements BlobStore {
 
   #load (): Promise<{ sdk: Sdk, client: S3Client }> {
     this.#sdk ??= import('@aws-sdk/client-s3').then(sdk => {
-      const client = this.#options.client ?? new sdk.S3Client(this.#options.clientConfig ?? {})
+      const client = this.#options.client ?? new sdk.S3Client({
+        requestChecksumCalculation: 'WHEN_REQUIRED',
+        responseChecksumValidation: 'WHEN_REQUIRED',
+        ...this.#options.clientConfig
+      })
       this.#ownsClient = this.#options.client === undefined
       return { sdk, client }
     })
