@@ -8,7 +8,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
-import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3'
+import { CreateBucketCommand, ListObjectsV2Command, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3'
 import { brokersFromEnv, createTopic, readAll, uniqueTopic } from '../helpers/cluster.ts'
 import { startS3Server, type S3Server } from '../helpers/s3-server.ts'
 import { BlobStoreError, ClaimCheckError, createProducer, FsBlobStore, S3BlobStore, type BlobStore } from '../../src/index.ts'
@@ -22,7 +22,7 @@ let s3: S3Server
 before(async () => { s3 = await startS3Server() })
 after(() => s3?.stop())
 
-function s3Config (): ConstructorParameters<typeof S3Client>[0] {
+function s3Config (): S3ClientConfig {
   return { endpoint: s3.endpoint, region: s3.region, forcePathStyle: true, credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } }
 }
 
