@@ -71,7 +71,7 @@ export class SizeStage {
    * record the policy refuses: nothing of the call is accepted.
    */
   now (prepared: PreparedRecord[]): PreparedRecord[] | undefined {
-    if (!this.#limits.knowsAll(topicsOf(prepared))) return undefined
+    if (!this.#limits.knowsEvery(prepared)) return undefined
     return this.#apply(prepared, false) as PreparedRecord[] | undefined
   }
 
@@ -96,9 +96,15 @@ export class SizeStage {
     let out: PreparedRecord[] | undefined
     let uploads: Array<{ at: number, record: PreparedRecord, limit: RecordLimit }> | undefined
     let chunkedBytes = 0
+    // The limit is worked out once per run of records of one topic (a call is usually one topic).
+    let topic: string | undefined
+    let limit = recordLimit(config.maxRequestSize, undefined)
     for (let i = 0; i < prepared.length; i++) {
       const record = prepared[i]
-      const limit = recordLimit(config.maxRequestSize, this.#limits.limitFor(record.topic))
+      if (record.topic !== topic) {
+        topic = record.topic
+        limit = recordLimit(config.maxRequestSize, this.#limits.limitFor(topic))
+      }
       if (record.sizeBytes > config.largeMessageWarningBytes) this.#large(record, limit)
       const decision = decideSize(record.sizeBytes, limit, policyFor(config, record.topic))
       if (decision === 'send') {

@@ -54,6 +54,13 @@ export class TopicLimits {
     return true
   }
 
+  /** knowsAll over the records' topics, without collecting them (the send fast path). */
+  knowsEvery (records: readonly { topic: string }[]): boolean {
+    if (this.#source === undefined) return true
+    for (const record of records) if (!this.#entries.has(record.topic)) return false
+    return true
+  }
+
   /** The cluster's limit for a topic, when it was read. */
   limitFor (topic: string): ClusterLimit | undefined {
     return this.#entries.get(topic)?.limit
