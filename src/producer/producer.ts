@@ -1,4 +1,4 @@
-// The Producer: the public face of the send path. It wires the stages (prepare -> size check ->
+// The Producer: the public face of the send path. It wires the stages (prepare -> size policy ->
 // buffer room -> partition -> accumulator -> sender) and owns the lifecycle: lazy single-flight
 // connect, close() that delivers what was accepted within its timeout, `await using`, and a
 // keep-alive while anything accepted is unsettled. Each call gets its own outcome (outcomes.ts).

@@ -14,8 +14,11 @@ import type { ClusterLimit } from '../large-messages/size-policy.ts'
 const RESOURCE_TOPIC = 2
 const SOURCE_TOPIC = 1
 
-/** One topic's answer: its limit, or why there is none. */
-export type TopicLimitAnswer = ClusterLimit | { problem: string }
+/** One topic's answer: its limit, or why there is none (`unknownTopic`: it does not exist, yet). */
+export type TopicLimitAnswer = ClusterLimit | { problem: string, unknownTopic?: boolean }
+
+/** Kafka's UNKNOWN_TOPIC_OR_PARTITION. */
+const UNKNOWN_TOPIC_OR_PARTITION = 3
 
 /** Where the limits come from: the real one asks the cluster; tests pass their own. */
 export interface TopicLimitsSource {
@@ -111,6 +114,9 @@ export class TopicLimits {
     for (const topic of topics) {
       const answer = answers.get(topic) ?? { problem: 'the cluster did not describe it' }
       if ('problem' in answer) {
+        // A topic that does not exist (yet) is asked about again on its next send: the send fails
+        // with UnknownTopicError anyway, or auto-creation makes it and its limit becomes readable.
+        if (answer.unknownTopic === true) continue
         // A refresh that fails keeps what was known; a first read records "no cluster limit".
         if (refreshing && this.#entries.get(topic)?.limit !== undefined) continue
         this.#entries.set(topic, { limit: undefined, problem: answer.problem })
@@ -173,7 +179,10 @@ export function parseLimits (topics: string[], results: Array<{ resourceName: st
   const out = new Map<string, TopicLimitAnswer>()
   for (const result of results) {
     if (result.errorCode !== undefined && result.errorCode !== 0) {
-      out.set(result.resourceName, { problem: `error code ${result.errorCode}${result.errorMessage ? `: ${result.errorMessage}` : ''}` })
+      out.set(result.resourceName, {
+        problem: `error code ${result.errorCode}${result.errorMessage ? `: ${result.errorMessage}` : ''}`,
+        ...(result.errorCode === UNKNOWN_TOPIC_OR_PARTITION ? { unknownTopic: true } : {})
+      })
       continue
     }
     const entry = result.configs.find(c => c.name === 'max.message.bytes')

@@ -60,6 +60,7 @@ test('10 MiB and 50 MiB values round-trip byte-exact through a 1 MiB topic by ch
   assert.ok(!tenBack.headers.some(([n]) => n.toString().startsWith('courier-chunk-')), 'without the chunk headers')
   assert.deepEqual(messages.filter(m => m.transport === 'plain').map(m => m.value?.toString()).sort(), ['small after', 'small before'])
   assert.ok(reader.stats().peakBufferedBytes <= 60 * MIB)
+  t.diagnostic(`segments: ${stats.chunkSegmentTotal} for 60 MiB; reassembler peak ${reader.stats().peakBufferedBytes} bytes buffered`)
 
   // Segment by segment: each message's segments are consecutive in one partition, in index order.
   const raw = await readAll(brokers, topic, 2 + stats.chunkSegmentTotal)
@@ -172,5 +173,6 @@ test('reassembly memory stays under its bound: incomplete messages are evicted a
   const stats = reader.stats()
   assert.ok(stats.peakBufferedBytes <= bound, `peak ${stats.peakBufferedBytes} bytes, bound ${bound}`)
   assert.ok(stats.peakBufferedBytes >= 2 * MIB, 'it did buffer')
+  t.diagnostic(`bound ${bound} bytes, peak ${stats.peakBufferedBytes} bytes, ${discarded.length} incomplete messages evicted and reported`)
   assert.ok(discarded.length >= 5 && discarded.every(d => d.reason === 'memory'), discarded.map(d => d.reason).join())
 })

@@ -63,6 +63,21 @@ test('reject: without a topic override the broker limit is named; a topic the cl
   await assert.rejects(producer.send('u', { value: 'x'.repeat(2_000_000) }), (error: unknown) => error instanceof MessageTooLargeError && error.limitName === 'maxRequestSize')
 })
 
+test('a topic the cluster does not know yet is asked about again on its next send, and not logged as unreadable', async t => {
+  const client = new FakeClient({ t: 1 })
+  const limits = new FakeLimits({})
+  limits.answers.t = { problem: 'error code 3', unknownTopic: true }
+  const warnings: string[] = []
+  const logger = { error () {}, info () {}, debug () {}, warn (_obj: object, msg?: string) { warnings.push(msg ?? '') } }
+  const producer = producerWith(client, { logger }, { topicLimits: limits })
+  t.after(() => producer.close({ timeoutMs: 100 }))
+  await producer.send('t', { value: 'a' })
+  limits.answers.t = { bytes: 3_000, name: 'topic max.message.bytes' }
+  await assert.rejects(producer.send('t', { value: 'x'.repeat(5_000) }), (error: unknown) => error instanceof MessageTooLargeError && error.limitName === 'topic max.message.bytes')
+  assert.deepEqual(limits.asked, [['t'], ['t']])
+  assert.ok(!warnings.some(w => /could not read the size limit/.test(w)), warnings.join('\n'))
+})
+
 test('chunk: a large record goes as segments on one partition, in order, even keyless; the call reports once per message', async t => {
   const client = new FakeClient({ t: 3 })
   const limits = new FakeLimits({ t: { bytes: 2_000, name: 'topic max.message.bytes' } })
@@ -188,5 +203,6 @@ test('parseLimits tells a topic override from the broker default and reports err
   assert.deepEqual(out.get('a'), { bytes: 1048576, name: 'topic max.message.bytes' })
   assert.deepEqual(out.get('b'), { bytes: 1048588, name: 'broker message.max.bytes' })
   assert.match((out.get('c') as { problem: string }).problem, /error code 3/)
+  assert.equal((out.get('c') as { unknownTopic?: boolean }).unknownTopic, true)
   assert.ok('problem' in (out.get('d') as object))
 })
