@@ -49,8 +49,9 @@ export class FsBlobStore implements BlobStore {
   }
 
   async get (ref: string): Promise<Buffer> {
+    const path = this.#pathOf(ref)
     try {
-      return await readFile(this.#pathOf(ref))
+      return await readFile(path)
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code
       throw new BlobStoreError(`Blob ${JSON.stringify(ref)} ${code === 'ENOENT' ? 'does not exist' : 'could not be read'} in ${this.directory}`, { cause: error, ref, retriable: code !== 'ENOENT' })
@@ -63,8 +64,8 @@ export class FsBlobStore implements BlobStore {
 
   /** The file of a key; a key that would leave `directory` is refused. */
   #pathOf (key: string): string {
-    const clean = normalize(key)
-    if (typeof key !== 'string' || key === '' || isAbsolute(key) || clean === '..' || clean.startsWith(`..${sep}`) || clean.includes(`${sep}..${sep}`)) {
+    const clean = typeof key === 'string' ? normalize(key) : ''
+    if (clean === '' || clean === '.' || isAbsolute(key) || clean === '..' || clean.startsWith(`..${sep}`) || clean.includes(`${sep}..${sep}`)) {
       throw new BlobStoreError(`Invalid blob reference ${JSON.stringify(key)}: expected a relative path inside ${this.directory}`, { ref: String(key) })
     }
     return join(this.directory, clean)
