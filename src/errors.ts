@@ -20,7 +20,9 @@ export const ErrorCodes = {
   RETRIES_EXHAUSTED: 'COURIER_RETRIES_EXHAUSTED',
   DELIVERY_TIMEOUT: 'COURIER_DELIVERY_TIMEOUT',
   PRODUCER_CLOSED: 'COURIER_PRODUCER_CLOSED',
-  BUFFER_EXHAUSTED: 'COURIER_BUFFER_EXHAUSTED'
+  BUFFER_EXHAUSTED: 'COURIER_BUFFER_EXHAUSTED',
+  BLOB_STORE: 'COURIER_BLOB_STORE',
+  CLAIM_CHECK: 'COURIER_CLAIM_CHECK'
 } as const
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes]
@@ -256,10 +258,13 @@ export class TlsError extends CourierError {
 export class MessageTooLargeError extends CourierError {
   readonly sizeBytes?: number
   readonly limitBytes?: number
-  constructor (message: string, options: CourierErrorOptions & { sizeBytes?: number, limitBytes?: number } = {}) {
+  /** Which limit: `maxRequestSize`, `topic max.message.bytes`, `broker message.max.bytes` or `bufferMemory`. */
+  readonly limitName?: string
+  constructor (message: string, options: CourierErrorOptions & { sizeBytes?: number, limitBytes?: number, limitName?: string } = {}) {
     super(ErrorCodes.MESSAGE_TOO_LARGE, message, { ...options, retriable: false })
     if (options.sizeBytes !== undefined) this.sizeBytes = options.sizeBytes
     if (options.limitBytes !== undefined) this.limitBytes = options.limitBytes
+    if (options.limitName !== undefined) this.limitName = options.limitName
   }
 }
 
@@ -301,5 +306,23 @@ export class ProducerClosedError extends CourierError {
 export class BufferExhaustedError extends CourierError {
   constructor (message: string, options: CourierErrorOptions = {}) {
     super(ErrorCodes.BUFFER_EXHAUSTED, message, { ...options, retriable: false })
+  }
+}
+
+/** A blob store (claim-check) failed to store, read or delete a value; `ref` names the blob. */
+export class BlobStoreError extends CourierError {
+  readonly ref?: string
+  constructor (message: string, options: CourierErrorOptions & { ref?: string } = {}) {
+    super(ErrorCodes.BLOB_STORE, message, options)
+    if (options.ref !== undefined) this.ref = options.ref
+  }
+}
+
+/** A claim-checked or chunked value failed its checks on the consumer side (size, checksum, headers). */
+export class ClaimCheckError extends CourierError {
+  readonly ref?: string
+  constructor (message: string, options: CourierErrorOptions & { ref?: string } = {}) {
+    super(ErrorCodes.CLAIM_CHECK, message, { ...options, retriable: false })
+    if (options.ref !== undefined) this.ref = options.ref
   }
 }

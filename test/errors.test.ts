@@ -3,7 +3,9 @@ import assert from 'node:assert/strict'
 import {
   AuthenticationError,
   AuthorizationError,
+  BlobStoreError,
   BufferExhaustedError,
+  ClaimCheckError,
   ConfigError,
   CourierError,
   DeliveryTimeoutError,
@@ -49,7 +51,9 @@ const ROWS: Array<[Class, Make, string, string, boolean, string, boolean]> = [
   [RetriesExhaustedError, (o, m = errorsModule) => new m.RetriesExhaustedError('gave up', { attempts: 3, ...o }), 'RetriesExhaustedError', 'COURIER_RETRIES_EXHAUSTED', false, 'not-persisted', false],
   [DeliveryTimeoutError, (o, m = errorsModule) => new m.DeliveryTimeoutError('late', { elapsedMs: 5, ...o }), 'DeliveryTimeoutError', 'COURIER_DELIVERY_TIMEOUT', false, 'possibly-persisted', false],
   [ProducerClosedError, (o, m = errorsModule) => new m.ProducerClosedError(undefined, o), 'ProducerClosedError', 'COURIER_PRODUCER_CLOSED', false, 'not-persisted', false],
-  [BufferExhaustedError, (o, m = errorsModule) => new m.BufferExhaustedError('full', o), 'BufferExhaustedError', 'COURIER_BUFFER_EXHAUSTED', false, 'not-persisted', false]
+  [BufferExhaustedError, (o, m = errorsModule) => new m.BufferExhaustedError('full', o), 'BufferExhaustedError', 'COURIER_BUFFER_EXHAUSTED', false, 'not-persisted', false],
+  [BlobStoreError, (o, m = errorsModule) => new m.BlobStoreError('store down', o), 'BlobStoreError', 'COURIER_BLOB_STORE', false, 'not-persisted', true],
+  [ClaimCheckError, (o, m = errorsModule) => new m.ClaimCheckError('checksum', o), 'ClaimCheckError', 'COURIER_CLAIM_CHECK', false, 'not-persisted', false]
 ]
 
 test('the table covers every exported error class and every error code', () => {

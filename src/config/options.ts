@@ -10,6 +10,7 @@ import { RETRY_OPTIONS } from '../retry/options.ts'
 import { deepFreeze, MAX_TIMER_MS, type OptionSpec } from '../util/option-spec.ts'
 import { COMPRESSION_NAMES } from '../compression/names.ts'
 import { PARTITIONER_NAMES } from '../partitioner/names.ts'
+import { SIZE_POLICY_NAMES } from '../large-messages/names.ts'
 
 // The spec type and the checks are shared with the modules that own option groups (util/option-spec.ts).
 export {
@@ -59,7 +60,13 @@ export const DEFAULTS: Readonly<ResolvedConfig> = deepFreeze({
   logger: undefined,
   logCreator: undefined,
   tracing: 'call',
-  maxOpenProducersWarning: 10
+  maxOpenProducersWarning: 10,
+  sizePolicy: 'reject',
+  sizePolicyByTopic: undefined,
+  largeMessageWarningBytes: 1048576,
+  blobStore: undefined,
+  readTopicLimits: true,
+  recentKeySampleSize: 1000
 } satisfies ResolvedConfig)
 
 export const OPTIONS: readonly OptionSpec[] = deepFreeze<OptionSpec[]>([
@@ -228,7 +235,35 @@ export const OPTIONS: readonly OptionSpec[] = deepFreeze<OptionSpec[]>([
     allowInfinity: true,
     default: DEFAULTS.maxOpenProducersWarning,
     description: 'Warn when more producers than this are open at once in one process (usually a producer per request). `Infinity` turns it off.'
-  }
+  },
+  {
+    path: 'sizePolicy',
+    type: 'enum',
+    default: DEFAULTS.sizePolicy,
+    allowed: SIZE_POLICY_NAMES,
+    env: 'KAFKA_SIZE_POLICY',
+    description: "A record over the limit that applies (`maxRequestSize`, the topic's `max.message.bytes` or the broker's `message.max.bytes`): `reject` refuses the call with a MessageTooLargeError, `chunk` splits it into segments, `claim-check` stores the value in `blobStore` and sends a reference (docs/large-messages.md)."
+  },
+  {
+    path: 'sizePolicyByTopic',
+    type: 'object',
+    default: undefined,
+    defaultText: 'none (every topic uses `sizePolicy`)',
+    description: "Per-topic `sizePolicy`, e.g. `{ images: 'claim-check', events: 'reject' }`. Keys must be valid topic names."
+  },
+  {
+    path: 'largeMessageWarningBytes',
+    type: 'integer',
+    min: 1,
+    allowInfinity: true,
+    unit: 'bytes',
+    default: DEFAULTS.largeMessageWarningBytes,
+    env: 'KAFKA_LARGE_MESSAGE_WARNING_BYTES',
+    description: 'Log a warning (once per topic) and count `largeRecordTotal` for records larger than this. `Infinity` turns the warning off.'
+  },
+  { path: 'blobStore', type: 'interface', default: undefined, defaultText: 'none', methods: ['put', 'get', 'delete'], description: 'Where `claim-check` stores values: a `FsBlobStore`, an `S3BlobStore` or your own `{ put, get, delete }`. Required when a policy is `claim-check`.' },
+  { path: 'readTopicLimits', type: 'boolean', default: DEFAULTS.readTopicLimits, env: 'KAFKA_READ_TOPIC_LIMITS', description: "Read each topic's `max.message.bytes` (DescribeConfigs) before its first send and with every metadata refresh, so the size policy applies it. Off, or without DESCRIBE_CONFIGS permission: only `maxRequestSize` is checked." },
+  { path: 'recentKeySampleSize', type: 'integer', min: 0, default: DEFAULTS.recentKeySampleSize, description: 'Recently sent keys kept per topic, to report how many would move to another partition when its partition count changes (`partitions-changed`). 0 keeps none.' }
 ])
 
 export const OPTION_BY_PATH: ReadonlyMap<string, OptionSpec> = new Map(OPTIONS.map(spec => [spec.path, spec]))

@@ -21,6 +21,7 @@ import { isPlainObject } from '../util/is-plain-object.ts'
 import { resolveCompressionOptions } from '../compression/config.ts'
 import { RETRY_PRESET_NAMES } from '../retry/presets.ts'
 import { resolveSaslOptions, resolveTlsOptions } from '../security/options.ts'
+import { resolveLargeMessageOptions } from '../large-messages/options.ts'
 
 type Layer = Record<string, unknown>
 
@@ -182,7 +183,11 @@ function validate (merged: Layer, note: (path: string) => string): Readonly<Reso
     logger: value('logger'),
     logCreator: value('logCreator'),
     tracing: value('tracing'),
-    maxOpenProducersWarning: value('maxOpenProducersWarning')
+    maxOpenProducersWarning: value('maxOpenProducersWarning'),
+    ...resolveLargeMessageOptions(merged, note),
+    largeMessageWarningBytes: value('largeMessageWarningBytes'),
+    readTopicLimits: value('readTopicLimits'),
+    recentKeySampleSize: value('recentKeySampleSize')
   }
   return Object.freeze(config)
 }

@@ -6,9 +6,11 @@ import type { CompressionName } from '../compression/names.ts'
 import type { PartitionerName } from '../partitioner/names.ts'
 import type { ResolvedRetryPolicy, RetryOptions, RetryPresetName } from '../retry/types.ts'
 import type { SaslOptions, TlsOptions } from '../security/types.ts'
+import type { SizePolicyName } from '../large-messages/names.ts'
+import type { BlobStore } from '../large-messages/claim-check.ts'
 
 // Defined by the modules that own them (config composes them; they do not import config).
-export type { CompressionName, PartitionerName }
+export type { CompressionName, PartitionerName, SizePolicyName, BlobStore }
 export type { ResolvedRetryPolicy, RetryOptions, RetryPresetName } from '../retry/types.ts'
 export type { OAuthBearerToken, OAuthBearerTokenProvider, OidcOptions, SaslMechanism, SaslOptions, TlsOptions } from '../security/types.ts'
 
@@ -74,6 +76,18 @@ export interface ProducerOptions {
   tracing?: TracingMode
   /** Warn when more than this many producers are open in one process at once. */
   maxOpenProducersWarning?: number
+  /** A record over the limit: 'reject' (default), 'chunk' or 'claim-check'. */
+  sizePolicy?: SizePolicyName
+  /** Per-topic `sizePolicy`. */
+  sizePolicyByTopic?: Record<string, SizePolicyName>
+  /** Warn (once per topic) about records larger than this. Default 1 MiB. */
+  largeMessageWarningBytes?: number
+  /** Where claim-checked values are stored. */
+  blobStore?: BlobStore
+  /** Read topic size limits from the cluster (DescribeConfigs). Default true. */
+  readTopicLimits?: boolean
+  /** Recently sent keys kept per topic for the partitions-changed report. Default 1000. */
+  recentKeySampleSize?: number
 }
 
 export interface ResolvedConfig {
@@ -110,4 +124,10 @@ export interface ResolvedConfig {
   logCreator: LogCreator | undefined
   tracing: TracingMode
   maxOpenProducersWarning: number
+  sizePolicy: SizePolicyName
+  sizePolicyByTopic: Readonly<Record<string, SizePolicyName>> | undefined
+  largeMessageWarningBytes: number
+  blobStore: BlobStore | undefined
+  readTopicLimits: boolean
+  recentKeySampleSize: number
 }

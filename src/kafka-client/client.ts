@@ -22,7 +22,7 @@ import type { ResolvedConfig } from '../config/types.ts'
 import { NetworkError } from '../errors.ts'
 import { errorFromPlatformatic } from './errors.ts'
 import { encodeProduceRequestChunks, PRODUCE_API_KEY, PRODUCE_VERSION, type ProduceTopicData } from '../wire/produce-request.ts'
-import { connectionSecurity, type TokenHooks } from './security.ts'
+import { connectionSecurity, type ConnectionSecurity, type TokenHooks } from './security.ts'
 import { afterReauthentication } from './reauth-gate.ts'
 import { TlsAlertWatch } from './tls-alerts.ts'
 import type { TokenManager } from '../security/index.ts'
@@ -99,6 +99,8 @@ export class KafkaClient implements EngineClient {
   readonly #knownBrokers = new Map<number, { host: string, port: number }>()
   /** OAUTHBEARER only: keeps the token fresh; stopped on close. */
   readonly #tokens: TokenManager | undefined
+  /** The TLS and SASL options of this client's connections (one token manager for all of them). */
+  readonly #security: Omit<ConnectionSecurity, 'tokens'>
   /** TLS only: alerts after the handshake (a client certificate required or refused). */
   readonly #tlsAlerts: TlsAlertWatch | undefined
 
@@ -107,6 +109,7 @@ export class KafkaClient implements EngineClient {
     this.#config = config
     const { tokens, ...security } = connectionSecurity(config, tokenHooks)
     this.#tokens = tokens
+    this.#security = security
     this.#client = new PlatformaticProducer({
       clientId: config.clientId,
       bootstrapBrokers: [...config.brokers],
@@ -129,6 +132,15 @@ export class KafkaClient implements EngineClient {
         onReauthenticated(event.broker === undefined ? 'unknown broker' : `${event.broker.host}:${event.broker.port}`)
       })
     }
+  }
+
+  /**
+   * TLS and SASL options for another connection to the same cluster (the topic-limits Admin):
+   * the same certificates, and for OAUTHBEARER the same token manager, so the identity provider is
+   * not asked twice. Valid until close().
+   */
+  securityOptions (): Omit<ConnectionSecurity, 'tokens'> {
+    return this.#security
   }
 
   get brokers (): readonly string[] {

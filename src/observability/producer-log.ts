@@ -105,10 +105,8 @@ export class ProducerLog {
       this.#logger.debug({ event: 'metadata', topic, partitions: after.partitionsCount, leaders: after.leaders }, `metadata for ${topic}: ${after.partitionsCount} partition(s)`)
       return
     }
-    if (before.partitionsCount !== after.partitionsCount) {
-      this.#logger.warn({ event: 'partitions-changed', topic, partitionsBefore: before.partitionsCount, partitions: after.partitionsCount },
-        `${topic} now has ${after.partitionsCount} partition(s) (was ${before.partitionsCount}): keyed records may map to other partitions`)
-    }
+    // A partition count change is not logged here: the topic watch (producer/topic-watch.ts) raises it
+    // as an alert, with how many recently sent keys move.
     for (let partition = 0; partition < after.leaders.length; partition++) {
       const was = before.leaders[partition]
       const is = after.leaders[partition]

@@ -8,10 +8,14 @@ import { jumpPartitionForKey } from './jump.ts'
 
 import { PARTITIONER_NAMES, type PartitionerName } from './names.ts'
 
-/** Every partitioner can be planned. Keyed ones compute a partition from the key; keyless ones never look at it. */
-export type PlanStrategy = PartitionerName
+/**
+ * Every partitioner but `pinned` can be planned (pinned moves no key until the application accepts
+ * the new count, and then moves them as murmur2 does). Keyed ones compute a partition from the key;
+ * keyless ones never look at it.
+ */
+export type PlanStrategy = Exclude<PartitionerName, 'pinned'>
 
-export const PLAN_STRATEGIES: readonly PlanStrategy[] = PARTITIONER_NAMES
+export const PLAN_STRATEGIES: readonly PlanStrategy[] = PARTITIONER_NAMES.filter((n): n is PlanStrategy => n !== 'pinned')
 
 const KEYED: Record<string, (key: Uint8Array, n: number) => number> = {
   murmur2: partitionForKey,

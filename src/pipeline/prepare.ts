@@ -33,6 +33,12 @@ export interface Message {
 export interface PreparedRecord extends PendingRecord {
   /** The caller chose the partition. */
   explicitPartition: boolean
+  /** A later segment of a chunked message: placed on the partition of that record (its first segment). */
+  placeLike?: PreparedRecord
+  /** Where its outcome goes, given the call's sink (a chunked message's segments share one collector). */
+  sinkFor?: (call: RecordSink) => RecordSink
+  /** The blob reference of a claim-checked record (deleted again if its call fails before sending). */
+  claimCheckRef?: string
 }
 
 const NO_SINK: RecordSink = { settle () {} }

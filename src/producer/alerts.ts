@@ -11,6 +11,10 @@ export interface Alert {
   error?: CourierError
   /** Alerts of this kind held back since the last one that went out. */
   suppressed?: number
+  /** Rate-limited apart from other alerts of the same kind when set (e.g. one topic's partition change). */
+  key?: string
+  /** Structured fields for the log line. */
+  details?: Record<string, unknown>
 }
 
 export interface AlertLimiterOptions {
@@ -37,14 +41,15 @@ export class AlertLimiter {
   /** Raises an alert of `kind`, or counts it when one of that kind went out too recently. */
   raise (alert: Alert): void {
     const nowMs = this.#options.now()
-    const state = this.#kinds.get(alert.kind)
+    const id = alert.key === undefined ? alert.kind : `${alert.kind}\u0000${alert.key}`
+    const state = this.#kinds.get(id)
     if (state !== undefined && nowMs < state.nextAtMs) {
       state.suppressed++
       return
     }
     const intervalMs = state === undefined ? this.#options.firstIntervalMs : Math.min(state.intervalMs * 2, this.#options.maxIntervalMs)
     const suppressed = state?.suppressed ?? 0
-    this.#kinds.set(alert.kind, { nextAtMs: nowMs + intervalMs, intervalMs, suppressed: 0 })
+    this.#kinds.set(id, { nextAtMs: nowMs + intervalMs, intervalMs, suppressed: 0 })
     this.#options.emit(suppressed > 0 ? { ...alert, suppressed, message: `${alert.message} (${suppressed} more like it since the last alert)` } : alert)
   }
 

@@ -13,6 +13,12 @@ export interface ProducerEvents {
   retry: { topic: string, partition: number, attempt: number, delayMs: number, error: CourierError }
   error: { error: CourierError, topic?: string, partition?: number, records: number }
   alert: { kind: string, message: string, error?: CourierError, suppressed?: number }
+  /**
+   * A metadata refresh found a topic's partition count changed. `movedKeys` of the `sampledKeys`
+   * recently sent route to another partition now (with `partitioner: 'pinned'`: once the new count
+   * is accepted with acceptPartitionCount(); until then keyed records keep `pinnedCount`).
+   */
+  'partitions-changed': { topic: string, previousCount: number, newCount: number, sampledKeys: number, movedKeys: number, pinnedCount?: number }
 }
 
 export type EventName = keyof ProducerEvents

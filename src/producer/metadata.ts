@@ -16,6 +16,8 @@ export interface MetadataOptions {
   onTopic?: (topic: string, before: TopicInfo | undefined, after: TopicInfo) => void
   /** Told when a wait for metadata failed an attempt and will try again (for the log). */
   onWaitRetry?: (topics: string[], error: CourierError) => void
+  /** A known topic's partition count changed in a metadata answer (partitions were added). */
+  onPartitionsChanged?: (topic: string, before: number, after: number) => void
 }
 
 /** A freshly created topic can be unknown to the broker's metadata cache for a moment. */
@@ -34,6 +36,7 @@ export class MetadataCache {
   /** Refreshes in a row that said a topic does not exist. */
   readonly #unknownStrikes = new Map<string, number>()
   #refreshing: Promise<void> | undefined
+  #refreshCount = 0
 
   constructor (client: EngineClient, options: MetadataOptions) {
     this.#client = client
@@ -137,12 +140,28 @@ export class MetadataCache {
 
   #store (view: ClusterView): void {
     for (const [id, broker] of view.brokers) this.#addresses.set(id, `${broker.host}:${broker.port}`)
+    const changed: Array<[string, number, number]> = []
     for (const [name, info] of view.topics) {
+      const before = this.#topics.get(name)?.partitionsCount
       this.#options.onTopic?.(name, this.#topics.get(name), info)
+      if (before !== undefined && before !== info.partitionsCount) changed.push([name, before, info.partitionsCount])
       this.#topics.set(name, info)
       this.#unknownStrikes.delete(name)
     }
     this.#stale = false
     this.#reachedCluster = true
+    this.#refreshCount++
+    // After the view is stored: a listener sees the new count.
+    for (const [name, before, after] of changed) this.#options.onPartitionsChanged?.(name, before, after)
+  }
+
+  /** Metadata answers stored so far. */
+  get refreshCount (): number {
+    return this.#refreshCount
+  }
+
+  /** The topics known. */
+  get topics (): string[] {
+    return [...this.#topics.keys()]
   }
 }

@@ -1,23 +1,47 @@
 // Which partition each record goes to: the caller's explicit partition (checked against the topic's
-// partition count), the key's hash (murmur2 as Java, or jump), or the keyless partitioner (sticky
-// or round-robin), told when a batch fills so a sticky choice moves on.
+// partition count), the key's hash (murmur2 as Java, jump, or murmur2 over a pinned count), or the
+// keyless partitioner (sticky or round-robin), told when a batch fills so a sticky choice moves on.
+// Later segments of a chunked message go where its first segment went.
+//
+// `pinned` keeps keyed records on the partition they had under the count the producer first saw for
+// the topic, until the application accepts the new count (acceptPartitionCount): adding partitions
+// then moves no key (the new partitions get keyless records only). A bounded sample of recently
+// sent keys per topic tells, when the count changes, how many keys would now route elsewhere.
 
 import type { ResolvedConfig } from '../config/types.ts'
 import { ValidationError, type ValidationIssue } from '../errors.ts'
 import { createRoundRobinPartitioner, createStickyPartitioner, jumpPartitionForKey, partitionForKey, type KeylessPartitioner } from '../partitioner/index.ts'
 import type { PreparedRecord } from '../pipeline/prepare.ts'
 
+/** What a partition-count change does to the keys sent recently. */
+export interface KeyMoveReport {
+  /** Distinct keys in the sample. */
+  sampledKeys: number
+  /** Of those, how many route to another partition under the new count (for `pinned`: once it is accepted). */
+  movedKeys: number
+  /** For `pinned`: the count keyed records keep using until acceptPartitionCount(). */
+  pinnedCount?: number
+}
+
 export class RecordPlacer {
   /** Keyless records (and all records unless the partitioner hashes keys). */
   readonly #keyless: KeylessPartitioner
   /** Keyed records, unless the partitioner ignores keys. */
   readonly #keyed: ((key: Uint8Array, partitions: number) => number) | undefined
+  readonly #pinnedMode: boolean
   readonly #partitionsFor: (topic: string) => number
+  /** `pinned`: the count keyed records use, per topic. */
+  readonly #pinned = new Map<string, number>()
+  readonly #sampleSize: number
+  /** Per topic, a ring of the last keys sent. */
+  readonly #samples = new Map<string, { keys: Uint8Array[], next: number }>()
 
-  constructor (partitioner: ResolvedConfig['partitioner'], random: () => number, partitionsFor: (topic: string) => number) {
-    this.#keyed = partitioner === 'murmur2' ? partitionForKey : partitioner === 'jump' ? jumpPartitionForKey : undefined
+  constructor (partitioner: ResolvedConfig['partitioner'], random: () => number, partitionsFor: (topic: string) => number, recentKeySampleSize = 0) {
+    this.#pinnedMode = partitioner === 'pinned'
+    this.#keyed = partitioner === 'murmur2' || partitioner === 'pinned' ? partitionForKey : partitioner === 'jump' ? jumpPartitionForKey : undefined
     this.#keyless = partitioner === 'round-robin' ? createRoundRobinPartitioner() : createStickyPartitioner({ random })
     this.#partitionsFor = partitionsFor
+    this.#sampleSize = recentKeySampleSize
   }
 
   /** Throws a ValidationError naming every record whose explicit partition does not exist. */
@@ -34,13 +58,82 @@ export class RecordPlacer {
 
   /** Sets the record's partition unless the caller chose it. */
   place (record: PreparedRecord): void {
+    if (record.placeLike !== undefined) {
+      record.partition = record.placeLike.partition
+      return
+    }
     if (record.explicitPartition) return
     const count = this.#partitionsFor(record.topic)
-    record.partition = record.key !== null && this.#keyed ? this.#keyed(record.key, count) : this.#keyless.partition(record.topic, count)
+    if (record.key === null || this.#keyed === undefined) {
+      record.partition = this.#keyless.partition(record.topic, count)
+      return
+    }
+    if (this.#sampleSize > 0) this.#remember(record.topic, record.key)
+    if (!this.#pinnedMode) {
+      record.partition = this.#keyed(record.key, count)
+      return
+    }
+    let pinned = this.#pinned.get(record.topic)
+    if (pinned === undefined) {
+      pinned = count
+      this.#pinned.set(record.topic, pinned)
+    }
+    record.partition = this.#keyed(record.key, pinned)
   }
 
   /** A batch of the record's partition filled: a sticky keyless partitioner moves on. */
   batchFilled (record: PreparedRecord): void {
     if (record.key === null || !this.#keyed) this.#keyless.onNewBatch(record.topic, record.partition, this.#partitionsFor(record.topic))
   }
+
+  /**
+   * A topic's partition count changed from `before` to `after`: how many sampled keys route
+   * elsewhere now (for `pinned`: once the new count is accepted; until then none moves).
+   */
+  partitionsChanged (topic: string, before: number, after: number): KeyMoveReport {
+    let from = before
+    if (this.#pinnedMode) {
+      // Never sent to yet: the count first seen is the one before the change.
+      if (!this.#pinned.has(topic)) this.#pinned.set(topic, before)
+      from = this.#pinned.get(topic) as number
+    }
+    const keys = distinct(this.#samples.get(topic)?.keys ?? [])
+    let moved = 0
+    if (this.#keyed !== undefined) {
+      for (const key of keys) if (this.#keyed(key, from) !== this.#keyed(key, after)) moved++
+    }
+    return { sampledKeys: keys.length, movedKeys: moved, ...(this.#pinnedMode ? { pinnedCount: from } : {}) }
+  }
+
+  /** `pinned`: keyed records of the topic use its current partition count from now on. Returns the counts. */
+  acceptPartitionCount (topic: string): { previous: number | undefined, current: number } {
+    const previous = this.#pinned.get(topic)
+    const current = this.#partitionsFor(topic)
+    this.#pinned.set(topic, current)
+    return { previous, current }
+  }
+
+  /** The count keyed records of the topic use under `pinned` (undefined before the first keyed send). */
+  pinnedCount (topic: string): number | undefined {
+    return this.#pinned.get(topic)
+  }
+
+  #remember (topic: string, key: Uint8Array): void {
+    let sample = this.#samples.get(topic)
+    if (sample === undefined) {
+      sample = { keys: [], next: 0 }
+      this.#samples.set(topic, sample)
+    }
+    // A copy: the caller's key may be a view into a much larger buffer, which the sample must not keep alive.
+    const own = new Uint8Array(key)
+    if (sample.keys.length < this.#sampleSize) sample.keys.push(own)
+    else sample.keys[sample.next] = own
+    sample.next = (sample.next + 1) % this.#sampleSize
+  }
+}
+
+function distinct (keys: readonly Uint8Array[]): Uint8Array[] {
+  const seen = new Map<string, Uint8Array>()
+  for (const key of keys) seen.set(Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1'), key)
+  return [...seen.values()]
 }

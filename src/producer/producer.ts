@@ -1,4 +1,4 @@
-// The Producer: the public face of the send path. It wires the stages (prepare -> size check ->
+// The Producer: the public face of the send path. It wires the stages (prepare -> size policy ->
 // buffer room -> partition -> accumulator -> sender) and owns the lifecycle: lazy single-flight
 // connect, close() that delivers what was accepted within its timeout, `await using`, and a
 // keep-alive while anything accepted is unsettled. Each call gets its own outcome (outcomes.ts).
@@ -9,7 +9,7 @@ import { BufferPool } from '../accumulator/buffer-pool.ts'
 import type { CompressionStats } from '../compression/auto.ts'
 import { defaultBrokersWarning, resolveConfig } from '../config/index.ts'
 import type { Logger, ProducerOptions, ResolvedConfig } from '../config/types.ts'
-import { ProducerClosedError, type CourierError } from '../errors.ts'
+import { ProducerClosedError, ValidationError, type CourierError } from '../errors.ts'
 import { KafkaClient, type EngineClient } from '../kafka-client/client.ts'
 import { createDefaultLogger } from '../observability/logger.ts'
 import { loggerFromLogCreator } from '../observability/log-creator.ts'
@@ -32,7 +32,9 @@ import { ForgottenFailures } from './overload.ts'
 import { RecordPlacer } from './partitioning.ts'
 import { trackOpen, trackClosed } from './registry.ts'
 import { Sender } from './sender.ts'
-import { checkRecordSizes } from './size-check.ts'
+import { SizeStage, type LargeMessageStats } from './size-stage.ts'
+import { AdminTopicLimitsSource, TopicLimits, type TopicLimitsSource } from './topic-limits.ts'
+import { TopicWatch } from './topic-watch.ts'
 import type { ProducerStatsSnapshot } from './stats.ts'
 import type { StandardHeaderValues } from '../pipeline/headers.ts'
 
@@ -48,6 +50,8 @@ export interface ProducerInternals {
   now?: () => number
   random?: () => number
   client?: EngineClient
+  /** Where topic size limits come from. Default: the cluster (DescribeConfigs), unless a client is injected. */
+  topicLimits?: TopicLimitsSource
 }
 
 type State = 'idle' | 'connecting' | 'connected' | 'closing' | 'closed'
@@ -72,6 +76,9 @@ export class Producer {
   readonly #keepAlive: KeepAlive
   readonly #standardHeaders: (nowMs: number) => StandardHeaderValues
   readonly #now: () => number
+  readonly #topicLimits: TopicLimits
+  readonly #sizeStage: SizeStage
+  readonly #topicWatch: TopicWatch
   #connected = false
   #connectingNow = false
   #closeRequested = false
@@ -119,9 +126,13 @@ export class Producer {
       now: this.#now,
       signal: this.#closeDone.signal,
       onTopic: (topic, before, after) => log.topicChanged(topic, before, after),
-      onWaitRetry: (topics, error) => log.metadataFailed(topics, error)
+      onWaitRetry: (topics, error) => log.metadataFailed(topics, error),
+      onPartitionsChanged: (topic, before, after) => this.#topicWatch.partitionsChanged(topic, before, after)
     })
-    this.#placer = new RecordPlacer(this.config.partitioner, random, topic => this.#metadata.partitionsFor(topic) as number)
+    this.#placer = new RecordPlacer(this.config.partitioner, random, topic => this.#metadata.partitionsFor(topic) as number, this.config.recentKeySampleSize)
+    const limitsSource = internals.topicLimits ?? (this.config.readTopicLimits && this.#client instanceof KafkaClient ? new AdminTopicLimitsSource(this.config, this.#client.securityOptions()) : undefined)
+    this.#topicLimits = new TopicLimits({ source: limitsSource, logger: this.logger })
+    this.#sizeStage = new SizeStage({ config: this.config, limits: this.#topicLimits, logger: this.logger })
     this.#buffer = new BufferPool(this.config.bufferMemory)
     this.#forgotten = new ForgottenFailures(this.#buffer, this.logger, this.#now)
     this.#accumulator = new Accumulator({
@@ -136,7 +147,7 @@ export class Producer {
     const alerts = new AlertLimiter({
       now: this.#now,
       emit: alert => {
-        this.logger.warn({ kind: alert.kind, err: alert.error, suppressed: alert.suppressed }, alert.message)
+        this.logger.warn({ ...alert.details, kind: alert.kind, err: alert.error, suppressed: alert.suppressed }, alert.message)
         this.#events.emit('alert', alert)
       }
     })
@@ -156,6 +167,13 @@ export class Producer {
         this.logger.error({ err: error }, 'kafka-courier internal error (please report it)')
         this.#events.emit('alert', { kind: 'internal-error', message: `kafka-courier internal error: ${error instanceof Error ? error.message : String(error)}` })
       }
+    })
+    this.#topicWatch = new TopicWatch({
+      intervalMs: this.config.metadataMaxAgeMs,
+      refresh: () => this.#refreshTopics(),
+      placer: this.#placer,
+      events: this.#events,
+      alerts
     })
     trackOpen(this)
     publishCreated(this)
@@ -215,6 +233,7 @@ export class Producer {
       })
       this.#connected = true
       this.#tracer.refresh()
+      this.#topicWatch.start()
       this.logger.info({ brokers: this.config.brokers, producerId: this.producerId?.toString() }, 'connected')
       this.#events.emit('connect', { brokers: this.config.brokers, producerId: this.producerId })
     } finally {
@@ -256,6 +275,9 @@ export class Producer {
     // Pool and waiting line full: refuse before doing any work for this call.
     if (this.#buffer.saturated) return this.#refuse(this.#buffer.saturatedError(), batches)
     let prepared: PreparedRecord[]
+    let messages: PreparedRecord[]
+    let callSize: number
+    let sized: PreparedRecord[] | undefined
     let totalBytes = 0
     let spans
     try {
@@ -265,16 +287,24 @@ export class Producer {
         now: this.#now,
         standardHeaders: this.#standardHeaders
       })
+      messages = prepared
+      callSize = prepared.length
       // Tracing headers are added before sizes are checked and counted (undefined when tracing is off).
       spans = this.#tracer.active ? this.#tracer.start(prepared) : undefined
-      checkRecordSizes(prepared, this.config.maxRequestSize)
-      for (const record of prepared) totalBytes += record.sizeBytes
+      // The size policy: refuse, chunk or claim-check records over their limit, before acceptance
+      // (undefined: it needs the cluster's limits or an upload first, done on the slow path).
+      sized = this.#sizeStage.now(prepared)
+      if (sized !== undefined) {
+        prepared = sized
+        for (const record of prepared) totalBytes += record.sizeBytes
+      }
     } catch (error) {
       spans?.fail(error)
       return this.#refuse(error, batches)
     }
-    const call = new CallOutcome(prepared.length)
+    const call = new CallOutcome(callSize)
     spans?.finish(call.promise)
+    if (sized === undefined) return this.#appendLater(prepared, call, 0, undefined, true)
     // Fast path, the common case: connected, topics known, buffer room free. No awaiting at all.
     if (this.#connected && this.#metadata.knowsAll(prepared)) {
       let reservation: Promise<void> | undefined
@@ -282,7 +312,7 @@ export class Producer {
         reservation = this.#buffer.reserve(totalBytes, Math.min(this.config.maxBlockMs, this.config.deliveryTimeoutMs))
       } catch (error) {
         call.fail(error)
-        this.#metrics.refused(error, prepared.length)
+        this.#metrics.refused(error, callSize)
         return call.promise
       }
       if (reservation === undefined) {
@@ -291,14 +321,14 @@ export class Producer {
         } catch (error) {
           this.#buffer.release(totalBytes)
           call.fail(error)
-          this.#metrics.refused(error, prepared.length)
+          this.#metrics.refused(error, callSize)
           return call.promise
         }
         return call.promise
       }
-      return this.#appendLater(prepared, call, totalBytes, reservation)
+      return this.#appendLater(prepared, call, totalBytes, reservation, false, messages)
     }
-    return this.#appendLater(prepared, call, totalBytes, undefined)
+    return this.#appendLater(prepared, call, totalBytes, undefined, false, messages)
   }
 
   /**
@@ -357,6 +387,7 @@ export class Producer {
       this.#sender.abandonAll(closedError)
     }
     this.#sender.stop()
+    this.#topicWatch.stop()
     await this.#closeConnections()
     this.#closed = true
     this.#closeDone.abort(new ProducerClosedError('The producer was closed while connecting'))
@@ -372,7 +403,7 @@ export class Producer {
    * never answers, and close() must resolve within its timeout plus a small margin.
    */
   async #closeConnections (): Promise<void> {
-    const closing = this.#client.close().catch(error => this.logger.warn({ err: error }, 'error while closing connections'))
+    const closing = Promise.all([this.#client.close(), this.#topicLimits.close()]).catch(error => this.logger.warn({ err: error }, 'error while closing connections'))
     let timer: NodeJS.Timeout | undefined
     await Promise.race([closing, new Promise<void>(resolve => { timer = setTimeout(resolve, CONNECTION_CLOSE_GRACE_MS) })])
     clearTimeout(timer)
@@ -407,6 +438,34 @@ export class Producer {
     return this.#metrics.deliveryLatencyBuckets()
   }
 
+  /** Counters of the size policy: large records, rejections, chunked messages and segments, claim-checks. */
+  largeMessageStats (): LargeMessageStats {
+    return this.#sizeStage.stats()
+  }
+
+  /**
+   * `partitioner: 'pinned'`: keyed records of `topic` use its current partition count from now on
+   * (after a `partitions-changed` event, once consumers are ready for keys to move). Returns the
+   * count pinned before and the one used now.
+   */
+  acceptPartitionCount (topic: string): { previous: number | undefined, current: number } {
+    const current = this.#metadata.partitionsFor(topic)
+    if (current === undefined) throw new ValidationError([{ index: 0, field: 'topic', reason: `topic "${topic}" is not known to this producer (send to it first)` }])
+    const counts = this.#placer.acceptPartitionCount(topic)
+    this.logger.info({ kind: 'partitions-accepted', topic, previousCount: counts.previous, newCount: counts.current }, `partition count ${counts.current} accepted for topic "${topic}"`)
+    return counts
+  }
+
+  /** The periodic refresh: metadata of the known topics (partition changes), then their size limits. */
+  async #refreshTopics (): Promise<void> {
+    try {
+      await this.#metadata.refresh([])
+    } catch (error) {
+      this.logger.debug({ err: error }, 'periodic metadata refresh failed')
+    }
+    await this.#topicLimits.refresh()
+  }
+
   /**
    * Per topic: batches sent, how many were compressed, bytes before and after, and the ratio
    * achieved (with `compression: 'auto'`, batches that did not shrink are sent uncompressed).
@@ -417,14 +476,24 @@ export class Producer {
 
   /**
    * The slow path: waits for buffer room, a connection and metadata (together at most maxBlockMs),
-   * then appends. Tracked so flush() and close() wait for calls still on their way in.
+   * then appends. Tracked so flush() and close() wait for calls still on their way in. With
+   * `sizeLater` the size policy runs here first (it needs the cluster's limits or an upload);
+   * `messages` are the caller's records before any chunking, what a failure is counted against.
    */
-  #appendLater (prepared: PreparedRecord[], call: CallOutcome, totalBytes: number, reservation: Promise<void> | undefined): Promise<DeliveryReport[]> {
+  #appendLater (prepared: PreparedRecord[], call: CallOutcome, totalBytes: number, reservation: Promise<void> | undefined, sizeLater = false, messages = prepared): Promise<DeliveryReport[]> {
     let reserved = false
+    let staged = false
     const abort = this.#closeTimedOut
     // Every wait before acceptance shares one maxBlockMs budget, counted from the send() call.
     const budget = new BlockBudget(this.config.maxBlockMs, this.config.deliveryTimeoutMs, prepared[0].acceptedAtMs, this.#now)
     const accepted = (async () => {
+      if (sizeLater) {
+        // Topic limits need the cluster; claim-check uploads take time: both within the budget.
+        if (!this.#connected) await budget.wait(this.#connectOnce(), 'connection to the cluster', abort)
+        prepared = await this.#sizeStage.later(prepared, (promise, what) => budget.wait(promise, what, abort))
+        staged = true
+        for (const record of prepared) totalBytes += record.sizeBytes
+      }
       const room = reservation ?? this.#buffer.reserve(totalBytes, budget.remainingMs)
       if (room !== undefined) await room
       reserved = true
@@ -441,7 +510,9 @@ export class Producer {
     }, error => {
       this.#pendingCalls.delete(accepted)
       if (reserved) this.#buffer.release(totalBytes)
-      this.#metrics.callFailed(error, prepared)
+      // Counted against the caller's messages, not the segments a chunked message became.
+      this.#metrics.callFailed(error, messages)
+      if (staged) this.#sizeStage.discard(prepared)
       call.fail(error)
       this.#keepAlive.check()
     })
@@ -461,7 +532,7 @@ export class Producer {
       // Keyless records are partitioned one by one, so a sticky partitioner moves on as soon as
       // a batch fills, even in the middle of a large call.
       this.#placer.place(record)
-      record.sink = call
+      record.sink = record.sinkFor?.(call) ?? call
       if (this.#accumulator.append(record)) this.#placer.batchFilled(record)
     }
     this.#keepAlive.hold()
