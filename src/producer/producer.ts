@@ -9,7 +9,7 @@ import { BufferPool } from '../accumulator/buffer-pool.ts'
 import type { CompressionStats } from '../compression/auto.ts'
 import { defaultBrokersWarning, resolveConfig } from '../config/index.ts'
 import type { Logger, ProducerOptions, ResolvedConfig } from '../config/types.ts'
-import { ProducerClosedError, ValidationError, type CourierError } from '../errors.ts'
+import { ErrorCodes, ProducerClosedError, ValidationError, type CourierError } from '../errors.ts'
 import { KafkaClient, type EngineClient } from '../kafka-client/client.ts'
 import { createDefaultLogger } from '../observability/logger.ts'
 import { loggerFromLogCreator } from '../observability/log-creator.ts'
@@ -483,20 +483,43 @@ export class Producer {
   #appendLater (prepared: PreparedRecord[], call: CallOutcome, totalBytes: number, reservation: Promise<void> | undefined, sizeLater = false, messages = prepared): Promise<DeliveryReport[]> {
     let reserved = false
     let staged = false
+    let sizeRefused = false
     const abort = this.#closeTimedOut
     // Every wait before acceptance shares one maxBlockMs budget, counted from the send() call.
     const budget = new BlockBudget(this.config.maxBlockMs, this.config.deliveryTimeoutMs, prepared[0].acceptedAtMs, this.#now)
     const accepted = (async () => {
       if (sizeLater) {
+        // Room first, for the records as they are (capped at the pool: a record too large for it
+        // is chunked, claim-checked or refused below), so calls waiting for the cluster's limits
+        // stay inside bufferMemory and its waiting line like every other call.
+        totalBytes = Math.min(bytesOf(prepared), this.#buffer.totalBytes)
+        const room = this.#buffer.reserve(totalBytes, budget.remainingMs)
+        if (room !== undefined) await room
+        reserved = true
         // Topic limits need the cluster; claim-check uploads take time: both within the budget.
         if (!this.#connected) await budget.wait(this.#connectOnce(), 'connection to the cluster', abort)
-        prepared = await this.#sizeStage.later(prepared, (promise, what) => budget.wait(promise, what, abort))
+        try {
+          prepared = await this.#sizeStage.later(prepared, (promise, what) => budget.wait(promise, what, abort))
+        } catch (error) {
+          sizeRefused = (error as { code?: unknown }).code === ErrorCodes.MESSAGE_TOO_LARGE
+          throw error
+        }
         staged = true
-        for (const record of prepared) totalBytes += record.sizeBytes
+        // The sized records (segments, references) take more or less room than the originals.
+        const sizedBytes = bytesOf(prepared)
+        if (sizedBytes < totalBytes) {
+          this.#buffer.release(totalBytes - sizedBytes)
+          totalBytes = sizedBytes
+        } else if (sizedBytes > totalBytes) {
+          const more = this.#buffer.reserve(sizedBytes - totalBytes, budget.remainingMs)
+          if (more !== undefined) await more
+          totalBytes = sizedBytes
+        }
+      } else {
+        const room = reservation ?? this.#buffer.reserve(totalBytes, budget.remainingMs)
+        if (room !== undefined) await room
+        reserved = true
       }
-      const room = reservation ?? this.#buffer.reserve(totalBytes, budget.remainingMs)
-      if (room !== undefined) await room
-      reserved = true
       if (!this.#connected) await budget.wait(this.#connectOnce(), 'connection to the cluster', abort)
       const topics = [...new Set(prepared.map(r => r.topic))]
       if (!this.#metadata.knowsAll(prepared)) await budget.wait(this.#metadata.ensureTopics(topics), `metadata for topic(s) ${topics.join(', ')}`, abort)
@@ -510,8 +533,10 @@ export class Producer {
     }, error => {
       this.#pendingCalls.delete(accepted)
       if (reserved) this.#buffer.release(totalBytes)
-      // Counted against the caller's messages, not the segments a chunked message became.
-      this.#metrics.callFailed(error, messages)
+      // Counted against the caller's messages, not the segments a chunked message became; a record
+      // the size policy refused is a refusal at the door, though it waited for the topic's limits.
+      if (sizeRefused) this.#metrics.refused(error, messages.length)
+      else this.#metrics.callFailed(error, messages)
       if (staged) this.#sizeStage.discard(prepared)
       call.fail(error)
       this.#keepAlive.check()
@@ -538,6 +563,12 @@ export class Producer {
     this.#keepAlive.hold()
     this.#sender.wake()
   }
+}
+
+function bytesOf (records: readonly PreparedRecord[]): number {
+  let bytes = 0
+  for (const record of records) bytes += record.sizeBytes
+  return bytes
 }
 
 /** Creates a producer. Options come from code, from KAFKA_* environment variables, or both (code wins). */
