@@ -303,3 +303,8 @@ function saslOptions (config: ResolvedConfig): Record<string, unknown> {
   // A function keeps the password out of option dumps and error messages.
   return { sasl: { mechanism, username: sasl.username, password: () => sasl.password } }
 }
+
+/** The TLS and SASL connection options of `config` in @platformatic/kafka's form (for its Admin, used by admin/). */
+export function connectionSecurityOptions (config: ResolvedConfig): Record<string, unknown> {
+  return { ...tlsOptions(config), ...saslOptions(config) }
+}
