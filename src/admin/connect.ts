@@ -9,22 +9,22 @@ import { errorFromPlatformatic } from '../kafka-client/errors.ts'
 import type { CourierError } from '../errors.ts'
 
 /** An Admin connected like the producer would be. The caller closes it. */
-export function openAdmin (config: ResolvedConfig): Admin {
+export function openAdmin (config: ResolvedConfig, overrides: { retries?: number, connectTimeoutMs?: number } = {}): Admin {
   return new Admin({
     clientId: `${config.clientId}-admin`,
     bootstrapBrokers: [...config.brokers],
-    connectTimeout: config.connectionTimeoutMs,
+    connectTimeout: overrides.connectTimeoutMs ?? config.connectionTimeoutMs,
     requestTimeout: config.requestTimeoutMs,
     timeout: config.requestTimeoutMs,
-    retries: 1,
+    retries: overrides.retries ?? 1,
     retryDelay: config.retry.initialBackoffMs,
     ...connectionSecurityOptions(config)
   })
 }
 
 /** Runs `work` with a fresh Admin and closes it afterwards, whatever happens. */
-export async function withAdmin<T> (config: ResolvedConfig, work: (admin: Admin) => Promise<T>): Promise<T> {
-  const admin = openAdmin(config)
+export async function withAdmin<T> (config: ResolvedConfig, work: (admin: Admin) => Promise<T>, overrides: { retries?: number, connectTimeoutMs?: number } = {}): Promise<T> {
+  const admin = openAdmin(config, overrides)
   try {
     return await work(admin)
   } finally {
