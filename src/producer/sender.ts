@@ -29,6 +29,7 @@ import type { EventHub } from './events.ts'
 import type { MetadataCache } from './metadata.ts'
 import { Sequencing } from './sequencing.ts'
 import type { ProducerStats } from './stats.ts'
+import { createDeliveryReport } from './delivery-report.ts'
 
 export interface SenderDeps {
   config: ResolvedConfig
@@ -393,7 +394,7 @@ export class Sender {
     const { topic, partition, timestamps, acceptedAtMs } = batch
     for (let i = 0; i < batch.sinks.length; i++) {
       const offset = result.baseOffset >= 0n ? result.baseOffset + BigInt(i) : -1n
-      if (accumulator.settle(batch, i, { topic, partition, offset, timestamp: appendTime ?? timestamps[i] })) stats.recordDelivered(nowMs - acceptedAtMs[i])
+      if (accumulator.settle(batch, i, createDeliveryReport(topic, partition, offset, appendTime ?? timestamps[i]))) stats.recordDelivered(nowMs - acceptedAtMs[i])
     }
     accumulator.complete(batch)
     this.#deps.onSettled?.()
