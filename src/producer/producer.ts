@@ -25,7 +25,7 @@ import { MetadataCache } from './metadata.ts'
 import { CallOutcome, type DeliveryReport } from './outcomes.ts'
 import { ForgottenFailures } from './overload.ts'
 import { RecordPlacer } from './partitioning.ts'
-import { trackOpen, trackClosed } from './registry.ts'
+import { EMIT_ALERT, trackOpen, trackClosed } from './registry.ts'
 import { Sender } from './sender.ts'
 import { checkRecordSizes } from './size-check.ts'
 import { ProducerStats, type ProducerStatsSnapshot } from './stats.ts'
@@ -38,7 +38,10 @@ export interface CloseOptions {
   timeoutMs?: number
 }
 
-/** Injected for tests; defaults are the real clock, randomness and Kafka client. */
+/**
+ * Injected for tests; defaults are the real clock, randomness and Kafka client.
+ * @internal not part of the published types (stripInternal).
+ */
 export interface ProducerInternals {
   now?: () => number
   random?: () => number
@@ -79,6 +82,10 @@ export class Producer {
   /** send() calls between the call and the accumulator (waiting for buffer room, connect or metadata). */
   readonly #pendingCalls = new Set<Promise<unknown>>()
 
+  /** Creates a producer. Options come from code, from KAFKA_* environment variables, or both (code wins). */
+  constructor (options?: ProducerOptions)
+  /** @internal tests inject a clock, randomness or a fake client; absent from the published types. */
+  constructor (options: ProducerOptions | undefined, internals: ProducerInternals)
   constructor (options: ProducerOptions = {}, internals: ProducerInternals = {}) {
     this.config = resolveConfig(options)
     this.#now = internals.now ?? Date.now
@@ -146,7 +153,7 @@ export class Producer {
   }
 
   /** @internal used by the open-producer registry to raise its alert. */
-  emitAlert (kind: string, message: string): void {
+  [EMIT_ALERT] (kind: string, message: string): void {
     this.logger.warn({ kind }, message)
     this.#events.emit('alert', { kind, message })
   }
