@@ -10,8 +10,8 @@ import { fileURLToPath } from 'node:url'
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 export const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc')
 
-export function run (command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): { code: number | null, stdout: string, stderr: string } {
-  const result = spawnSync(command, args, { cwd, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
+export function run (command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env, input = ''): { code: number | null, stdout: string, stderr: string } {
+  const result = spawnSync(command, args, { cwd, env, input, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
   if (result.error) throw result.error
   return { code: result.status, stdout: result.stdout, stderr: result.stderr }
 }
