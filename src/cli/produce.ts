@@ -8,6 +8,9 @@ import { createReadStream, statSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import type { Readable } from 'node:stream'
 import { parseArgs } from 'node:util'
+import { withAdmin, topicPartitions } from '../admin/index.ts'
+import type { ResolvedConfig } from '../config/types.ts'
+import { UnknownTopicError } from '../errors.ts'
 import { createProducer, isCourierError, type CourierError, type Message, type Producer, type ProducerOptions } from '../index.ts'
 import { CONNECTION_FLAGS, CONNECTION_HELP, connectionOptions, EXIT_FAILURE, integerFlag, keyValues, printJson, reportFailure, stderrLogger } from './common.ts'
 import { INPUT_FORMATS, lineToMessage, rawToMessage, type InputFormat, type LineRules } from './produce-input.ts'
@@ -173,9 +176,11 @@ export async function run (argv: string[]): Promise<number> {
   }
   try {
     await producer.connect()
+    await checkTopic(producer.config, topic, rules.partition)
   } catch (error) {
     if (input !== process.stdin) input.destroy()
     await producer.close()
+    if (error instanceof UsageError) return usageFailure(error.message)
     return reportFailure('produce', error)
   }
   const summary = await produceAll(producer, topic, file, input, rules, { strict: values.strict === true, totalBytes, quiet: values.quiet === true || values.json === true })
@@ -186,6 +191,25 @@ export async function run (argv: string[]): Promise<number> {
   if (summary.failed > 0) return EXIT_FAILURE
   if (summary.invalid > 0) return EXIT_INVALID_LINES
   return 0
+}
+
+/**
+ * Before reading any input: the topic exists (unless the broker may create it) and --partition is
+ * one of its partitions, so a typo fails at once instead of once per line.
+ */
+async function checkTopic (config: ResolvedConfig, topic: string, partition: number | undefined): Promise<void> {
+  let partitions: number
+  try {
+    partitions = (await withAdmin(config, admin => topicPartitions(admin, topic), { retries: 0 })).partitions.length
+  } catch (error) {
+    if (error instanceof UnknownTopicError && !config.allowAutoTopicCreation) {
+      throw new UnknownTopicError(topic, `Topic "${topic}" does not exist; create it with: courier topics create ${topic} --partitions N`)
+    }
+    return // Describing may be refused (ACLs) where producing is allowed: the producer decides.
+  }
+  if (partition !== undefined && partition >= partitions) {
+    throw new UsageError(`--partition ${partition}: topic "${topic}" has ${partitions} partition${partitions === 1 ? '' : 's'} (0..${partitions - 1})`)
+  }
 }
 
 function usageFailure (message: string): number {

@@ -101,20 +101,45 @@ test('plain lines from stdin with a key, headers and a partition; raw input is o
   assert.deepEqual(records.find(r => r.partition === 0)!.value, raw)
 })
 
-test('records that fail are reported by line, exit code 1 (partition out of range)', async () => {
-  const name = await topic(1)
-  const result = await runCli(['produce', '--topic', name, '--partition', '5', '--json'], { env, input: '{"a":1}\n{"a":2}\n' })
-  assert.notEqual(result.code, 0)
+test('a partition the topic does not have is refused before any line is read (exit 2)', async () => {
+  const name = await topic(2)
+  const result = await runCli(['produce', '--topic', name, '--partition', '5'], { env, input: '{"a":1}\n' })
+  assert.equal(result.code, 2, result.stderr)
+  assert.match(result.stderr, /--partition 5: topic ".*" has 2 partitions \(0\.\.1\)/)
+})
+
+test('records the broker refuses are reported by line number, the others delivered, exit code 1', async () => {
+  const name = uniqueTopic('cli-produce')
+  topics.push(name)
+  await createTopic(brokers, name, { config: { 'max.message.bytes': '2000' } })
+  const lines = ['{"n":1}', JSON.stringify({ n: 2, pad: 'x'.repeat(5000) }), '{"n":3}']
+  const result = await runCli(['produce', '--topic', name, '--json'], { env, input: lines.join('\n') + '\n' })
+  assert.equal(result.code, 1, result.stderr)
   const summary = JSON.parse(result.stdout)
-  assert.equal(summary.delivered, 0)
-  assert.equal(summary.failed + summary.invalid, 2)
-  assert.deepEqual([...summary.failedLines, ...summary.invalidLines].map((l: { line: number }) => l.line).sort(), [1, 2])
+  assert.equal(summary.delivered, 2)
+  assert.equal(summary.failed, 1)
+  assert.deepEqual(summary.failedLines.map((l: { line: number, code: string }) => [l.line, l.code]), [[2, 'COURIER_MESSAGE_TOO_LARGE']])
+  const records = await readAll(brokers, name, 2)
+  assert.deepEqual(records.map(r => JSON.parse(r.value!.toString()).n), [1, 3])
+})
+
+test('a record over maxRequestSize is an invalid line found in its call; the rest of the call goes', async () => {
+  const name = await topic()
+  const lines = ['{"n":1}', JSON.stringify({ n: 2, pad: 'x'.repeat(3000) }), '{"n":3}']
+  const result = await runCli(['produce', '--topic', name, '--json'], { env: { ...env, KAFKA_MAX_REQUEST_SIZE: '2000' }, input: lines.join('\n') + '\n' })
+  assert.equal(result.code, 3, result.stderr)
+  const summary = JSON.parse(result.stdout)
+  assert.equal(summary.delivered, 2)
+  assert.deepEqual(summary.invalidLines.map((l: { line: number }) => l.line), [2])
+  assert.match(summary.invalidLines[0].reason, /2000/)
+  const records = await readAll(brokers, name, 2)
+  assert.deepEqual(records.map(r => JSON.parse(r.value!.toString()).n).sort(), [1, 3])
 })
 
 test('an unknown topic or an unreachable cluster: exit 1 with the typed error; bad flags: exit 2', async () => {
   const missing = await runCli(['produce', '--topic', uniqueTopic('missing')], { env: { ...env, KAFKA_MAX_BLOCK_MS: '3000' }, input: '{"a":1}\n' })
   assert.equal(missing.code, 1, missing.stderr)
-  assert.match(missing.stderr, /COURIER_UNKNOWN_TOPIC/)
+  assert.match(missing.stderr, /COURIER_UNKNOWN_TOPIC.*courier topics create/)
   const down = await runCli(['produce', '--topic', 'x', '--brokers', '127.0.0.1:1'], { env: { ...env, KAFKA_MAX_BLOCK_MS: '1500' }, input: '{"a":1}\n' })
   assert.equal(down.code, 1)
   assert.match(down.stderr, /COURIER_(NETWORK|TIMEOUT)/)
