@@ -215,6 +215,7 @@ export function checkCluster (config: ResolvedConfig, facts: ClusterFacts): Find
       fix: 'Fix advertised.listeners on those brokers so they name an address clients can reach.'
     })
   }
+  findings.push(...checkBrokerDefaults(facts))
   const topic = facts.topic
   if (topic !== undefined && !topic.exists) {
     findings.push({
@@ -225,6 +226,33 @@ export function checkCluster (config: ResolvedConfig, facts: ClusterFacts): Find
     })
   }
   if (topic?.exists) findings.push(...checkTopic(config, topic, facts))
+  return findings
+}
+
+/** What topics created without explicit settings inherit from the brokers. */
+function checkBrokerDefaults (facts: ClusterFacts): Finding[] {
+  const findings: Finding[] = []
+  const broker = facts.brokerConfigs
+  if (broker === undefined) return findings
+  if (broker['auto.create.topics.enable'] === 'true') {
+    findings.push({
+      severity: 'info',
+      id: 'broker-auto-create-topics',
+      explanation: 'The brokers create topics on first use (auto.create.topics.enable=true): any client with auto-creation on turns a typo into a topic with the broker defaults.',
+      fix: 'Set auto.create.topics.enable=false on the brokers and create topics on purpose.'
+    })
+  }
+  const brokers = facts.advertised.length
+  const rf = numberOf(broker['default.replication.factor'])
+  const minIsr = numberOf(broker['min.insync.replicas'])
+  if (brokers >= 3 && ((rf !== undefined && rf < 3) || (minIsr !== undefined && minIsr < 2))) {
+    findings.push({
+      severity: 'info',
+      id: 'broker-unsafe-defaults',
+      explanation: `The brokers give topics created without explicit settings default.replication.factor=${rf ?? '?'} and min.insync.replicas=${minIsr ?? '?'}, although the cluster has ${brokers} brokers.`,
+      fix: 'Set default.replication.factor=3 and min.insync.replicas=2 on the brokers, or always pass them when creating topics.'
+    })
+  }
   return findings
 }
 

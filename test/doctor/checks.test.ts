@@ -109,6 +109,14 @@ test('partition count other than the expected one; uneven over brokers; leaderle
   assert.deepEqual(ids(checkCluster(config(), facts({ configs: { 'min.insync.replicas': '2', 'unclean.leader.election.enable': 'true' } }))), ['warning:unclean-leader-election'])
 })
 
+test('broker defaults that topics inherit: auto-creation, replication factor and min ISR', () => {
+  const broker = { 'auto.create.topics.enable': 'true', 'default.replication.factor': '1', 'min.insync.replicas': '1' }
+  assert.deepEqual(ids(checkCluster(config(), facts(undefined, { brokerConfigs: broker }))), ['info:broker-auto-create-topics', 'info:broker-unsafe-defaults'])
+  assert.deepEqual(checkCluster(config(), facts(undefined, { brokerConfigs: { 'auto.create.topics.enable': 'false', 'default.replication.factor': '3', 'min.insync.replicas': '2' } })), [])
+  // One broker: replication factor 1 is all it can do; not flagged at broker level.
+  assert.deepEqual(checkCluster(config(), facts(undefined, { brokerConfigs: { 'default.replication.factor': '1' }, advertised: [{ nodeId: 0, address: 'a', reachable: true }] })), [])
+})
+
 test('exit code by the worst severity', () => {
   const f = (severity: Finding['severity']): Finding => ({ severity, id: 'x', explanation: '', fix: '' })
   assert.equal(worstSeverity([f('info'), f('error'), f('warning')]), 'error')
