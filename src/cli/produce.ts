@@ -54,6 +54,7 @@ full producer: batching, compression, retries and idempotence as configured by K
   --strict         stop reading at the first invalid line (what was read before it is sent).
   --json           print the summary as JSON on stdout.
   --quiet          no progress bar and no summary text (errors are still printed).
+  --verbose        also log the producer's info messages on stderr.
 Blank lines are skipped and counted. Invalid lines are reported with their line numbers on
 stderr, and the valid lines still go (unless --strict). A progress bar (count, rate, ETA)
 shows on stderr when it is a terminal.
@@ -183,6 +184,7 @@ export async function run (argv: string[]): Promise<number> {
     if (error instanceof UsageError) return usageFailure(error.message)
     return reportFailure('produce', error)
   }
+  if (input === process.stdin && process.stdin.isTTY === true) process.stderr.write('courier produce: reading lines from the terminal; end with Ctrl-D\n')
   const summary = await produceAll(producer, topic, file, input, rules, { strict: values.strict === true, totalBytes, quiet: values.quiet === true || values.json === true })
   if (values.json) printJson(summary)
   else if (values.quiet !== true) printSummary(summary)
