@@ -4,12 +4,13 @@
 
 import { after, test } from 'node:test'
 import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { partitionForKey } from '../../src/index.ts'
 import { brokersFromEnv, createTopic, deleteTopic, readAll, uniqueTopic } from '../helpers/cluster.ts'
-import { runCli } from '../helpers/cli.ts'
+import { CLI, runCli } from '../helpers/cli.ts'
 
 const brokers = brokersFromEnv()
 const env = { KAFKA_BROKERS: brokers.join(','), KAFKA_CLIENT_ID: 'courier-produce-test' }
@@ -147,4 +148,25 @@ test('an unknown topic or an unreachable cluster: exit 1 with the typed error; b
     const r = await runCli(args, { env })
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`)
   }
+})
+
+test('a progress bar on a terminal (count, rate, ETA); none when stderr is a pipe', async t => {
+  const name = await topic()
+  const file = join(dir, 'progress.jsonl')
+  writeFileSync(file, Array.from({ length: 5000 }, (_, i) => JSON.stringify({ i })).join('\n') + '\n')
+  const piped = await runCli(['produce', '--topic', name, file], { env })
+  assert.equal(piped.code, 0, piped.stderr)
+  assert.doesNotMatch(piped.stderr, /[█░]|ETA/, 'no bar when stderr is not a terminal')
+  assert.match(piped.stderr, /5000 of 5000 records delivered/)
+  // util-linux `script` gives the command a pseudo-terminal, as a user's shell would.
+  if (spawnSync('script', ['--version']).status !== 0) {
+    t.skip('no `script` command to provide a terminal')
+    return
+  }
+  const command = [process.execPath, CLI, 'produce', '--topic', name, file].map(a => `'${a}'`).join(' ')
+  const tty = spawnSync('script', ['-qec', command, '/dev/null'], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 120_000 })
+  assert.equal(tty.status, 0, tty.stdout)
+  assert.match(tty.stdout, /100% \| 5000 delivered \| \d+ records\/s \| 0 invalid, 0 failed \| ETA/)
+  assert.match(tty.stdout, /█/)
+  assert.match(tty.stdout, /5000 of 5000 records delivered/)
 })
