@@ -52,12 +52,19 @@ function importedFiles (state: FileState): string[] {
   return out
 }
 
-function findInterface (name: string, state: FileState, files: Map<string, FileState>): { state: FileState, node: ts.InterfaceDeclaration } | undefined {
-  const own = state.source.statements.find((s): s is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(s) && s.name.text === name)
+type Declaration = ts.InterfaceDeclaration | ts.TypeAliasDeclaration
+
+function declarationIn (state: FileState, name: string): Declaration | undefined {
+  return state.source.statements.find((s): s is Declaration => (ts.isInterfaceDeclaration(s) || ts.isTypeAliasDeclaration(s)) && s.name.text === name)
+}
+
+/** The interface or type alias `name`, in `state` or a file it imports from. */
+function findDeclaration (name: string, state: FileState, files: Map<string, FileState>): { state: FileState, node: Declaration } | undefined {
+  const own = declarationIn(state, name)
   if (own !== undefined) return { state, node: own }
   for (const path of importedFiles(state)) {
     const other = load(path, files)
-    const found = other.source.statements.find((s): s is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(s) && s.name.text === name)
+    const found = declarationIn(other, name)
     if (found !== undefined) return { state: other, node: found }
   }
   return undefined
@@ -79,10 +86,38 @@ function typeNames (node: ts.TypeNode | undefined): string[] {
   return names
 }
 
-/** Rewrites the JSDoc of the fields of `iface` (options under `prefix`); recurses into groups. */
-function documentInterface (iface: { state: FileState, node: ts.InterfaceDeclaration }, prefix: string, files: Map<string, FileState>, documented: Set<string>, byPath: ReadonlyMap<string, OptionSpec>): void {
-  const { state, node } = iface
-  for (const member of node.members) {
+/**
+ * Rewrites the JSDoc of the fields of a declaration (options under `prefix`): an interface's own
+ * members and those of the interfaces it extends; a type alias's object literal members, or the
+ * types of its union or intersection. Recurses into the types of group options.
+ */
+function documentDeclaration (decl: { state: FileState, node: Declaration }, prefix: string, files: Map<string, FileState>, documented: Set<string>, byPath: ReadonlyMap<string, OptionSpec>, seen: Set<ts.Node>): void {
+  const { state, node } = decl
+  if (seen.has(node)) return
+  seen.add(node)
+  const followTypes = (typeNode: ts.TypeNode | undefined): void => {
+    for (const typeName of typeNames(typeNode)) {
+      const found = findDeclaration(typeName, state, files)
+      if (found !== undefined) documentDeclaration(found, prefix, files, documented, byPath, seen)
+    }
+  }
+  if (ts.isTypeAliasDeclaration(node)) {
+    if (ts.isTypeLiteralNode(node.type)) documentMembers(state, node.type.members, prefix, files, documented, byPath, seen)
+    else followTypes(node.type)
+    return
+  }
+  for (const clause of node.heritageClauses ?? []) {
+    for (const type of clause.types) {
+      if (!ts.isIdentifier(type.expression)) continue
+      const found = findDeclaration(type.expression.text, state, files)
+      if (found !== undefined) documentDeclaration(found, prefix, files, documented, byPath, seen)
+    }
+  }
+  documentMembers(state, node.members, prefix, files, documented, byPath, seen)
+}
+
+function documentMembers (state: FileState, members: ts.NodeArray<ts.TypeElement>, prefix: string, files: Map<string, FileState>, documented: Set<string>, byPath: ReadonlyMap<string, OptionSpec>, seen: Set<ts.Node>): void {
+  for (const member of members) {
     const name = propertyName(member)
     if (name === undefined) continue
     const path = prefix + name
@@ -95,12 +130,14 @@ function documentInterface (iface: { state: FileState, node: ts.InterfaceDeclara
     const doc = optionDoc(spec, indent)
     const comments = ts.getLeadingCommentRanges(state.text, member.pos) ?? []
     const jsdoc = [...comments].reverse().find(c => state.text.startsWith('/**', c.pos))
-    if (jsdoc !== undefined) state.edits.push({ start: jsdoc.pos, end: jsdoc.end, text: doc })
-    else state.edits.push({ start, end: start, text: `${doc}\n${indent}` })
+    if (!state.edits.some(e => e.start === (jsdoc?.pos ?? start))) {
+      if (jsdoc !== undefined) state.edits.push({ start: jsdoc.pos, end: jsdoc.end, text: doc })
+      else state.edits.push({ start, end: start, text: `${doc}\n${indent}` })
+    }
     if (spec.type === 'object' && ts.isPropertySignature(member)) {
       for (const typeName of typeNames(member.type)) {
-        const group = findInterface(typeName, state, files)
-        if (group !== undefined) documentInterface(group, `${path}.`, files, documented, byPath)
+        const group = findDeclaration(typeName, state, files)
+        if (group !== undefined) documentDeclaration(group, `${path}.`, files, documented, byPath, seen)
       }
     }
   }
@@ -117,10 +154,10 @@ export interface RenderedTypes {
 export function renderOptionTypes (options: readonly OptionSpec[] = OPTIONS, typesPath = TYPES_PATH): RenderedTypes {
   const files = new Map<string, FileState>()
   const root = load(typesPath, files)
-  const iface = findInterface(ROOT_INTERFACE, root, files)
-  if (iface === undefined) throw new Error(`${ROOT_INTERFACE} not found in ${typesPath}`)
+  const rootDecl = findDeclaration(ROOT_INTERFACE, root, files)
+  if (rootDecl === undefined) throw new Error(`${ROOT_INTERFACE} not found in ${typesPath}`)
   const documented = new Set<string>()
-  documentInterface(iface, '', files, documented, options === OPTIONS ? OPTION_BY_PATH : new Map(options.map(s => [s.path, s])))
+  documentDeclaration(rootDecl, '', files, documented, options === OPTIONS ? OPTION_BY_PATH : new Map(options.map(s => [s.path, s])), new Set())
   const out = new Map<string, string>()
   for (const state of files.values()) {
     if (state.edits.length === 0) continue

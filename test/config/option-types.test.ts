@@ -59,3 +59,38 @@ test('a new option (and a new group in another file) gets its JSDoc; an option w
     rmSync(dir, { recursive: true, force: true })
   }
 })
+
+test('groups written as type aliases (unions, object literals) and interfaces that extend others are documented too', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gen-types-'))
+  try {
+    writeFileSync(join(dir, 'types.ts'), [
+      'interface Base {',
+      '  mechanism: string',
+      '}',
+      'interface WithPassword extends Base {',
+      '  password: string',
+      '}',
+      'type WithToken = { token: string }',
+      'export type Auth = WithPassword | WithToken',
+      'export interface ProducerOptions {',
+      '  auth?: Auth',
+      '}',
+      ''
+    ].join('\n'))
+    const specs: OptionSpec[] = [
+      { path: 'auth', type: 'object', default: undefined, description: 'Authentication.' },
+      { path: 'auth.mechanism', type: 'string', default: undefined, description: 'Which mechanism.' },
+      { path: 'auth.password', type: 'string', default: undefined, secret: true, description: 'The password.' },
+      { path: 'auth.token', type: 'string', default: undefined, env: 'KAFKA_TOKEN', description: 'A token.' }
+    ]
+    const { files, missing } = renderOptionTypes(specs, join(dir, 'types.ts'))
+    assert.deepEqual(missing, [])
+    const text = files.get(join(dir, 'types.ts'))!
+    for (const [description, field] of [['Which mechanism.', 'mechanism'], ['The password.', 'password'], ['A token.', 'token']]) {
+      assert.match(text, new RegExp(`\\* ${description.replace('.', '\\.')}[^]*?\\*/\\n\\s*${field}: string`), field)
+    }
+    assert.match(text, /@default none \(unset\)/)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
