@@ -5,8 +5,7 @@
 //   npm start                          # embedded local broker
 //   KAFKA_BROKERS=host:9092 npm start  # your cluster (the topic is created if missing)
 
-import { Admin } from '@platformatic/kafka'
-import { closeOnSignals, createProducer, isCourierError } from '../src/index.ts'
+import { closeOnSignals, createProducer, ensureTopics, isCourierError } from '../src/index.ts'
 import { startCluster, type LocalCluster } from '../src/local-broker/index.ts'
 
 const TOPIC = process.env.ORDERS_TOPIC ?? 'orders'
@@ -76,16 +75,10 @@ async function main (): Promise<void> {
 }
 
 async function ensureTopic (brokers: string[], topic: string, partitions: number): Promise<void> {
-  const admin = new Admin({ clientId: 'orders-example-admin', bootstrapBrokers: brokers })
-  try {
-    const existing = await admin.listTopics()
-    if (!existing.includes(topic)) {
-      await admin.createTopics({ topics: [topic], partitions, replicas: 1 })
-      console.log(`created topic "${topic}" with ${partitions} partitions`)
-    }
-  } finally {
-    await admin.close()
-  }
+  // Creates the topic when missing (and waits until its partitions have leaders); leaves it as is otherwise.
+  const [result] = await ensureTopics([{ name: topic, partitions }], { brokers, logLevel: 'warn' })
+  if (result.created) console.log(`created topic "${topic}" with ${result.partitions} partitions`)
+  for (const warning of result.warnings) console.log(`note: ${warning}`)
 }
 
 main().catch(error => {

@@ -14,14 +14,14 @@ function cell (text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n/g, ' ')
 }
 
-function showValue (value: unknown): string {
+export function showValue (value: unknown): string {
   if (value === undefined) return '—'
   if (typeof value === 'string') return `\`'${value}'\``
   if (Array.isArray(value)) return `\`[${value.map(v => JSON.stringify(v)).join(', ')}]\``
   return `\`${String(value)}\``
 }
 
-function typeText (spec: OptionSpec): string {
+export function typeText (spec: OptionSpec): string {
   let t: string
   switch (spec.type) {
     case 'enum': t = (spec.allowed ?? []).map(showValue).join(' | '); break

@@ -51,7 +51,11 @@ export interface CourierErrorOptions {
   kafkaName?: string
 }
 
-/** What the broker said about one delivered message. */
+/**
+ * What the broker said about one delivered message. `offset` and `timestamp` are `bigint` in code;
+ * `JSON.stringify(report)` gives them as decimal strings (`toJSON()`, as kafkajs reports offsets),
+ * so a report can be returned from an HTTP handler as is.
+ */
 export interface DeliveryReport {
   topic: string
   partition: number
@@ -59,6 +63,16 @@ export interface DeliveryReport {
   offset: bigint
   /** The record's timestamp (CreateTime), or the broker's LogAppendTime when the topic uses it. */
   timestamp: bigint
+  /** The JSON form: `offset` and `timestamp` as decimal strings (JSON has no bigint). */
+  toJSON (): DeliveryReportJSON
+}
+
+/** A DeliveryReport as JSON: `{ topic, partition, offset: "42", timestamp: "1764547200000" }`. */
+export interface DeliveryReportJSON {
+  topic: string
+  partition: number
+  offset: string
+  timestamp: string
 }
 
 /** The outcome of one message of a send() call: delivered with its report, or failed with its own error. */

@@ -4,6 +4,7 @@
 // the exit code: 2 for usage errors). Adding a command is one file plus one entry in `commands`.
 
 import { EXIT_USAGE } from './subcommands.ts'
+import { packageVersion } from './version.ts'
 
 /** What a command module (src/cli/<command>.ts) exports. `run` resolves to the exit code. */
 export interface CommandModule {
@@ -12,7 +13,10 @@ export interface CommandModule {
 
 const commands: Record<string, { summary: string, load: () => Promise<CommandModule> }> = {
   broker: { summary: 'start, stop or inspect a local Kafka broker', load: () => import('./broker.ts') },
-  partitions: { summary: 'plan a partition-count change: which keys move, per partitioner', load: () => import('./partitions.ts') }
+  partitions: { summary: 'plan a partition-count change: which keys move, per partitioner', load: () => import('./partitions.ts') },
+  produce: { summary: 'send JSON lines or plain lines from a file or stdin to a topic', load: () => import('./produce.ts') },
+  doctor: { summary: 'check the configuration and the live cluster against the producer checklist', load: () => import('./doctor.ts') },
+  topics: { summary: 'create, describe or list topics', load: () => import('./topics.ts') }
 }
 
 
@@ -21,6 +25,7 @@ function help (): string {
   const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`)
   return [
     'Usage: courier <command> [options]',
+    '       courier --version',
     '',
     'Commands:',
     ...lines,
@@ -34,6 +39,10 @@ async function main (argv: string[]): Promise<number> {
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(help() + '\n')
     return name === undefined ? EXIT_USAGE : 0
+  }
+  if (name === '--version' || name === '-V' || name === 'version') {
+    process.stdout.write(`${packageVersion()}\n`)
+    return 0
   }
   const command = Object.hasOwn(commands, name) ? commands[name] : undefined
   if (!command) {

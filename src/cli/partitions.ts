@@ -13,7 +13,7 @@ export const usage = `Usage:
 
 plan    reads keys from FILE, one per line, and shows per partitioner how many keys would land on
         a different partition if the topic went from N to M partitions.
-          --keys FILE        one key per line: UTF-8 text, or hex-encoded bytes with --hex. A line's
+          --keys FILE        one key per line (- reads stdin): UTF-8 text, or hex bytes with --hex. A line's
                              trailing \\r is dropped; the empty line after the last newline is
                              ignored, any other empty line is the 0-byte key.
           --from N, --to M   partition counts, positive integers, N != M.
@@ -111,7 +111,7 @@ async function plan (argv: string[]): Promise<number> {
   }
   let text: string
   try {
-    text = readFileSync(file, 'utf8')
+    text = readFileSync(file === '-' ? 0 : file, 'utf8')
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
     throw new UsageError(`--keys: cannot read "${file}": ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (err as Error).message}`)

@@ -31,62 +31,343 @@ export interface Logger {
 }
 
 export interface HeaderOptions {
-  /** Add `produced-at` (ms since epoch, as a decimal string). Default true. */
+  /**
+   * `produced-at`: ms since epoch, as a decimal string.
+   *
+   * Type: boolean.
+   * @default `true`
+   * @see docs/configuration.md
+   */
   producedAt?: boolean
-  /** Add `producer-id` (the client id). Default true. */
+  /**
+   * `producer-id`: the client id.
+   *
+   * Type: boolean.
+   * @default `true`
+   * @see docs/configuration.md
+   */
   producerId?: boolean
-  /** Add `message-id` (a UUIDv7, kept if the caller set one). Default true. */
+  /**
+   * `message-id`: a UUIDv7, kept when the caller set one (deduplication across restarts).
+   *
+   * Type: boolean.
+   * @default `true`
+   * @see docs/configuration.md
+   */
   messageId?: boolean
 }
 
 export interface ProducerOptions {
+  /**
+   * Bootstrap brokers as `host:port` (an array, or one comma-separated string). IPv6 hosts in brackets: `[::1]:9092`.
+   *
+   * Type: string[] | string.
+   * Environment variable: `KAFKA_BROKERS`.
+   * @default `["127.0.0.1:9092"]` (the local broker)
+   * @see docs/configuration.md
+   */
   brokers?: string[] | string
+  /**
+   * Client id sent to the brokers (quotas, logs, metrics).
+   *
+   * Type: string.
+   * Environment variable: `KAFKA_CLIENT_ID`.
+   * @default `'kafka-courier'`
+   * @see docs/configuration.md
+   */
   clientId?: string
+  /**
+   * Acknowledgements required: `-1`/`'all'` = all in-sync replicas, `1` = leader only, `0` = none. `'all'` resolves to `-1`.
+   *
+   * Type: `-1` | `0` | `1` | `'all'`.
+   * Environment variable: `KAFKA_ACKS`.
+   * @default -1 (all)
+   * @see docs/configuration.md
+   */
   acks?: Acks
+  /**
+   * Idempotent producer: retries cannot duplicate or reorder records within a producer session. Needs acks -1 and at most 5 requests in flight.
+   *
+   * Type: boolean.
+   * Environment variable: `KAFKA_IDEMPOTENT`.
+   * @default `true`
+   * @see docs/configuration.md
+   */
   idempotent?: boolean
+  /**
+   * Retry policy: a preset name, or an object whose fields override a preset. See docs/retries.md.
+   *
+   * Type: preset name | object.
+   * @default `'idempotent-unbounded'`
+   * @see docs/configuration.md
+   */
   retry?: RetryPresetName | RetryOptions
+  /**
+   * Per record, the upper bound from its `send()` call to its outcome: blocking, linger, in flight and all retries; the record fails at that deadline. Must be >= `lingerMs` + `requestTimeoutMs`.
+   *
+   * Type: integer (ms), 1..2147483647.
+   * Environment variable: `KAFKA_DELIVERY_TIMEOUT_MS`.
+   * @default `120000`
+   * @see docs/configuration.md
+   */
   deliveryTimeoutMs?: number
+  /**
+   * How long to wait for the answer to one request.
+   *
+   * Type: integer (ms), 1..2147483647.
+   * Environment variable: `KAFKA_REQUEST_TIMEOUT_MS`.
+   * @default `30000`
+   * @see docs/configuration.md
+   */
   requestTimeoutMs?: number
+  /**
+   * How long to wait for a TCP (and TLS) connection to a broker.
+   *
+   * Type: integer (ms), 1..2147483647.
+   * Environment variable: `KAFKA_CONNECTION_TIMEOUT_MS`.
+   * @default `10000`
+   * @see docs/configuration.md
+   */
   connectionTimeoutMs?: number
+  /**
+   * Refresh cluster metadata at least this often (new partitions become visible).
+   *
+   * Type: integer (ms), 0..2147483647.
+   * Environment variable: `KAFKA_METADATA_MAX_AGE_MS`.
+   * @default `300000`
+   * @see docs/configuration.md
+   */
   metadataMaxAgeMs?: number
+  /**
+   * Unacknowledged requests per broker connection. At most 5 with idempotence (the broker remembers the last 5 batches).
+   *
+   * Type: integer, >= 1.
+   * Environment variable: `KAFKA_MAX_IN_FLIGHT`.
+   * @default `5`
+   * @see docs/configuration.md
+   */
   maxInFlightRequests?: number
+  /**
+   * Target bytes per partition batch; a bigger record gets a batch of its own.
+   *
+   * Type: integer (bytes), >= 1.
+   * Environment variable: `KAFKA_BATCH_SIZE`.
+   * @default `16384`
+   * @see docs/configuration.md
+   */
   batchSize?: number
+  /**
+   * How long a batch waits for more records (Kafka 4.0 default).
+   *
+   * Type: integer (ms), 0..2147483647.
+   * Environment variable: `KAFKA_LINGER_MS`.
+   * @default `5`
+   * @see docs/configuration.md
+   */
   lingerMs?: number
+  /**
+   * Total bytes of records waiting to be sent; when full, `send()` waits up to `maxBlockMs`.
+   *
+   * Type: integer (bytes), >= 1.
+   * Environment variable: `KAFKA_BUFFER_MEMORY`.
+   * @default `33554432`
+   * @see docs/configuration.md
+   */
   bufferMemory?: number
+  /**
+   * One budget, from the `send()` call, for all waiting before its records are accepted: buffer space, connecting (and the producer id), metadata. Past it the call fails and nothing of it was sent.
+   *
+   * Type: integer (ms), 0..2147483647.
+   * Environment variable: `KAFKA_MAX_BLOCK_MS`.
+   * @default `60000`
+   * @see docs/configuration.md
+   */
   maxBlockMs?: number
+  /**
+   * Largest request (and so largest uncompressed batch or record) the producer sends.
+   *
+   * Type: integer (bytes), >= 1.
+   * Environment variable: `KAFKA_MAX_REQUEST_SIZE`.
+   * @default `1048576`
+   * @see docs/configuration.md
+   */
   maxRequestSize?: number
+  /**
+   * Batch compression codec. `'auto'`: zstd, except for batches and topics where it saves less than 10% (already-compressed payloads). See docs/compression.md.
+   *
+   * Type: `'none'` | `'gzip'` | `'snappy'` | `'lz4'` | `'zstd'` | `'auto'`.
+   * Environment variable: `KAFKA_COMPRESSION`.
+   * @default `'none'`
+   * @see docs/configuration.md
+   */
   compression?: CompressionName
-  /** Codec level (KIP-390): gzip 1..9 (or -1), zstd -131072..22; 'auto' uses zstd's range. */
+  /**
+   * Codec level (KIP-390): gzip 1..9 (-1 = default), zstd -131072..22 (negative = fast), `'auto'` as zstd. lz4 and snappy take none.
+   *
+   * Type: integer, -131072..22.
+   * Environment variable: `KAFKA_COMPRESSION_LEVEL`.
+   * @default per codec (gzip 6, zstd 3)
+   * @see docs/configuration.md
+   */
   compressionLevel?: number
-  /** Per-topic `compression`, overriding the option for those topics. */
+  /**
+   * Per-topic `compression`, e.g. `{ images: 'none', events: 'zstd' }`. Keys must be valid topic names.
+   *
+   * Type: object.
+   * @default none (every topic uses `compression`)
+   * @see docs/configuration.md
+   */
   compressionByTopic?: Record<string, CompressionName>
+  /**
+   * Let the broker create unknown topics on first use. Off: a typo in a topic name is an error, not a new topic.
+   *
+   * Type: boolean.
+   * Environment variable: `KAFKA_ALLOW_AUTO_TOPIC_CREATION`.
+   * @default `false`
+   * @see docs/configuration.md
+   */
   allowAutoTopicCreation?: boolean
+  /**
+   * Keyed records: `murmur2` is Java-compatible (same key, same partition as Java producers); `jump` is a consistent hash that moves the fewest keys when partitions are added (docs/partitioners.md). `sticky` and `round-robin` ignore keys. Keyless records go sticky (or round-robin).
+   *
+   * Type: `'murmur2'` | `'jump'` | `'pinned'` | `'sticky'` | `'round-robin'`.
+   * Environment variable: `KAFKA_PARTITIONER`.
+   * @default `'murmur2'`
+   * @see docs/configuration.md
+   */
   partitioner?: PartitionerName
+  /**
+   * Headers added to every record.
+   *
+   * Type: object.
+   * @default all true
+   * @see docs/configuration.md
+   */
   headers?: HeaderOptions
-  /** `error` (default): a circular value is a SerializationError; `replace`: cycles become "[Circular]". */
+  /**
+   * `error`: a value with a cycle is a SerializationError; `replace`: cycles become `"[Circular]"`.
+   *
+   * Type: `'error'` | `'replace'`.
+   * @default `'error'`
+   * @see docs/configuration.md
+   */
   circularReferences?: 'error' | 'replace'
+  /**
+   * Turns keys and values into bytes.
+   *
+   * Type: object with `serializeValue()`, `serializeKey()`.
+   * @default JSON
+   * @see docs/configuration.md
+   */
   serializer?: Serializer
+  /**
+   * `true`, or an object. An object turns TLS on unless it says `enabled: false`.
+   *
+   * Type: boolean | object.
+   * @default off
+   * @see docs/configuration.md
+   */
   tls?: TlsOptions | boolean
+  /**
+   * SASL authentication: a mechanism, then username and password (`plain`, `scram-*`) or a token source (`oauthbearer`). See docs/security.md.
+   *
+   * Type: object.
+   * @default off
+   * @see docs/configuration.md
+   */
   sasl?: SaslOptions
+  /**
+   * Log level of the built-in logger. The variable also takes kafkajs levels: 0/NOTHING, 1/ERROR, 2/WARN, 4/INFO, 5/DEBUG.
+   *
+   * Type: `'fatal'` | `'error'` | `'warn'` | `'info'` | `'debug'` | `'trace'` | `'silent'`.
+   * Environment variable: `KAFKA_LOG_LEVEL`.
+   * @default `'info'`
+   * @see docs/configuration.md
+   */
   logLevel?: LogLevel
+  /**
+   * A pino-compatible logger to use instead of the built-in one.
+   *
+   * Type: object with `error()`, `warn()`, `info()`, `debug()`.
+   * @default pino
+   * @see docs/configuration.md
+   */
   logger?: Logger
-  /** A kafkajs logCreator to send log lines to (instead of `logger`). */
+  /**
+   * A kafkajs `logCreator` (`logLevel => ({ namespace, level, label, log }) => void`): log lines go to it, at `logLevel`. Not with `logger`. See docs/observability.md.
+   *
+   * Type: function.
+   * @default none (pino)
+   * @see docs/configuration.md
+   */
   logCreator?: LogCreator
-  /** OpenTelemetry spans per send() call (default), per record, or none. */
+  /**
+   * OpenTelemetry spans when a tracer provider is registered: one PRODUCER span per `send()` call (`'call'`) or per record (`'record'`), its context injected into each record's headers; `'off'`: none. Costs nothing with no provider. See docs/observability.md.
+   *
+   * Type: `'call'` | `'record'` | `'off'`.
+   * Environment variable: `KAFKA_TRACING`.
+   * @default `'call'`
+   * @see docs/configuration.md
+   */
   tracing?: TracingMode
-  /** Warn when more than this many producers are open in one process at once. */
+  /**
+   * Warn when more producers than this are open at once in one process (usually a producer per request). `Infinity` turns it off.
+   *
+   * Type: integer, >= 1 or `Infinity`.
+   * @default `10`
+   * @see docs/configuration.md
+   */
   maxOpenProducersWarning?: number
-  /** A record over the limit: 'reject' (default), 'chunk' or 'claim-check'. */
+  /**
+   * A record over the limit that applies (`maxRequestSize`, the topic's `max.message.bytes` or the broker's `message.max.bytes`): `reject` refuses the call with a MessageTooLargeError, `chunk` splits it into segments, `claim-check` stores the value in `blobStore` and sends a reference (docs/large-messages.md).
+   *
+   * Type: `'reject'` | `'chunk'` | `'claim-check'`.
+   * Environment variable: `KAFKA_SIZE_POLICY`.
+   * @default `'reject'`
+   * @see docs/configuration.md
+   */
   sizePolicy?: SizePolicyName
-  /** Per-topic `sizePolicy`. */
+  /**
+   * Per-topic `sizePolicy`, e.g. `{ images: 'claim-check', events: 'reject' }`. Keys must be valid topic names.
+   *
+   * Type: object.
+   * @default none (every topic uses `sizePolicy`)
+   * @see docs/configuration.md
+   */
   sizePolicyByTopic?: Record<string, SizePolicyName>
-  /** Warn (once per topic) about records larger than this. Default 1 MiB. */
+  /**
+   * Log a warning (once per topic) and count `largeRecordTotal` for records larger than this. `Infinity` turns the warning off.
+   *
+   * Type: integer (bytes), >= 1 or `Infinity`.
+   * Environment variable: `KAFKA_LARGE_MESSAGE_WARNING_BYTES`.
+   * @default `1048576`
+   * @see docs/configuration.md
+   */
   largeMessageWarningBytes?: number
-  /** Where claim-checked values are stored. */
+  /**
+   * Where `claim-check` stores values: a `FsBlobStore`, an `S3BlobStore` or your own `{ put, get, delete }`. Required when a policy is `claim-check`.
+   *
+   * Type: object with `put()`, `get()`, `delete()`.
+   * @default none
+   * @see docs/configuration.md
+   */
   blobStore?: BlobStore
-  /** Read topic size limits from the cluster (DescribeConfigs). Default true. */
+  /**
+   * Read each topic's `max.message.bytes` (DescribeConfigs) before its first send and with every metadata refresh, so the size policy applies it. Off, or without DESCRIBE_CONFIGS permission: only `maxRequestSize` is checked.
+   *
+   * Type: boolean.
+   * Environment variable: `KAFKA_READ_TOPIC_LIMITS`.
+   * @default `true`
+   * @see docs/configuration.md
+   */
   readTopicLimits?: boolean
-  /** Recently sent keys kept per topic for the partitions-changed report. Default 1000. */
+  /**
+   * Recently sent keys kept per topic, to report how many would move to another partition when its partition count changes (`partitions-changed`). 0 keeps none.
+   *
+   * Type: integer, >= 0.
+   * @default `1000`
+   * @see docs/configuration.md
+   */
   recentKeySampleSize?: number
 }
 

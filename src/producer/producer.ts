@@ -30,7 +30,7 @@ import { MetadataCache } from './metadata.ts'
 import { CallOutcome, type DeliveryReport } from './outcomes.ts'
 import { ForgottenFailures } from './overload.ts'
 import { RecordPlacer } from './partitioning.ts'
-import { trackOpen, trackClosed } from './registry.ts'
+import { EMIT_ALERT, trackOpen, trackClosed } from './registry.ts'
 import { Sender } from './sender.ts'
 import { SizeStage, type LargeMessageStats } from './size-stage.ts'
 import { AdminTopicLimitsSource, TopicLimits, type TopicLimitsSource } from './topic-limits.ts'
@@ -45,7 +45,10 @@ export interface CloseOptions {
   timeoutMs?: number
 }
 
-/** Injected for tests; defaults are the real clock, randomness and Kafka client. */
+/**
+ * Injected for tests; defaults are the real clock, randomness and Kafka client.
+ * @internal not part of the published types (stripInternal).
+ */
 export interface ProducerInternals {
   now?: () => number
   random?: () => number
@@ -92,6 +95,10 @@ export class Producer {
   /** send() calls between the call and the accumulator (waiting for buffer room, connect or metadata). */
   readonly #pendingCalls = new Set<Promise<unknown>>()
 
+  /** Creates a producer. Options come from code, from KAFKA_* environment variables, or both (code wins). */
+  constructor (options?: ProducerOptions)
+  /** @internal tests inject a clock, randomness or a fake client; absent from the published types. */
+  constructor (options: ProducerOptions | undefined, internals: ProducerInternals)
   constructor (options: ProducerOptions = {}, internals: ProducerInternals = {}) {
     this.config = resolveConfig(options)
     this.#now = internals.now ?? Date.now
@@ -196,7 +203,7 @@ export class Producer {
   }
 
   /** @internal used by the open-producer registry to raise its alert. */
-  emitAlert (kind: string, message: string): void {
+  [EMIT_ALERT] (kind: string, message: string): void {
     this.logger.warn({ kind }, message)
     this.#events.emit('alert', { kind, message })
   }
@@ -433,7 +440,7 @@ export class Producer {
     this.#metrics.recordDeadLettered(topic, count)
   }
 
-  /** @internal the delivery-latency histogram since the start, for registerMetrics(). */
+  /** The delivery-latency histogram since the start: cumulative buckets in ms, as registerMetrics() exports them. */
   deliveryLatencyBuckets (): ReturnType<ProducerMetrics['deliveryLatencyBuckets']> {
     return this.#metrics.deliveryLatencyBuckets()
   }

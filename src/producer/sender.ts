@@ -30,6 +30,7 @@ import type { MetadataCache } from './metadata.ts'
 import { Sequencing } from './sequencing.ts'
 import type { ProducerMetrics } from '../observability/metrics.ts'
 import type { ProducerLog } from '../observability/producer-log.ts'
+import { createDeliveryReport } from './delivery-report.ts'
 
 export interface SenderDeps {
   config: ResolvedConfig
@@ -416,7 +417,7 @@ export class Sender {
     let delivered = 0
     for (let i = 0; i < batch.sinks.length; i++) {
       const offset = result.baseOffset >= 0n ? result.baseOffset + BigInt(i) : -1n
-      if (accumulator.settle(batch, i, { topic, partition, offset, timestamp: appendTime ?? timestamps[i] })) {
+      if (accumulator.settle(batch, i, createDeliveryReport(topic, partition, offset, appendTime ?? timestamps[i]))) {
         stats.recordDelivered(nowMs - acceptedAtMs[i], nowMs)
         delivered++
       }

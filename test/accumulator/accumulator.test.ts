@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { Accumulator, recordSizeBytes, type Batch, type PendingRecord } from '../../src/accumulator/accumulator.ts'
 import { TimeoutError } from '../../src/errors.ts'
+import { createDeliveryReport } from '../../src/producer/delivery-report.ts'
 
 function record (partition: number, valueBytes: number, acceptedAtMs = 0): PendingRecord {
   const base = { key: null, value: Buffer.alloc(valueBytes), headers: [] as Array<[string, Buffer]>, timestamp: 0n }
@@ -9,7 +10,7 @@ function record (partition: number, valueBytes: number, acceptedAtMs = 0): Pendi
 }
 
 function settleAll (acc: Accumulator, batch: Batch): void {
-  for (let i = 0; i < batch.sinks.length; i++) acc.settle(batch, i, { topic: batch.topic, partition: batch.partition, offset: 0n, timestamp: 0n })
+  for (let i = 0; i < batch.sinks.length; i++) acc.settle(batch, i, createDeliveryReport(batch.topic, batch.partition, 0n, 0n))
 }
 
 let released = 0

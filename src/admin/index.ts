@@ -1,0 +1,5 @@
+export { ensureTopics } from './ensure.ts'
+export type { EnsuredTopic } from './ensure.ts'
+export { openAdmin, withAdmin, adminError, protocolCodes } from './connect.ts'
+export { brokerConfigs, checkTopicSpec, createTopic, describeTopic, isTopicExists, listTopicNames, topicConfigs, topicPartitions, waitForLeaders } from './topics.ts'
+export type { PartitionDescription, TopicConfigEntry, TopicDescription, TopicSpec } from './topics.ts'
