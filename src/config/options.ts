@@ -10,6 +10,7 @@ import { RETRY_OPTIONS } from '../retry/options.ts'
 import { deepFreeze, MAX_TIMER_MS, type OptionSpec } from '../util/option-spec.ts'
 import { COMPRESSION_NAMES } from '../compression/names.ts'
 import { PARTITIONER_NAMES } from '../partitioner/names.ts'
+import { DEAD_LETTER_OPTIONS } from '../dead-letter/options.ts'
 
 // The spec type and the checks are shared with the modules that own option groups (util/option-spec.ts).
 export {
@@ -57,7 +58,8 @@ export const DEFAULTS: Readonly<ResolvedConfig> = deepFreeze({
   sasl: undefined,
   logLevel: 'info',
   logger: undefined,
-  maxOpenProducersWarning: 10
+  maxOpenProducersWarning: 10,
+  deadLetter: undefined
 } satisfies ResolvedConfig)
 
 export const OPTIONS: readonly OptionSpec[] = deepFreeze<OptionSpec[]>([
@@ -195,7 +197,8 @@ export const OPTIONS: readonly OptionSpec[] = deepFreeze<OptionSpec[]>([
     allowInfinity: true,
     default: DEFAULTS.maxOpenProducersWarning,
     description: 'Warn when more producers than this are open at once in one process (usually a producer per request). `Infinity` turns it off.'
-  }
+  },
+  ...DEAD_LETTER_OPTIONS
 ])
 
 export const OPTION_BY_PATH: ReadonlyMap<string, OptionSpec> = new Map(OPTIONS.map(spec => [spec.path, spec]))

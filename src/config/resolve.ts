@@ -20,10 +20,11 @@ import { resolveRetryPolicy } from '../retry/policy.ts'
 import { isPlainObject } from '../util/is-plain-object.ts'
 import { resolveCompressionOptions } from '../compression/config.ts'
 import { RETRY_PRESET_NAMES } from '../retry/presets.ts'
+import { resolveDeadLetterOptions } from '../dead-letter/options.ts'
 
 type Layer = Record<string, unknown>
 
-const GROUPS = ['retry', 'tls', 'sasl', 'headers'] as const
+const GROUPS = ['retry', 'tls', 'sasl', 'headers', 'deadLetter'] as const
 
 /** The broker protocol caps in-flight requests for idempotence: it remembers 5 batches per producer. */
 export const MAX_IDEMPOTENT_IN_FLIGHT = 5
@@ -173,7 +174,8 @@ function validate (merged: Layer, note: (path: string) => string): Readonly<Reso
     logLevel: value('logLevel'),
     // The logger and serializer are the caller's objects: referenced, never frozen.
     logger: value('logger'),
-    maxOpenProducersWarning: value('maxOpenProducersWarning')
+    maxOpenProducersWarning: value('maxOpenProducersWarning'),
+    deadLetter: resolveDeadLetterOptions(merged.deadLetter, note)
   }
   return Object.freeze(config)
 }

@@ -5,10 +5,12 @@ import type { Serializer } from '../serialization/types.ts'
 import type { CompressionName } from '../compression/names.ts'
 import type { PartitionerName } from '../partitioner/names.ts'
 import type { ResolvedRetryPolicy, RetryOptions, RetryPresetName } from '../retry/types.ts'
+import type { DeadLetterOptions, ResolvedDeadLetterConfig } from '../dead-letter/options.ts'
 
 // Defined by the modules that own them (config composes them; they do not import config).
 export type { CompressionName, PartitionerName }
 export type { ResolvedRetryPolicy, RetryOptions, RetryPresetName } from '../retry/types.ts'
+export type { DeadLetterOptions, ResolvedDeadLetterConfig } from '../dead-letter/options.ts'
 
 export type Acks = 0 | 1 | -1 | 'all'
 export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512'
@@ -81,6 +83,8 @@ export interface ProducerOptions {
   logger?: Logger
   /** Warn when more than this many producers are open in one process at once. */
   maxOpenProducersWarning?: number
+  /** Dead letters (docs/dead-letters.md): `true`, or an object. Default off. */
+  deadLetter?: DeadLetterOptions | boolean
 }
 
 export interface ResolvedConfig {
@@ -115,4 +119,6 @@ export interface ResolvedConfig {
   logLevel: LogLevel
   logger: Logger | undefined
   maxOpenProducersWarning: number
+  /** Undefined when dead letters are off. */
+  deadLetter: Readonly<ResolvedDeadLetterConfig> | undefined
 }

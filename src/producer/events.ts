@@ -2,7 +2,8 @@
 // isolated (an observer must never break delivery), and an `error` event with no listener is not
 // an uncaught exception as it would be with EventEmitter: failures reach callers through promises.
 
-import type { CourierError } from '../errors.ts'
+import type { CourierError, DeadLetterLocation } from '../errors.ts'
+import type { DeadLetterReason } from '../dead-letter/envelope.ts'
 
 export interface ProducerEvents {
   connect: { brokers: readonly string[], producerId?: bigint }
@@ -11,6 +12,8 @@ export interface ProducerEvents {
   retry: { topic: string, partition: number, attempt: number, delayMs: number, error: CourierError }
   error: { error: CourierError, topic?: string, partition?: number, records: number }
   alert: { kind: string, message: string, error?: CourierError, suppressed?: number }
+  /** A record that failed was kept as a dead letter (docs/dead-letters.md). */
+  'dead-letter': { topic: string, partition: number, reason: DeadLetterReason, errorCode: string, messageId?: string, deadLetter: DeadLetterLocation }
 }
 
 export type EventName = keyof ProducerEvents

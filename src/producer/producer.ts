@@ -28,6 +28,8 @@ import { RecordPlacer } from './partitioning.ts'
 import { trackOpen, trackClosed } from './registry.ts'
 import { Sender } from './sender.ts'
 import { checkRecordSizes } from './size-check.ts'
+import { createDeadLetterStage } from './dead-letters.ts'
+import type { DeadLetterStage } from '../dead-letter/stage.ts'
 import { ProducerStats, type ProducerStatsSnapshot } from './stats.ts'
 import type { StandardHeaderValues } from '../pipeline/headers.ts'
 
@@ -66,6 +68,8 @@ export class Producer {
   readonly #keepAlive: KeepAlive
   readonly #standardHeaders: (nowMs: number) => StandardHeaderValues
   readonly #now: () => number
+  /** Where records that fail after acceptance go, when dead letters are on. */
+  readonly #deadLetters: DeadLetterStage | undefined
   #connected = false
   #connectingNow = false
   #closeRequested = false
@@ -110,6 +114,7 @@ export class Producer {
         this.#events.emit('alert', alert)
       }
     })
+    this.#deadLetters = createDeadLetterStage({ options, config: this.config, now: this.#now, logger: this.logger, stats: this.#stats, events: this.#events, alerts, makeProducer: o => new Producer(o) })
     this.#sender = new Sender({
       config: this.config,
       client: this.#client,
@@ -219,7 +224,7 @@ export class Producer {
     } catch (error) {
       return Promise.reject(error)
     }
-    const call = new CallOutcome(prepared.length)
+    const call = new CallOutcome(prepared.length, this.#deadLetters?.routeFor(prepared))
     // Fast path, the common case: connected, topics known, buffer room free. No awaiting at all.
     if (this.#connected && this.#metadata.knowsAll(prepared)) {
       let reservation: Promise<void> | undefined
@@ -268,6 +273,7 @@ export class Producer {
   async flush (): Promise<void> {
     await Promise.allSettled([...this.#pendingCalls])
     await this.#sender.flush()
+    await this.#deadLetters?.idle()
   }
 
   /**
@@ -283,10 +289,13 @@ export class Producer {
   }
 
   async #doClose (timeoutMs: number): Promise<void> {
+    const deadlineMs = this.#now() + timeoutMs
     let timer: NodeJS.Timeout | undefined
     const timedOut = new Promise<'timeout'>(resolve => { timer = setTimeout(() => resolve('timeout'), timeoutMs) })
     const outcome = await Promise.race([this.flush().then(() => 'done' as const), timedOut])
     clearTimeout(timer)
+    // Out of time: what is dead-lettered from now on goes to the file, not through the cluster.
+    if (outcome === 'timeout') this.#deadLetters?.fileOnly()
     if (outcome === 'timeout') {
       const unsettled = this.#accumulator.recordCount
       this.logger.warn({ records: unsettled, calls: this.#pendingCalls.size, timeoutMs }, 'close timed out; failing every record not delivered yet')
@@ -297,6 +306,7 @@ export class Producer {
       this.#sender.abandonAll(closedError)
     }
     this.#sender.stop()
+    await this.#deadLetters?.close(outcome === 'timeout' ? CONNECTION_CLOSE_GRACE_MS : Math.max(CONNECTION_CLOSE_GRACE_MS, deadlineMs - this.#now()))
     await this.#closeConnections()
     this.#closed = true
     this.#closeDone.abort(new ProducerClosedError('The producer was closed while connecting'))

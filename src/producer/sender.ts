@@ -133,7 +133,7 @@ export class Sender {
   /** True when `error` (a call's rejection) reports a record failure already emitted as an `error` event. */
   announced (error: CourierError): boolean {
     if (this.#announced.has(error)) return true
-    return error.reports?.some(o => o.status === 'failed' && this.#announced.has(o.error)) ?? false
+    return error.reports?.some(o => o.status !== 'delivered' && this.#announced.has(o.error)) ?? false
   }
 
   stop (): void {
@@ -252,6 +252,10 @@ export class Sender {
     this.#inFlightPerNode.set(nodeId, (this.#inFlightPerNode.get(nodeId) ?? 0) + 1)
     const sent = wire.map(w => w.batch)
     const startedAtMs = now()
+    for (const batch of sent) {
+      batch.firstAttemptAtMs ??= startedAtMs
+      batch.lastAttemptAtMs = startedAtMs
+    }
     stats.requestSent(sent)
     let response: Promise<PartitionResult[]>
     try {

@@ -6,8 +6,12 @@ import type { Batch } from '../accumulator/accumulator.ts'
 export interface ProducerStatsSnapshot {
   /** Records delivered (acknowledged by the broker). */
   recordSendTotal: number
-  /** Records that failed with a typed error. */
+  /** Records that failed with a typed error (dead-lettered ones included). */
   recordErrorTotal: number
+  /** Failed records kept as dead letters (topic or file). */
+  deadLetteredTotal: number
+  /** Failed records that no dead-letter sink could keep (their callers got the error). */
+  deadLetterFailedTotal: number
   /** Record retries (a batch of n records retried once counts n). */
   recordRetryTotal: number
   /** Batches the broker refused as too large and that were split in two and sent again. */
@@ -27,6 +31,8 @@ export interface ProducerStatsSnapshot {
 export class ProducerStats {
   #sent = 0
   #errors = 0
+  #deadLettered = 0
+  #deadLetterFailed = 0
   #retries = 0
   #splits = 0
   #requests = 0
@@ -65,6 +71,14 @@ export class ProducerStats {
     this.#errors += count
   }
 
+  deadLettered (count: number): void {
+    this.#deadLettered += count
+  }
+
+  deadLetterFailed (count: number): void {
+    this.#deadLetterFailed += count
+  }
+
   retried (count: number): void {
     this.#retries += count
   }
@@ -77,6 +91,8 @@ export class ProducerStats {
     return {
       recordSendTotal: this.#sent,
       recordErrorTotal: this.#errors,
+      deadLetteredTotal: this.#deadLettered,
+      deadLetterFailedTotal: this.#deadLetterFailed,
       recordRetryTotal: this.#retries,
       batchSplitTotal: this.#splits,
       requestTotal: this.#requests,

@@ -30,7 +30,8 @@ test('the defaults follow the tutorial and the Java client', () => {
       metadataMaxAgeMs: 300000, maxInFlightRequests: 5, batchSize: 16384, lingerMs: 5, bufferMemory: 33554432,
       maxBlockMs: 60000, maxRequestSize: 1048576, compression: 'none', compressionLevel: undefined, compressionByTopic: undefined, allowAutoTopicCreation: false, partitioner: 'murmur2',
       headers: { producedAt: true, producerId: true, messageId: true }, circularReferences: 'error', serializer: undefined,
-      tls: undefined, sasl: undefined, logLevel: 'info', logger: undefined, maxOpenProducersWarning: 10
+      tls: undefined, sasl: undefined, logLevel: 'info', logger: undefined, maxOpenProducersWarning: 10,
+      deadLetter: undefined
     })
 })
 
