@@ -11,6 +11,7 @@ import { deepFreeze, MAX_TIMER_MS, type OptionSpec } from '../util/option-spec.t
 import { COMPRESSION_NAMES } from '../compression/names.ts'
 import { PARTITIONER_NAMES } from '../partitioner/names.ts'
 import { DEAD_LETTER_OPTIONS } from '../dead-letter/options.ts'
+import { ALERT_OPTIONS } from '../alerts/options.ts'
 
 // The spec type and the checks are shared with the modules that own option groups (util/option-spec.ts).
 export {
@@ -59,7 +60,8 @@ export const DEFAULTS: Readonly<ResolvedConfig> = deepFreeze({
   logLevel: 'info',
   logger: undefined,
   maxOpenProducersWarning: 10,
-  deadLetter: undefined
+  deadLetter: undefined,
+  alerts: undefined
 } satisfies ResolvedConfig)
 
 export const OPTIONS: readonly OptionSpec[] = deepFreeze<OptionSpec[]>([
@@ -198,7 +200,8 @@ export const OPTIONS: readonly OptionSpec[] = deepFreeze<OptionSpec[]>([
     default: DEFAULTS.maxOpenProducersWarning,
     description: 'Warn when more producers than this are open at once in one process (usually a producer per request). `Infinity` turns it off.'
   },
-  ...DEAD_LETTER_OPTIONS
+  ...DEAD_LETTER_OPTIONS,
+  ...ALERT_OPTIONS
 ])
 
 export const OPTION_BY_PATH: ReadonlyMap<string, OptionSpec> = new Map(OPTIONS.map(spec => [spec.path, spec]))

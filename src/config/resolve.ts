@@ -21,10 +21,11 @@ import { isPlainObject } from '../util/is-plain-object.ts'
 import { resolveCompressionOptions } from '../compression/config.ts'
 import { RETRY_PRESET_NAMES } from '../retry/presets.ts'
 import { resolveDeadLetterOptions } from '../dead-letter/options.ts'
+import { resolveAlertOptions } from '../alerts/options.ts'
 
 type Layer = Record<string, unknown>
 
-const GROUPS = ['retry', 'tls', 'sasl', 'headers', 'deadLetter'] as const
+const GROUPS = ['retry', 'tls', 'sasl', 'headers', 'deadLetter', 'alerts'] as const
 
 /** The broker protocol caps in-flight requests for idempotence: it remembers 5 batches per producer. */
 export const MAX_IDEMPOTENT_IN_FLIGHT = 5
@@ -175,7 +176,8 @@ function validate (merged: Layer, note: (path: string) => string): Readonly<Reso
     // The logger and serializer are the caller's objects: referenced, never frozen.
     logger: value('logger'),
     maxOpenProducersWarning: value('maxOpenProducersWarning'),
-    deadLetter: resolveDeadLetterOptions(merged.deadLetter, note)
+    deadLetter: resolveDeadLetterOptions(merged.deadLetter, note),
+    alerts: merged.alerts === undefined ? undefined : resolveAlertOptions(merged.alerts, note)
   }
   return Object.freeze(config)
 }

@@ -6,11 +6,13 @@ import type { CompressionName } from '../compression/names.ts'
 import type { PartitionerName } from '../partitioner/names.ts'
 import type { ResolvedRetryPolicy, RetryOptions, RetryPresetName } from '../retry/types.ts'
 import type { DeadLetterOptions, ResolvedDeadLetterConfig } from '../dead-letter/options.ts'
+import type { AlertOptions, ResolvedAlertConfig } from '../alerts/options.ts'
 
 // Defined by the modules that own them (config composes them; they do not import config).
 export type { CompressionName, PartitionerName }
 export type { ResolvedRetryPolicy, RetryOptions, RetryPresetName } from '../retry/types.ts'
 export type { DeadLetterOptions, ResolvedDeadLetterConfig } from '../dead-letter/options.ts'
+export type { AlertOptions, ResolvedAlertConfig, WebhookOptions } from '../alerts/options.ts'
 
 export type Acks = 0 | 1 | -1 | 'all'
 export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512'
@@ -85,6 +87,8 @@ export interface ProducerOptions {
   maxOpenProducersWarning?: number
   /** Dead letters (docs/dead-letters.md): `true`, or an object. Default off. */
   deadLetter?: DeadLetterOptions | boolean
+  /** Alert callback and webhook (docs/alerts.md). */
+  alerts?: AlertOptions
 }
 
 export interface ResolvedConfig {
@@ -121,4 +125,6 @@ export interface ResolvedConfig {
   maxOpenProducersWarning: number
   /** Undefined when dead letters are off. */
   deadLetter: Readonly<ResolvedDeadLetterConfig> | undefined
+  /** Undefined when not given (the defaults apply). */
+  alerts: Readonly<ResolvedAlertConfig> | undefined
 }

@@ -11,6 +11,8 @@ export interface Alert {
   error?: CourierError
   /** Alerts of this kind held back since the last one that went out. */
   suppressed?: number
+  /** Numbers and names that go with the kind (JSON-safe). */
+  details?: Record<string, unknown>
 }
 
 export interface AlertLimiterOptions {

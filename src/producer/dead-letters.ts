@@ -6,6 +6,7 @@ import type { DeliveryReport } from '../errors.ts'
 import { DeadLetterStage, type DeadLetterMessage, type DeadLetterPublisher } from '../dead-letter/stage.ts'
 import type { Serializer } from '../serialization/types.ts'
 import type { AlertLimiter } from './alerts.ts'
+import type { DeadLetterSummary } from '../alerts/dead-letter-summary.ts'
 import type { EventHub } from './events.ts'
 import type { ProducerStats } from './stats.ts'
 
@@ -23,6 +24,8 @@ export interface DeadLetterWiring {
   stats: ProducerStats
   events: EventHub
   alerts: AlertLimiter
+  /** Sums dead letters up into one alert per window. */
+  summary: DeadLetterSummary
   makeProducer: (options: ProducerOptions) => PublishingProducer
 }
 
@@ -86,6 +89,7 @@ export function createDeadLetterStage (wiring: DeadLetterWiring): DeadLetterStag
     createPublisher,
     onDeadLettered: (letter, location) => {
       stats.deadLettered(1)
+      wiring.summary.add(letter.topic, location.sink)
       if (events.has('dead-letter')) {
         events.emit('dead-letter', { topic: letter.topic, partition: letter.partition, reason: letter.reason, errorCode: letter.error.code, ...(letter.messageId === undefined ? {} : { messageId: letter.messageId }), deadLetter: location })
       }

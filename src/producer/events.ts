@@ -11,7 +11,7 @@ export interface ProducerEvents {
   'request-timeout': { nodeId: number, topics: string[], timeoutMs: number }
   retry: { topic: string, partition: number, attempt: number, delayMs: number, error: CourierError }
   error: { error: CourierError, topic?: string, partition?: number, records: number }
-  alert: { kind: string, message: string, error?: CourierError, suppressed?: number }
+  alert: { kind: string, message: string, error?: CourierError, suppressed?: number, details?: Record<string, unknown> }
   /** A record that failed was kept as a dead letter (docs/dead-letters.md). */
   'dead-letter': { topic: string, partition: number, reason: DeadLetterReason, errorCode: string, messageId?: string, deadLetter: DeadLetterLocation }
 }

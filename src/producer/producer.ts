@@ -9,14 +9,14 @@ import { BufferPool } from '../accumulator/buffer-pool.ts'
 import type { CompressionStats } from '../compression/auto.ts'
 import { defaultBrokersWarning, resolveConfig } from '../config/index.ts'
 import type { Logger, ProducerOptions, ResolvedConfig } from '../config/types.ts'
-import { ProducerClosedError, type CourierError } from '../errors.ts'
+import { isCourierError, ProducerClosedError, type CourierError } from '../errors.ts'
 import { KafkaClient, type EngineClient } from '../kafka-client/client.ts'
 import { createDefaultLogger } from '../observability/logger.ts'
 import { createStandardHeaders, prepareMessages, type Message, type PreparedRecord, type TopicMessages } from '../pipeline/prepare.ts'
 import { createUuidV7BytesGenerator } from '../pipeline/uuid.ts'
 import { createJsonSerializer } from '../serialization/index.ts'
 import type { Serializer } from '../serialization/types.ts'
-import { AlertLimiter } from './alerts.ts'
+import { createAlerting, type Alerting } from './alerting.ts'
 import { BlockBudget, WaitAbort } from './block-budget.ts'
 import { retryWithinMaxBlock } from './blocking.ts'
 import { EventHub, type EventName, type ProducerEvents } from './events.ts'
@@ -70,6 +70,7 @@ export class Producer {
   readonly #now: () => number
   /** Where records that fail after acceptance go, when dead letters are on. */
   readonly #deadLetters: DeadLetterStage | undefined
+  readonly #alerting: Alerting
   #connected = false
   #connectingNow = false
   #closeRequested = false
@@ -107,14 +108,9 @@ export class Producer {
       release: bytes => this.#buffer.release(bytes)
     })
     this.#keepAlive = new KeepAlive(() => this.#accumulator.recordCount > 0 || this.#pendingCalls.size > 0)
-    const alerts = new AlertLimiter({
-      now: this.#now,
-      emit: alert => {
-        this.logger.warn({ kind: alert.kind, err: alert.error, suppressed: alert.suppressed }, alert.message)
-        this.#events.emit('alert', alert)
-      }
-    })
-    this.#deadLetters = createDeadLetterStage({ options, config: this.config, now: this.#now, logger: this.logger, stats: this.#stats, events: this.#events, alerts, makeProducer: o => new Producer(o) })
+    this.#alerting = createAlerting(this.config, this.logger, this.#events, this.#now)
+    const alerts = this.#alerting.limiter
+    this.#deadLetters = createDeadLetterStage({ options, config: this.config, now: this.#now, logger: this.logger, stats: this.#stats, events: this.#events, alerts, summary: this.#alerting.deadLetters, makeProducer: o => new Producer(o) })
     this.#sender = new Sender({
       config: this.config,
       client: this.#client,
@@ -126,9 +122,11 @@ export class Producer {
       now: this.#now,
       random,
       onSettled: () => this.#keepAlive.check(),
+      onAnswer: () => this.#alerting.unreachable.answered(),
+      onUnreachable: error => this.#alerting.unreachable.failed(error),
       onInternalError: error => {
         this.logger.error({ err: error }, 'kafka-courier internal error (please report it)')
-        this.#events.emit('alert', { kind: 'internal-error', message: `kafka-courier internal error: ${error instanceof Error ? error.message : String(error)}` })
+        this.#alerting.emit({ kind: 'internal-error', message: `kafka-courier internal error: ${error instanceof Error ? error.message : String(error)}` })
       }
     })
     trackOpen(this)
@@ -152,8 +150,7 @@ export class Producer {
 
   /** @internal used by the open-producer registry to raise its alert. */
   emitAlert (kind: string, message: string): void {
-    this.logger.warn({ kind }, message)
-    this.#events.emit('alert', { kind, message })
+    this.#alerting.emit({ kind, message })
   }
 
   /**
@@ -187,8 +184,12 @@ export class Producer {
         signal: this.#closeDone.signal
       })
       this.#connected = true
+      this.#alerting.unreachable.answered()
       this.logger.info({ brokers: this.config.brokers, producerId: this.producerId?.toString() }, 'connected')
       this.#events.emit('connect', { brokers: this.config.brokers, producerId: this.producerId })
+    } catch (error) {
+      if (isCourierError(error) && error.code !== 'COURIER_PRODUCER_CLOSED') this.#alerting.unreachable.failed(error)
+      throw error
     } finally {
       this.#connectingNow = false
     }
@@ -308,6 +309,7 @@ export class Producer {
     this.#sender.stop()
     await this.#deadLetters?.close(outcome === 'timeout' ? CONNECTION_CLOSE_GRACE_MS : Math.max(CONNECTION_CLOSE_GRACE_MS, deadlineMs - this.#now()))
     await this.#closeConnections()
+    await this.#alerting.close(CONNECTION_CLOSE_GRACE_MS)
     this.#closed = true
     this.#closeDone.abort(new ProducerClosedError('The producer was closed while connecting'))
     this.#keepAlive.release()

@@ -42,6 +42,10 @@ export interface SenderDeps {
   random: () => number
   /** Called whenever records were settled (the producer's keep-alive checks whether it is idle). */
   onSettled?: () => void
+  /** A broker answered a request (the unreachable watch). */
+  onAnswer?: () => void
+  /** A request failed on the network or timed out (the unreachable watch). */
+  onUnreachable?: (error: CourierError) => void
   /** A bug in the engine (a broken invariant): reported here instead of crashing the process. */
   onInternalError?: (error: unknown) => void
 }
@@ -271,6 +275,7 @@ export class Sender {
     }
     response.then(results => this.#guarded(() => {
       stats.requestDone(now() - startedAtMs)
+      this.#deps.onAnswer?.()
       const byPartition = new Map(results.map(r => [`${r.topic}:${r.partition}`, r]))
       for (const batch of sent) this.#onPartitionResult(batch, byPartition.get(`${batch.topic}:${batch.partition}`))
     }), (error: CourierError) => this.#guarded(() => {
@@ -279,6 +284,7 @@ export class Sender {
         this.#deps.events.emit('request-timeout', { nodeId, topics: [...new Set(sent.map(b => b.topic))], timeoutMs: config.requestTimeoutMs })
       }
       if (error.retriable) this.#deps.metadata.invalidate()
+      if (error.code === 'COURIER_NETWORK' || error.code === 'COURIER_TIMEOUT') this.#deps.onUnreachable?.(error)
       for (const batch of sent) {
         if (error.persistence !== 'not-persisted') batch.everSent = true
         this.#onFailure(batch, error)
@@ -335,6 +341,7 @@ export class Sender {
     const sequencing = this.#sequencing as Sequencing
     const olderPending = !this.#deps.accumulator.isOldest(batch) && sequencing.isCurrent(batch.topic, batch.partition, batch.identity)
     if (!olderPending) {
+      this.#deps.alerts.raise({ kind: 'producer-state-lost', message: `The broker lost or fenced this producer's state for "${batch.topic}" partition ${batch.partition} (${error.kafkaName ?? error.message}); the partition continues under a new producer identity`, error })
       sequencing.markGap(batch.topic, batch.partition, batch.identity)
       this.#renumber(batch)
       // Out of order at the head: the broker has none of its attempts. (A lost producer state or a
@@ -490,6 +497,9 @@ export class Sender {
 
   /** Settles every unsettled record of a batch that is not in flight with its own copy of `error`, and drops the batch. */
   #fail (batch: Batch, error: CourierError): void {
+    if (error.code === 'COURIER_AUTHORIZATION' || error.code === 'COURIER_AUTHENTICATION') {
+      this.#deps.alerts.raise({ kind: 'not-authorized', message: `Records to "${batch.topic}" were refused: ${error.message}`, error })
+    }
     this.#announce(error, batch, batch.unsettled)
     this.#settleEach(batch, position => this.#recordError(error, batch, position, {}), own => this.#announced.add(own))
     this.#finishUnsettled(batch)

@@ -18,6 +18,8 @@ export type OptionType =
   | 'object'
   /** An object the user implements (`logger`, `serializer`): must have the listed methods. */
   | 'interface'
+  /** A callback (`alerts.onAlert`). */
+  | 'function'
 
 export interface OptionSpec {
   readonly path: string
@@ -109,6 +111,7 @@ export function describeExpected (spec: OptionSpec): string {
     case 'enum': return `one of ${formatAllowed(spec.allowed ?? [])}`
     case 'string-list': return 'an array of strings or a comma-separated string'
     case 'interface': return `an object with methods ${(spec.methods ?? []).join(', ')}`
+    case 'function': return 'a function'
     case 'object':
       if (spec.shorthand === 'boolean') return 'true, false or an object'
       if (spec.shorthand === 'enum') return `one of ${formatAllowed(spec.allowed ?? [])} or an object`
@@ -165,6 +168,8 @@ export function checkOptionValue (spec: OptionSpec, value: unknown): Problem | u
     case 'string-list':
       if (typeof value === 'string') return undefined
       return Array.isArray(value) && value.every(v => typeof v === 'string') ? undefined : problem()
+    case 'function':
+      return typeof value === 'function' ? undefined : problem()
     case 'interface': {
       if (typeof value !== 'object' || value === null) return problem()
       const missing = (spec.methods ?? []).filter(m => typeof (value as Record<string, unknown>)[m] !== 'function')

@@ -31,7 +31,7 @@ test('the defaults follow the tutorial and the Java client', () => {
       maxBlockMs: 60000, maxRequestSize: 1048576, compression: 'none', compressionLevel: undefined, compressionByTopic: undefined, allowAutoTopicCreation: false, partitioner: 'murmur2',
       headers: { producedAt: true, producerId: true, messageId: true }, circularReferences: 'error', serializer: undefined,
       tls: undefined, sasl: undefined, logLevel: 'info', logger: undefined, maxOpenProducersWarning: 10,
-      deadLetter: undefined
+      deadLetter: undefined, alerts: undefined
     })
 })
 
