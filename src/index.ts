@@ -6,7 +6,7 @@ export type { Message, Headers, HeaderValue, TopicMessages } from './pipeline/pr
 export type { ProducerEvents, EventName } from './producer/events.ts'
 export type { ProducerStatsSnapshot } from './producer/stats.ts'
 export type { CompressionStats } from './compression/auto.ts'
-export { closeOnSignals } from './producer/shutdown.ts'
+export { closeOnSignals, DEFAULT_SHUTDOWN_TIMEOUT_MS } from './producer/shutdown.ts'
 export type { ShutdownOptions } from './producer/shutdown.ts'
 
 export * from './errors.ts'
