@@ -148,8 +148,8 @@ export function copyError<E extends CourierError> (error: E, fields: Record<stri
   const copy = Object.create(Object.getPrototypeOf(error)) as E
   Object.defineProperties(copy, Object.getOwnPropertyDescriptors(error))
   for (const [name, value] of Object.entries(fields)) {
-    // `reports` stays out of logs and JSON (it can hold thousands of entries).
-    Object.defineProperty(copy, name, { value, writable: true, enumerable: name !== 'reports', configurable: true })
+    // `reports` stays out of logs and JSON (it can hold thousands of entries); so does `deadLetter` (a bigint offset).
+    Object.defineProperty(copy, name, { value, writable: true, enumerable: name !== 'reports' && name !== 'deadLetter', configurable: true })
   }
   return copy
 }
