@@ -12,9 +12,10 @@ export const FRAME_HEADER_BYTES = 8
 /** No frame is larger (a record is at most what a broker takes, well below this). */
 export const MAX_FRAME_BYTES = 256 * 1024 * 1024
 
-export function fileHeader (): Buffer {
+/** A file header: 4 magic bytes (`CDLQ` for dead letters; the spool uses its own), the version, 2 reserved bytes. */
+export function fileHeader (magic: Buffer = FILE_MAGIC): Buffer {
   const header = Buffer.alloc(FILE_HEADER_BYTES)
-  FILE_MAGIC.copy(header, 0)
+  magic.copy(header, 0)
   header.writeUInt16BE(FILE_VERSION, 4)
   return header
 }
@@ -37,8 +38,8 @@ export interface DecodedFrames {
 }
 
 /** Reads every frame of a file's bytes. Throws when the header is not a dead-letter file's. */
-export function decodeFrames (bytes: Buffer): DecodedFrames {
-  if (bytes.length < FILE_HEADER_BYTES || !bytes.subarray(0, 4).equals(FILE_MAGIC)) throw new Error('not a dead-letter file (no CDLQ header)')
+export function decodeFrames (bytes: Buffer, magic: Buffer = FILE_MAGIC): DecodedFrames {
+  if (bytes.length < FILE_HEADER_BYTES || !bytes.subarray(0, 4).equals(magic)) throw new Error(`not a ${magic.toString('latin1')} file (wrong header)`)
   const version = bytes.readUInt16BE(4)
   if (version !== FILE_VERSION) throw new Error(`unsupported dead-letter file version ${version}`)
   const out: DecodedFrames = { frames: [], corrupt: 0, tornTailBytes: 0 }
