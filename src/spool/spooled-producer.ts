@@ -87,6 +87,9 @@ export class SpooledProducer {
   readonly #appending = new Set<bigint>()
   #closing = false
   #relayStopped = false
+  /** A `spool-high-water` alert went out and the spool has not drained below half since. */
+  #highWater = false
+  #persisting: Promise<void> = Promise.resolve()
   #closed: Promise<void> | undefined
   #housekeeping: NodeJS.Timeout | undefined
   readonly #roomWaiters = new Set<() => void>()
@@ -185,6 +188,7 @@ export class SpooledProducer {
       this.#appending.delete(first)
     }
     this.#stats.spooledTotal += records.length
+    this.#checkHighWater()
     this.#queue.push(...records)
     this.#pump()
     return records.map(r => {
@@ -228,6 +232,17 @@ export class SpooledProducer {
   }
 
   /** Every record with a lower sequence number is settled (or was never spooled: its write failed). */
+  /** Alerts once the log passes 80% of maxBytes; again only after it drained below half. */
+  #checkHighWater (): void {
+    const bytes = this.#log.bytes
+    if (!this.#highWater && bytes >= this.spool.maxBytes * 0.8) {
+      this.#highWater = true
+      this.relay.emitAlert('spool-high-water', `The spool in ${this.spool.dir} holds ${bytes} of spool.maxBytes ${this.spool.maxBytes} bytes (${this.stats().pending} records not delivered yet)`)
+    } else if (this.#highWater && bytes < this.spool.maxBytes * 0.5) {
+      this.#highWater = false
+    }
+  }
+
   #settledBelow (): bigint {
     let below = this.#nextSeq
     if (this.#inRelay.length > 0 && this.#inRelay[0].seq < below) below = this.#inRelay[0].seq
@@ -325,6 +340,7 @@ export class SpooledProducer {
       this.#housekeeping = undefined
       this.#persistSettled().then(async () => {
         if (await this.#log.truncate(this.#settledBelowOnDisk) > 0) {
+          this.#checkHighWater()
           for (const wake of this.#roomWaiters) wake()
           this.#roomWaiters.clear()
         }
@@ -333,14 +349,17 @@ export class SpooledProducer {
     this.#housekeeping.unref()
   }
 
-  /** Writes how far every record is settled (atomically: temp file, fsync, rename). */
-  async #persistSettled (): Promise<void> {
-    const settledBelow = this.#settledBelow()
-    if (settledBelow === this.#settledBelowOnDisk) return
-    const path = join(this.spool.dir, SETTLED_FILE)
-    await writeFile(`${path}.tmp`, JSON.stringify({ version: 1, settledBelow: settledBelow.toString() }), { flush: true })
-    await rename(`${path}.tmp`, path)
-    this.#settledBelowOnDisk = settledBelow
+  /** Writes how far every record is settled (atomically: temp file, fsync, rename), one write at a time. */
+  #persistSettled (): Promise<void> {
+    this.#persisting = this.#persisting.catch(() => {}).then(async () => {
+      const settledBelow = this.#settledBelow()
+      if (settledBelow === this.#settledBelowOnDisk) return
+      const path = join(this.spool.dir, SETTLED_FILE)
+      await writeFile(`${path}.tmp`, JSON.stringify({ version: 1, settledBelow: settledBelow.toString() }), { flush: true })
+      await rename(`${path}.tmp`, path)
+      this.#settledBelowOnDisk = settledBelow
+    })
+    return this.#persisting
   }
 
   async #readSettled (): Promise<bigint> {

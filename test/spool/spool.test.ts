@@ -142,7 +142,8 @@ test('producer SIGKILLed with records in the spool: a restart delivers them, in 
 test("whenFull 'reject': a full spool refuses the call at once with BufferExhaustedError", async t => {
   const dir = await tempDir(t)
   const nowhere = `127.0.0.1:${await freePortPair()}`
-  const producer = await createSpooledProducer({ brokers: [nowhere], logLevel: 'silent', spool: { dir, maxBytes: 65536, segmentBytes: 16384, whenFull: 'reject', fsync: 'interval' } })
+  const alerts: string[] = []
+  const producer = await createSpooledProducer({ brokers: [nowhere], logLevel: 'silent', alerts: { onAlert: a => { alerts.push(a.kind) } }, spool: { dir, maxBytes: 65536, segmentBytes: 16384, whenFull: 'reject', fsync: 'interval' } })
   t.after(() => producer.close({ timeoutMs: 500 }))
   const value = 'x'.repeat(1000)
   let spooled = 0
@@ -157,4 +158,5 @@ test("whenFull 'reject': a full spool refuses the call at once with BufferExhaus
   }
   assert.ok(refused instanceof BufferExhaustedError, String(refused))
   assert.ok(spooled > 30 && spooled < 70, `${spooled} spooled before it was full`)
+  assert.deepEqual(alerts.filter(k => k === 'spool-high-water'), ['spool-high-water'], 'one high-water alert')
 })
