@@ -11,7 +11,7 @@ import { createProducer } from '../producer/producer.ts'
 import { resolveConfig } from '../config/index.ts'
 import { isCourierError } from '../errors.ts'
 import type { Serializer } from '../serialization/types.ts'
-import type { DeadLetter } from '../dead-letter/index.ts'
+import { headersAsMap, type DeadLetter } from '../dead-letter/index.ts'
 import { readFromFiles, readFromTopic, type SourceRead, type SourcedDeadLetter } from './dlq-source.ts'
 import { runSubcommand, UsageError } from './subcommands.ts'
 
@@ -227,7 +227,7 @@ async function runReplay (argv: string[]): Promise<number> {
           key: item.letter.key,
           value: item.letter.value,
           tombstone: item.letter.value === null,
-          headers: headerMap(item.letter.headers)
+          headers: headersAsMap(item.letter.headers)
         })))
         results.forEach((result, i) => {
           const item = chunk[i]
@@ -254,16 +254,6 @@ async function runReplay (argv: string[]): Promise<number> {
     process.stdout.write(`replayed ${summary.replayed} of ${selected.length} matching dead letters; ${skipped} already replayed before; ${summary.failed} failed; progress in ${progressPath}\n`)
   }
   return summary.failed > 0 ? 1 : 0
-}
-
-function headerMap (headers: Array<[string, Buffer]>): Map<string, Buffer[]> {
-  const map = new Map<string, Buffer[]>()
-  for (const [name, value] of headers) {
-    const values = map.get(name)
-    if (values === undefined) map.set(name, [value])
-    else values.push(value)
-  }
-  return map
 }
 
 export function run (argv: string[]): Promise<number> {

@@ -177,6 +177,17 @@ export function toDltHeaders (letter: DeadLetter): Array<[string, Buffer]> {
   return out
 }
 
+/** Headers as `Message.headers` takes them: a repeated name keeps all its values, in order. */
+export function headersAsMap (headers: ReadonlyArray<readonly [string, Buffer]>): Map<string, Buffer[]> {
+  const map = new Map<string, Buffer[]>()
+  for (const [name, value] of headers) {
+    const list = map.get(name)
+    if (list === undefined) map.set(name, [value])
+    else list.push(value)
+  }
+  return map
+}
+
 /** A record read from a dead-letter topic. */
 export interface DltRecord {
   key: Buffer | null

@@ -4,6 +4,7 @@
 import type { Logger, ProducerOptions, ResolvedConfig } from '../config/types.ts'
 import type { DeliveryReport } from '../errors.ts'
 import { DeadLetterStage, type DeadLetterMessage, type DeadLetterPublisher } from '../dead-letter/stage.ts'
+import { headersAsMap } from '../dead-letter/envelope.ts'
 import type { Serializer } from '../serialization/types.ts'
 import type { AlertLimiter } from './alerts.ts'
 import type { DeadLetterSummary } from '../alerts/dead-letter-summary.ts'
@@ -61,16 +62,6 @@ export function publisherOptions (options: ProducerOptions, config: ResolvedConf
   }
 }
 
-function headerMap (headers: Array<[string, Buffer]>): Map<string, Buffer[]> {
-  const map = new Map<string, Buffer[]>()
-  for (const [name, value] of headers) {
-    const list = map.get(name)
-    if (list === undefined) map.set(name, [value])
-    else list.push(value)
-  }
-  return map
-}
-
 export function createDeadLetterStage (wiring: DeadLetterWiring): DeadLetterStage | undefined {
   const { config, logger, stats, events, alerts } = wiring
   if (config.deadLetter === undefined) return undefined
@@ -78,7 +69,7 @@ export function createDeadLetterStage (wiring: DeadLetterWiring): DeadLetterStag
     const producer = wiring.makeProducer(publisherOptions(wiring.options, config))
     return {
       publish: async (topic: string, message: DeadLetterMessage) => {
-        const [report] = await producer.send(topic, { key: message.key, value: message.value, tombstone: message.value === null, headers: headerMap(message.headers) })
+        const [report] = await producer.send(topic, { key: message.key, value: message.value, tombstone: message.value === null, headers: headersAsMap(message.headers) })
         return report
       },
       close: timeoutMs => producer.close({ timeoutMs })

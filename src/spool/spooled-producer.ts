@@ -19,7 +19,7 @@ import type { Serializer } from '../serialization/types.ts'
 import { Producer } from '../producer/producer.ts'
 import { checkRecordSizes } from '../producer/size-check.ts'
 import { DeadLetterStage } from '../dead-letter/stage.ts'
-import { deadLetterReason, errorInfo, type DeadLetter } from '../dead-letter/envelope.ts'
+import { deadLetterReason, errorInfo, headersAsMap, type DeadLetter } from '../dead-letter/envelope.ts'
 import { MAX_TIMER_MS } from '../util/option-spec.ts'
 import { decodeSpooledRecord, encodeSpooledRecord, type SpooledRecord } from './record-codec.ts'
 import { SegmentLog } from './segment-log.ts'
@@ -280,7 +280,7 @@ export class SpooledProducer {
         key: record.key,
         value: record.value,
         tombstone: record.value === null,
-        headers: headerMap(record.headers),
+        headers: headersAsMap(record.headers),
         timestamp: record.timestamp,
         ...(record.partition >= 0 ? { partition: record.partition } : {})
       }
@@ -370,14 +370,4 @@ export class SpooledProducer {
       return 0n
     }
   }
-}
-
-function headerMap (headers: Array<[string, Buffer]>): Map<string, Buffer[]> {
-  const map = new Map<string, Buffer[]>()
-  for (const [name, value] of headers) {
-    const list = map.get(name)
-    if (list === undefined) map.set(name, [value])
-    else list.push(value)
-  }
-  return map
 }
