@@ -75,10 +75,19 @@ export interface DeliveryReportJSON {
   timestamp: string
 }
 
-/** The outcome of one message of a send() call: delivered with its report, or failed with its own error. */
+/** Where a dead-lettered record went (docs/dead-letters.md). */
+export type DeadLetterLocation =
+  | { sink: 'topic', topic: string, partition: number, offset: bigint }
+  | { sink: 'file', path: string, position: number }
+
+/**
+ * The outcome of one message of a send() call: delivered with its report, failed with its own
+ * error, or (dead letters on) not delivered but kept as a dead letter, with its error and where it went.
+ */
 export type RecordOutcome =
   | { status: 'delivered', report: DeliveryReport }
   | { status: 'failed', error: CourierError }
+  | { status: 'dead-lettered', error: CourierError, deadLetter: DeadLetterLocation }
 
 const BRAND_PREFIX = 'kafka-courier.error'
 
@@ -101,6 +110,10 @@ export class CourierError extends Error {
    * for index (not enumerable, so it stays out of logs). Each call gets its own error object.
    */
   declare readonly reports?: readonly RecordOutcome[]
+  /** On a call's rejection whose first failed message was dead-lettered: where it went. */
+  declare readonly deadLetter?: DeadLetterLocation
+  /** Dead letters on, and no sink could keep this record: why each failed. */
+  declare readonly deadLetterFailures?: readonly string[]
 
   constructor (code: ErrorCode, message: string, options: CourierErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
@@ -152,8 +165,8 @@ export function copyError<E extends CourierError> (error: E, fields: Record<stri
   const copy = Object.create(Object.getPrototypeOf(error)) as E
   Object.defineProperties(copy, Object.getOwnPropertyDescriptors(error))
   for (const [name, value] of Object.entries(fields)) {
-    // `reports` stays out of logs and JSON (it can hold thousands of entries).
-    Object.defineProperty(copy, name, { value, writable: true, enumerable: name !== 'reports', configurable: true })
+    // `reports` stays out of logs and JSON (it can hold thousands of entries); so does `deadLetter` (a bigint offset).
+    Object.defineProperty(copy, name, { value, writable: true, enumerable: name !== 'reports' && name !== 'deadLetter', configurable: true })
   }
   return copy
 }

@@ -22,7 +22,8 @@ export type RecordReport = DeliveryReport
 
 /** Receives the outcomes of the records of one send() call (one object per call, not per record). */
 export interface RecordSink {
-  settle (index: number, outcome: RecordReport | CourierError): void
+  /** `batch` tells where the record was and its attempts (the dead-letter envelope keeps them). */
+  settle (index: number, outcome: RecordReport | CourierError, batch?: Batch): void
 }
 
 /** A record on its way into a batch. Only its bytes and its settle slot stay once appended. */
@@ -62,6 +63,9 @@ export interface Batch {
   closed: boolean
   /** Produce attempts made so far. */
   attempts: number
+  /** When the first and the latest attempt were sent (kept across a rebuild). */
+  firstAttemptAtMs?: number
+  lastAttemptAtMs?: number
   /** Not before this time (backoff after a failed attempt). */
   retryAtMs: number
   /** The earliest delivery deadline of a record not settled yet. */
@@ -223,7 +227,7 @@ export class Accumulator {
     batch.unsettled--
     this.#recordCount--
     if (this.#recordCount < 0 || batch.unsettled < 0) throw new Error(`accumulator: settled more records than were accepted (batch ${batch.topic}:${batch.partition})`)
-    sink.settle(batch.indexes[position], outcome)
+    sink.settle(batch.indexes[position], outcome, batch)
     if (batch.unsettled === 0) this.#notifySettled(batch)
     return true
   }
@@ -294,6 +298,8 @@ export class Accumulator {
       next.attempts = options.freshAttempts === true ? 0 : batch.attempts
       next.everSent = batch.everSent
       if (batch.lastError !== undefined) next.lastError = batch.lastError
+      if (batch.firstAttemptAtMs !== undefined) next.firstAttemptAtMs = batch.firstAttemptAtMs
+      if (batch.lastAttemptAtMs !== undefined) next.lastAttemptAtMs = batch.lastAttemptAtMs
       replacements.push(next)
     }
     let dropped = 0

@@ -13,6 +13,7 @@ export interface CommandModule {
 
 const commands: Record<string, { summary: string, load: () => Promise<CommandModule> }> = {
   broker: { summary: 'start, stop or inspect a local Kafka broker', load: () => import('./broker.ts') },
+  dlq: { summary: 'list dead letters (topic or files) and replay them to their topics', load: () => import('./dlq.ts') },
   partitions: { summary: 'plan a partition-count change: which keys move, per partitioner', load: () => import('./partitions.ts') },
   produce: { summary: 'send JSON lines or plain lines from a file or stdin to a topic', load: () => import('./produce.ts') },
   doctor: { summary: 'check the configuration and the live cluster against the producer checklist', load: () => import('./doctor.ts') },

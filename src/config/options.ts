@@ -11,6 +11,8 @@ import { deepFreeze, MAX_TIMER_MS, type OptionSpec } from '../util/option-spec.t
 import { COMPRESSION_NAMES } from '../compression/names.ts'
 import { PARTITIONER_NAMES } from '../partitioner/names.ts'
 import { SIZE_POLICY_NAMES } from '../large-messages/names.ts'
+import { DEAD_LETTER_OPTIONS } from '../dead-letter/options.ts'
+import { ALERT_OPTIONS } from '../alerts/options.ts'
 
 // The spec type and the checks are shared with the modules that own option groups (util/option-spec.ts).
 export {
@@ -66,7 +68,9 @@ export const DEFAULTS: Readonly<ResolvedConfig> = deepFreeze({
   largeMessageWarningBytes: 1048576,
   blobStore: undefined,
   readTopicLimits: true,
-  recentKeySampleSize: 1000
+  recentKeySampleSize: 1000,
+  deadLetter: undefined,
+  alerts: undefined
 } satisfies ResolvedConfig)
 
 export const OPTIONS: readonly OptionSpec[] = deepFreeze<OptionSpec[]>([
@@ -263,7 +267,9 @@ export const OPTIONS: readonly OptionSpec[] = deepFreeze<OptionSpec[]>([
   },
   { path: 'blobStore', type: 'interface', default: undefined, defaultText: 'none', methods: ['put', 'get', 'delete'], description: 'Where `claim-check` stores values: a `FsBlobStore`, an `S3BlobStore` or your own `{ put, get, delete }`. Required when a policy is `claim-check`.' },
   { path: 'readTopicLimits', type: 'boolean', default: DEFAULTS.readTopicLimits, env: 'KAFKA_READ_TOPIC_LIMITS', description: "Read each topic's `max.message.bytes` (DescribeConfigs) before its first send and with every metadata refresh, so the size policy applies it. Off, or without DESCRIBE_CONFIGS permission: only `maxRequestSize` is checked." },
-  { path: 'recentKeySampleSize', type: 'integer', min: 0, default: DEFAULTS.recentKeySampleSize, description: 'Recently sent keys kept per topic, to report how many would move to another partition when its partition count changes (`partitions-changed`). 0 keeps none.' }
+  { path: 'recentKeySampleSize', type: 'integer', min: 0, default: DEFAULTS.recentKeySampleSize, description: 'Recently sent keys kept per topic, to report how many would move to another partition when its partition count changes (`partitions-changed`). 0 keeps none.' },
+  ...DEAD_LETTER_OPTIONS,
+  ...ALERT_OPTIONS
 ])
 
 export const OPTION_BY_PATH: ReadonlyMap<string, OptionSpec> = new Map(OPTIONS.map(spec => [spec.path, spec]))

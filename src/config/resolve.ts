@@ -22,10 +22,12 @@ import { resolveCompressionOptions } from '../compression/config.ts'
 import { RETRY_PRESET_NAMES } from '../retry/presets.ts'
 import { resolveSaslOptions, resolveTlsOptions } from '../security/options.ts'
 import { resolveLargeMessageOptions } from '../large-messages/options.ts'
+import { resolveDeadLetterOptions } from '../dead-letter/options.ts'
+import { resolveAlertOptions } from '../alerts/options.ts'
 
 type Layer = Record<string, unknown>
 
-const GROUPS = ['retry', 'tls', 'sasl', 'headers'] as const
+const GROUPS = ['retry', 'tls', 'sasl', 'headers', 'deadLetter', 'alerts'] as const
 
 /** The broker protocol caps in-flight requests for idempotence: it remembers 5 batches per producer. */
 export const MAX_IDEMPOTENT_IN_FLIGHT = 5
@@ -187,7 +189,9 @@ function validate (merged: Layer, note: (path: string) => string): Readonly<Reso
     ...resolveLargeMessageOptions(merged, note),
     largeMessageWarningBytes: value('largeMessageWarningBytes'),
     readTopicLimits: value('readTopicLimits'),
-    recentKeySampleSize: value('recentKeySampleSize')
+    recentKeySampleSize: value('recentKeySampleSize'),
+    deadLetter: resolveDeadLetterOptions(merged.deadLetter, note),
+    alerts: merged.alerts === undefined ? undefined : resolveAlertOptions(merged.alerts, note)
   }
   return Object.freeze(config)
 }

@@ -8,11 +8,15 @@ import type { ResolvedRetryPolicy, RetryOptions, RetryPresetName } from '../retr
 import type { SaslOptions, TlsOptions } from '../security/types.ts'
 import type { SizePolicyName } from '../large-messages/names.ts'
 import type { BlobStore } from '../large-messages/claim-check.ts'
+import type { DeadLetterOptions, ResolvedDeadLetterConfig } from '../dead-letter/options.ts'
+import type { AlertOptions, ResolvedAlertConfig } from '../alerts/options.ts'
 
 // Defined by the modules that own them (config composes them; they do not import config).
 export type { CompressionName, PartitionerName, SizePolicyName, BlobStore }
 export type { ResolvedRetryPolicy, RetryOptions, RetryPresetName } from '../retry/types.ts'
 export type { OAuthBearerToken, OAuthBearerTokenProvider, OidcOptions, SaslMechanism, SaslOptions, TlsOptions } from '../security/types.ts'
+export type { DeadLetterOptions, ResolvedDeadLetterConfig } from '../dead-letter/options.ts'
+export type { AlertOptions, ResolvedAlertConfig, WebhookOptions } from '../alerts/options.ts'
 
 export type Acks = 0 | 1 | -1 | 'all'
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
@@ -369,6 +373,22 @@ export interface ProducerOptions {
    * @see docs/configuration.md
    */
   recentKeySampleSize?: number
+  /**
+   * Dead letters (docs/dead-letters.md): records that fail after they were accepted go to a dead-letter topic, or to local files when it cannot be written. `true`, or an object (which turns them on unless it says `enabled: false`).
+   *
+   * Type: boolean | object.
+   * @default off
+   * @see docs/configuration.md
+   */
+  deadLetter?: DeadLetterOptions | boolean
+  /**
+   * Where alerts go besides the `alert` event and the log: a callback and/or a webhook (docs/alerts.md).
+   *
+   * Type: object.
+   * @default `alert` events only
+   * @see docs/configuration.md
+   */
+  alerts?: AlertOptions
 }
 
 export interface ResolvedConfig {
@@ -411,4 +431,8 @@ export interface ResolvedConfig {
   blobStore: BlobStore | undefined
   readTopicLimits: boolean
   recentKeySampleSize: number
+  /** Undefined when dead letters are off. */
+  deadLetter: Readonly<ResolvedDeadLetterConfig> | undefined
+  /** Undefined when not given (the defaults apply). */
+  alerts: Readonly<ResolvedAlertConfig> | undefined
 }

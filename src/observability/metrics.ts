@@ -48,6 +48,7 @@ export interface ProducerMetricsSnapshot {
   'record-retry-rate': number
   'record-refused-total': number
   'record-dead-lettered-total': number
+  'record-dead-letter-failed-total': number
   'request-total': number
   'request-rate': number
   'request-latency-avg': number
@@ -85,8 +86,12 @@ export interface ProducerMetricsSnapshot {
 export interface ProducerStatsSnapshot {
   /** Records delivered (acknowledged by the broker). */
   recordSendTotal: number
-  /** Records that failed with a typed error, whatever the path (same as metrics()['record-error-total']). */
+  /** Records that failed with a typed error, whatever the path (same as metrics()['record-error-total']); dead-lettered ones included. */
   recordErrorTotal: number
+  /** Failed records kept as dead letters (topic or file). */
+  deadLetteredTotal: number
+  /** Failed records that no dead-letter sink could keep (their callers got the error). */
+  deadLetterFailedTotal: number
   /** Record retries (a batch of n records retried once counts n). */
   recordRetryTotal: number
   /** Batches the broker refused as too large and that were split in two and sent again. */
@@ -125,7 +130,8 @@ export const METRIC_CATALOG: readonly MetricDescription[] = Object.freeze([
   { name: 'record-retry-total', kind: 'counter', java: true, help: 'Record retries (a batch of n records retried once counts n).' },
   { name: 'record-retry-rate', kind: 'gauge', java: true, help: 'Record retries per second, over the window.' },
   { name: 'record-refused-total', kind: 'counter', java: false, help: 'Records refused at the door (validation, serialization, size, buffer full, producer closed); also counted in record-error-total.' },
-  { name: 'record-dead-lettered-total', kind: 'counter', java: false, help: 'Records handed to the dead-letter sink.' },
+  { name: 'record-dead-lettered-total', kind: 'counter', java: false, help: 'Failed records kept by a dead-letter sink (the topic or the files); also counted in record-error-total.' },
+  { name: 'record-dead-letter-failed-total', kind: 'counter', java: false, help: 'Failed records no dead-letter sink could keep (their callers got the error, and a dead-letter-failed alert went out).' },
   { name: 'request-total', kind: 'counter', java: true, help: 'Produce requests sent.' },
   { name: 'request-rate', kind: 'gauge', java: true, help: 'Produce requests per second, over the window.' },
   { name: 'request-latency-avg', kind: 'gauge', java: true, help: 'Average produce request latency (ms), over the window.' },
@@ -216,6 +222,7 @@ export class ProducerMetrics {
   #retries = 0
   #refused = 0
   #deadLettered = 0
+  #deadLetterFailed = 0
   #splits = 0
   #exhausted = 0
   #requests = 0
@@ -326,6 +333,11 @@ export class ProducerMetrics {
     this.#failed(records.length, codeOf(error))
   }
 
+  /** `count` failed records that no dead-letter sink could keep. */
+  recordDeadLetterFailed (count: number): void {
+    if (count > 0) this.#deadLetterFailed += count
+  }
+
   /** `count` records of `topic` were handed to the dead-letter sink. */
   recordDeadLettered (topic: string, count: number): void {
     if (!(count > 0)) return
@@ -370,6 +382,7 @@ export class ProducerMetrics {
       'record-retry-rate': this.#retryRate.perSecond(nowMs),
       'record-refused-total': this.#refused,
       'record-dead-lettered-total': this.#deadLettered,
+      'record-dead-letter-failed-total': this.#deadLetterFailed,
       'request-total': this.#requests,
       'request-rate': this.#requestRate.perSecond(nowMs),
       'request-latency-avg': this.#requestLatency.avg(nowMs),
@@ -413,6 +426,8 @@ export class ProducerMetrics {
     return {
       recordSendTotal: this.#sent,
       recordErrorTotal: this.#errors,
+      deadLetteredTotal: this.#deadLettered,
+      deadLetterFailedTotal: this.#deadLetterFailed,
       recordRetryTotal: this.#retries,
       batchSplitTotal: this.#splits,
       requestTotal: this.#requests,

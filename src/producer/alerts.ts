@@ -13,7 +13,7 @@ export interface Alert {
   suppressed?: number
   /** Rate-limited apart from other alerts of the same kind when set (e.g. one topic's partition change). */
   key?: string
-  /** Structured fields for the log line. */
+  /** Numbers and names that go with the kind (JSON-safe); also the log line's structured fields. */
   details?: Record<string, unknown>
 }
 

@@ -2,7 +2,8 @@
 // isolated (an observer must never break delivery), and an `error` event with no listener is not
 // an uncaught exception as it would be with EventEmitter: failures reach callers through promises.
 
-import type { CourierError } from '../errors.ts'
+import type { CourierError, DeadLetterLocation } from '../errors.ts'
+import type { DeadLetterReason } from '../dead-letter/envelope.ts'
 
 export interface ProducerEvents {
   connect: { brokers: readonly string[], producerId?: bigint }
@@ -12,13 +13,15 @@ export interface ProducerEvents {
   request: { nodeId: number, broker?: string, topics: string[], batches: number, records: number, sizeBytes: number, startedAtMs: number, durationMs: number, error?: CourierError }
   retry: { topic: string, partition: number, attempt: number, delayMs: number, error: CourierError }
   error: { error: CourierError, topic?: string, partition?: number, records: number }
-  alert: { kind: string, message: string, error?: CourierError, suppressed?: number }
+  alert: { kind: string, message: string, error?: CourierError, suppressed?: number, details?: Record<string, unknown> }
   /**
    * A metadata refresh found a topic's partition count changed. `movedKeys` of the `sampledKeys`
    * recently sent route to another partition now (with `partitioner: 'pinned'`: once the new count
    * is accepted with acceptPartitionCount(); until then keyed records keep `pinnedCount`).
    */
   'partitions-changed': { topic: string, previousCount: number, newCount: number, sampledKeys: number, movedKeys: number, pinnedCount?: number }
+  /** A record that failed was kept as a dead letter (docs/dead-letters.md). */
+  'dead-letter': { topic: string, partition: number, reason: DeadLetterReason, errorCode: string, messageId?: string, deadLetter: DeadLetterLocation }
 }
 
 export type EventName = keyof ProducerEvents

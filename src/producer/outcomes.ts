@@ -1,58 +1,107 @@
 // Outcomes belong to their caller. Each send() call gets its own promise, its own rejection error and
 // its own per-record outcomes; no error object is ever shared by two calls or written to after it
 // reached one (franz-go's per-record ProduceResults, not kafkajs's one error for a whole request).
+// With dead letters on, a record's failure goes through the call's route first (dead-letter/stage.ts):
+// its outcome is final once its dead letter is written (or failed everywhere).
 
 import type { RecordSink } from '../accumulator/accumulator.ts'
+import type { AttemptInfo, FailureRoute } from '../dead-letter/stage.ts'
 import { copyError, isCourierError, KafkaError, type CourierError, type DeliveryReport, type RecordOutcome } from '../errors.ts'
 
 export type { DeliveryReport, RecordOutcome }
 
+type DeadLettered = Extract<RecordOutcome, { status: 'dead-lettered' }>
+type Stored = DeliveryReport | CourierError | DeadLettered
+
+function isDeadLettered (o: Stored | undefined): o is DeadLettered {
+  return o !== undefined && (o as DeadLettered).status === 'dead-lettered'
+}
+
+/** Marks a record whose failure is on its way through the dead-letter route. */
+const ROUTING = Symbol('routing')
+
 /**
  * The outcome of one send() call: collects each record's report or error and settles the caller's
  * promise once all are in. One object per call; records point at it instead of holding closures.
- * If any record failed, the call rejects with a copy of the first failed record's error (by index)
- * whose `reports` holds every record's outcome of this call, index for index.
+ * If any record was not delivered, the call rejects with a copy of the first such record's error (by
+ * index) whose `reports` holds every record's outcome of this call, index for index (and, when that
+ * record was dead-lettered, `deadLetter`: where it went).
  */
 export class CallOutcome implements RecordSink {
   readonly promise: Promise<DeliveryReport[]>
-  readonly #outcomes: Array<DeliveryReport | CourierError | undefined>
+  readonly #outcomes: Array<Stored | typeof ROUTING | undefined>
+  readonly #route: FailureRoute | undefined
   #remaining: number
   #settled = false
   #resolve!: (reports: DeliveryReport[]) => void
   #reject!: (error: unknown) => void
 
-  constructor (count: number) {
+  constructor (count: number, route?: FailureRoute) {
     this.#outcomes = new Array(count)
     this.#remaining = count
+    this.#route = route
     this.promise = new Promise((resolve, reject) => {
       this.#resolve = resolve
       this.#reject = reject
     })
   }
 
-  settle (index: number, outcome: DeliveryReport | CourierError): void {
+  settle (index: number, outcome: DeliveryReport | CourierError, attempt?: AttemptInfo): void {
     if (this.#outcomes[index] !== undefined) throw new Error(`send outcome: record ${index} settled twice`)
-    this.#outcomes[index] = outcome
-    if (--this.#remaining > 0) return
-    this.#settled = true
-    const failed = this.#outcomes.find(isCourierError)
-    if (failed === undefined) {
-      this.#resolve(this.#outcomes as DeliveryReport[])
-      return
-    }
-    const reports: RecordOutcome[] = this.#outcomes.map(o => isCourierError(o) ? { status: 'failed', error: o } : { status: 'delivered', report: o as DeliveryReport })
-    this.#reject(copyError(failed, { reports }))
+    if (this.#route !== undefined && isCourierError(outcome) && this.#routed(index, outcome, attempt)) return
+    this.#store(index, outcome)
   }
 
   /** The call failed before any of its records reached the accumulator: every record failed with `error`. */
   fail (cause: unknown): void {
     if (this.#settled) return
-    this.#settled = true
     // Every rejection is a CourierError: anything else (a throwing logger or listener) is wrapped.
     const error: CourierError = isCourierError(cause) ? cause : new KafkaError(`Send failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause })
     // The error may be shared (every call waiting for one connection attempt gets it): copy it.
     const own = copyError(error, {})
+    if (this.#route !== undefined) {
+      for (let index = 0; index < this.#outcomes.length; index++) {
+        if (this.#outcomes[index] === undefined) this.settle(index, copyError(own, {}))
+      }
+      return
+    }
+    this.#settled = true
     const reports: RecordOutcome[] = Array.from(this.#outcomes, () => ({ status: 'failed', error: own }))
     this.#reject(copyError(own, { reports }))
+  }
+
+  /** Hands a failure to the dead-letter route; false when the route does not take it. */
+  #routed (index: number, error: CourierError, attempt: AttemptInfo | undefined): boolean {
+    let pending: Promise<RecordOutcome> | undefined
+    try {
+      pending = (this.#route as FailureRoute)(index, error, attempt)
+    } catch {
+      pending = undefined
+    }
+    if (pending === undefined) return false
+    this.#outcomes[index] = ROUTING
+    pending.then(outcome => {
+      this.#outcomes[index] = undefined
+      this.#store(index, outcome.status === 'delivered' ? outcome.report : outcome.status === 'failed' ? outcome.error : outcome)
+    }, () => {
+      this.#outcomes[index] = undefined
+      this.#store(index, error)
+    })
+    return true
+  }
+
+  #store (index: number, outcome: Stored): void {
+    this.#outcomes[index] = outcome
+    if (--this.#remaining > 0) return
+    this.#settled = true
+    const outcomes = this.#outcomes as Stored[]
+    const first = outcomes.find(o => isCourierError(o) || isDeadLettered(o))
+    if (first === undefined) {
+      this.#resolve(outcomes as DeliveryReport[])
+      return
+    }
+    const reports: RecordOutcome[] = outcomes.map(o => isCourierError(o) ? { status: 'failed', error: o } : isDeadLettered(o) ? o : { status: 'delivered', report: o })
+    if (isDeadLettered(first)) this.#reject(copyError(first.error, { reports, deadLetter: first.deadLetter }))
+    else this.#reject(copyError(first as CourierError, { reports }))
   }
 }

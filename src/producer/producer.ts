@@ -9,7 +9,7 @@ import { BufferPool } from '../accumulator/buffer-pool.ts'
 import type { CompressionStats } from '../compression/auto.ts'
 import { defaultBrokersWarning, resolveConfig } from '../config/index.ts'
 import type { Logger, ProducerOptions, ResolvedConfig } from '../config/types.ts'
-import { ErrorCodes, ProducerClosedError, ValidationError, type CourierError } from '../errors.ts'
+import { ErrorCodes, isCourierError, ProducerClosedError, ValidationError, type CourierError } from '../errors.ts'
 import { KafkaClient, type EngineClient } from '../kafka-client/client.ts'
 import { createDefaultLogger } from '../observability/logger.ts'
 import { loggerFromLogCreator } from '../observability/log-creator.ts'
@@ -21,7 +21,7 @@ import { createStandardHeaders, prepareMessages, type Message, type PreparedReco
 import { createUuidV7BytesGenerator } from '../pipeline/uuid.ts'
 import { createJsonSerializer } from '../serialization/index.ts'
 import type { Serializer } from '../serialization/types.ts'
-import { AlertLimiter } from './alerts.ts'
+import { createAlerting, type Alerting } from './alerting.ts'
 import { BlockBudget, WaitAbort } from './block-budget.ts'
 import { retryWithinMaxBlock } from './blocking.ts'
 import { EventHub, type EventName, type ProducerEvents } from './events.ts'
@@ -36,6 +36,8 @@ import { SizeStage, type LargeMessageStats } from './size-stage.ts'
 import { AdminTopicLimitsSource, TopicLimits, type TopicLimitsSource } from './topic-limits.ts'
 import { TopicWatch } from './topic-watch.ts'
 import type { ProducerStatsSnapshot } from './stats.ts'
+import { createDeadLetterStage } from './dead-letters.ts'
+import type { DeadLetterStage } from '../dead-letter/stage.ts'
 import type { StandardHeaderValues } from '../pipeline/headers.ts'
 
 export type { DeliveryReport, RecordOutcome } from './outcomes.ts'
@@ -82,6 +84,9 @@ export class Producer {
   readonly #topicLimits: TopicLimits
   readonly #sizeStage: SizeStage
   readonly #topicWatch: TopicWatch
+  /** Where records that fail after acceptance go, when dead letters are on. */
+  readonly #deadLetters: DeadLetterStage | undefined
+  readonly #alerting: Alerting
   #connected = false
   #connectingNow = false
   #closeRequested = false
@@ -151,13 +156,9 @@ export class Producer {
       release: bytes => this.#buffer.release(bytes)
     })
     this.#keepAlive = new KeepAlive(() => this.#accumulator.recordCount > 0 || this.#pendingCalls.size > 0)
-    const alerts = new AlertLimiter({
-      now: this.#now,
-      emit: alert => {
-        this.logger.warn({ ...alert.details, kind: alert.kind, err: alert.error, suppressed: alert.suppressed }, alert.message)
-        this.#events.emit('alert', alert)
-      }
-    })
+    this.#alerting = createAlerting(this.config, this.logger, this.#events, this.#now)
+    const alerts = this.#alerting.limiter
+    this.#deadLetters = createDeadLetterStage({ options, config: this.config, now: this.#now, logger: this.logger, metrics: this.#metrics, events: this.#events, alerts, summary: this.#alerting.deadLetters, makeProducer: o => new Producer(o) })
     this.#sender = new Sender({
       config: this.config,
       client: this.#client,
@@ -170,9 +171,11 @@ export class Producer {
       now: this.#now,
       random,
       onSettled: () => this.#keepAlive.check(),
+      onAnswer: () => this.#alerting.unreachable.answered(),
+      onUnreachable: error => this.#alerting.unreachable.failed(error),
       onInternalError: error => {
         this.logger.error({ err: error }, 'kafka-courier internal error (please report it)')
-        this.#events.emit('alert', { kind: 'internal-error', message: `kafka-courier internal error: ${error instanceof Error ? error.message : String(error)}` })
+        this.#alerting.emit({ kind: 'internal-error', message: `kafka-courier internal error: ${error instanceof Error ? error.message : String(error)}` })
       }
     })
     this.#topicWatch = new TopicWatch({
@@ -204,8 +207,7 @@ export class Producer {
 
   /** @internal used by the open-producer registry to raise its alert. */
   [EMIT_ALERT] (kind: string, message: string): void {
-    this.logger.warn({ kind }, message)
-    this.#events.emit('alert', { kind, message })
+    this.#alerting.emit({ kind, message })
   }
 
   /**
@@ -241,8 +243,12 @@ export class Producer {
       this.#connected = true
       this.#tracer.refresh()
       this.#topicWatch.start()
+      this.#alerting.unreachable.answered()
       this.logger.info({ brokers: this.config.brokers, producerId: this.producerId?.toString() }, 'connected')
       this.#events.emit('connect', { brokers: this.config.brokers, producerId: this.producerId })
+    } catch (error) {
+      if (isCourierError(error) && error.code !== 'COURIER_PRODUCER_CLOSED') this.#alerting.unreachable.failed(error)
+      throw error
     } finally {
       this.#connectingNow = false
     }
@@ -309,7 +315,7 @@ export class Producer {
       spans?.fail(error)
       return this.#refuse(error, batches)
     }
-    const call = new CallOutcome(callSize)
+    const call = new CallOutcome(callSize, this.#deadLetters?.routeFor(messages))
     spans?.finish(call.promise)
     if (sized === undefined) return this.#appendLater(prepared, call, 0, undefined, true)
     // Fast path, the common case: connected, topics known, buffer room free. No awaiting at all.
@@ -365,6 +371,7 @@ export class Producer {
   async flush (): Promise<void> {
     await Promise.allSettled([...this.#pendingCalls])
     await this.#sender.flush()
+    await this.#deadLetters?.idle()
   }
 
   /**
@@ -380,10 +387,13 @@ export class Producer {
   }
 
   async #doClose (timeoutMs: number): Promise<void> {
+    const deadlineMs = this.#now() + timeoutMs
     let timer: NodeJS.Timeout | undefined
     const timedOut = new Promise<'timeout'>(resolve => { timer = setTimeout(() => resolve('timeout'), timeoutMs) })
     const outcome = await Promise.race([this.flush().then(() => 'done' as const), timedOut])
     clearTimeout(timer)
+    // Out of time: what is dead-lettered from now on goes to the file, not through the cluster.
+    if (outcome === 'timeout') this.#deadLetters?.fileOnly()
     if (outcome === 'timeout') {
       const unsettled = this.#accumulator.recordCount
       this.logger.warn({ records: unsettled, calls: this.#pendingCalls.size, timeoutMs }, 'close timed out; failing every record not delivered yet')
@@ -395,7 +405,9 @@ export class Producer {
     }
     this.#sender.stop()
     this.#topicWatch.stop()
+    await this.#deadLetters?.close(outcome === 'timeout' ? CONNECTION_CLOSE_GRACE_MS : Math.max(CONNECTION_CLOSE_GRACE_MS, deadlineMs - this.#now()))
     await this.#closeConnections()
+    await this.#alerting.close(CONNECTION_CLOSE_GRACE_MS)
     this.#closed = true
     this.#closeDone.abort(new ProducerClosedError('The producer was closed while connecting'))
     this.#keepAlive.release()
@@ -433,11 +445,6 @@ export class Producer {
    */
   metrics (): ProducerMetricsSnapshot {
     return this.#metrics.snapshot()
-  }
-
-  /** Counts records handed to a dead-letter sink (called by the dead-letter module). */
-  recordDeadLettered (topic: string, count: number): void {
-    this.#metrics.recordDeadLettered(topic, count)
   }
 
   /** The delivery-latency histogram since the start: cumulative buckets in ms, as registerMetrics() exports them. */

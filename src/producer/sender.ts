@@ -46,6 +46,10 @@ export interface SenderDeps {
   random: () => number
   /** Called whenever records were settled (the producer's keep-alive checks whether it is idle). */
   onSettled?: () => void
+  /** A broker answered a request (the unreachable watch). */
+  onAnswer?: () => void
+  /** A request failed on the network or timed out (the unreachable watch). */
+  onUnreachable?: (error: CourierError) => void
   /** A bug in the engine (a broken invariant): reported here instead of crashing the process. */
   onInternalError?: (error: unknown) => void
 }
@@ -137,7 +141,7 @@ export class Sender {
   /** True when `error` (a call's rejection) reports a record failure already emitted as an `error` event. */
   announced (error: CourierError): boolean {
     if (this.#announced.has(error)) return true
-    return error.reports?.some(o => o.status === 'failed' && this.#announced.has(o.error)) ?? false
+    return error.reports?.some(o => o.status !== 'delivered' && this.#announced.has(o.error)) ?? false
   }
 
   stop (): void {
@@ -256,6 +260,10 @@ export class Sender {
     this.#inFlightPerNode.set(nodeId, (this.#inFlightPerNode.get(nodeId) ?? 0) + 1)
     const sent = wire.map(w => w.batch)
     const startedAtMs = now()
+    for (const batch of sent) {
+      batch.firstAttemptAtMs ??= startedAtMs
+      batch.lastAttemptAtMs = startedAtMs
+    }
     stats.requestSent(sent, startedAtMs)
     let response: Promise<PartitionResult[]>
     try {
@@ -287,6 +295,7 @@ export class Sender {
     response.then(results => this.#guarded(() => {
       stats.requestDone(now() - startedAtMs, results[0]?.throttleTimeMs)
       this.#deps.log?.requestAnswered(nodeId)
+      this.#deps.onAnswer?.()
       announceRequest()
       const byPartition = new Map(results.map(r => [`${r.topic}:${r.partition}`, r]))
       for (const batch of sent) this.#onPartitionResult(batch, byPartition.get(`${batch.topic}:${batch.partition}`))
@@ -298,6 +307,7 @@ export class Sender {
         this.#deps.events.emit('request-timeout', { nodeId, topics: [...new Set(sent.map(b => b.topic))], timeoutMs: config.requestTimeoutMs })
       }
       if (error.retriable) this.#deps.metadata.invalidate()
+      if (error.code === 'COURIER_NETWORK' || error.code === 'COURIER_TIMEOUT') this.#deps.onUnreachable?.(error)
       for (const batch of sent) {
         if (error.persistence !== 'not-persisted') batch.everSent = true
         this.#onFailure(batch, error)
@@ -354,6 +364,7 @@ export class Sender {
     const sequencing = this.#sequencing as Sequencing
     const olderPending = !this.#deps.accumulator.isOldest(batch) && sequencing.isCurrent(batch.topic, batch.partition, batch.identity)
     if (!olderPending) {
+      this.#deps.alerts.raise({ kind: 'producer-state-lost', message: `The broker lost or fenced this producer's state for "${batch.topic}" partition ${batch.partition} (${error.kafkaName ?? error.message}); the partition continues under a new producer identity`, error })
       sequencing.markGap(batch.topic, batch.partition, batch.identity)
       this.#renumber(batch)
       // Out of order at the head: the broker has none of its attempts. (A lost producer state or a
@@ -517,6 +528,9 @@ export class Sender {
 
   /** Settles every unsettled record of a batch that is not in flight with its own copy of `error`, and drops the batch. */
   #fail (batch: Batch, error: CourierError): void {
+    if (error.code === 'COURIER_AUTHORIZATION' || error.code === 'COURIER_AUTHENTICATION') {
+      this.#deps.alerts.raise({ kind: 'not-authorized', message: `Records to "${batch.topic}" were refused: ${error.message}`, error })
+    }
     this.#announce(error, batch, batch.unsettled)
     this.#settleEach(batch, position => this.#recordError(error, batch, position, {}), own => this.#announced.add(own))
     this.#finishUnsettled(batch)

@@ -20,7 +20,7 @@ export type OptionType =
   | 'interface'
   /** PEM text: a non-empty string or a Buffer (certificates and keys given inline). */
   | 'pem'
-  /** A function the user provides (`logCreator`, an OAUTHBEARER token provider). */
+  /** A function the user provides (`logCreator`, `alerts.onAlert`, an OAUTHBEARER token provider). */
   | 'function'
 
 export interface OptionSpec {

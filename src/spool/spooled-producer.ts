@@ -1,0 +1,377 @@
+// A producer with a durable local spool (what no Node client has): send() resolves once its records
+// are in a local write-ahead log (segment-log.ts), not once Kafka has them; a relay (an internal
+// Producer) delivers them in the order they were spooled, and segments whose records are all
+// settled are deleted. After a crash or a restart, the relay delivers what the log still holds,
+// with the message ids the records got when they were spooled (so consumers can deduplicate a
+// record delivered twice across the crash). Records are settled when delivered, or when the
+// broker refused them for good (then they are written to dead-letter files, never dropped).
+
+import { rename, writeFile, readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { randomBytes } from 'node:crypto'
+import { resolveConfig } from '../config/index.ts'
+import type { ProducerOptions, ResolvedConfig } from '../config/types.ts'
+import { BufferExhaustedError, isCourierError, ProducerClosedError, type CourierError } from '../errors.ts'
+import { createStandardHeaders, prepareMessages, type Message, type TopicMessages } from '../pipeline/prepare.ts'
+import { createUuidV7BytesGenerator } from '../pipeline/uuid.ts'
+import { createJsonSerializer } from '../serialization/index.ts'
+import type { Serializer } from '../serialization/types.ts'
+import { Producer } from '../producer/producer.ts'
+import { EMIT_ALERT } from '../producer/registry.ts'
+import { recordLimit, tooLargeError } from '../large-messages/size-policy.ts'
+import { DeadLetterStage } from '../dead-letter/stage.ts'
+import { deadLetterReason, errorInfo, headersAsMap, type DeadLetter } from '../dead-letter/envelope.ts'
+import { MAX_TIMER_MS } from '../util/option-spec.ts'
+import { decodeSpooledRecord, encodeSpooledRecord, type SpooledRecord } from './record-codec.ts'
+import { SegmentLog } from './segment-log.ts'
+import { resolveSpoolOptions, type ResolvedSpoolConfig, type SpoolOptions } from './options.ts'
+
+export interface SpooledProducerOptions extends ProducerOptions {
+  spool: SpoolOptions
+}
+
+/** What send() resolves with: the record is durably in the spool. */
+export interface SpoolReceipt {
+  topic: string
+  /** Its sequence number in the spool. */
+  seq: bigint
+  messageId?: string
+}
+
+export interface SpoolStats {
+  /** Records accepted into the spool by this run. */
+  spooledTotal: number
+  /** Records found in the spool at start (left by an earlier run) and not settled then. */
+  recoveredTotal: number
+  /** Damaged frames and torn segment tails found at start (their records could not be read). */
+  corruptTotal: number
+  tornTailTotal: number
+  deliveredTotal: number
+  /** Refused by the broker for good, kept in the dead-letter files. */
+  deadLetteredTotal: number
+  /** Refused for good and the dead-letter file failed too (logged as errors). */
+  failedTotal: number
+  /** Records in the spool not settled yet. */
+  pending: number
+  bytes: number
+}
+
+const BYTES_AS_THEY_ARE: Serializer = { serializeValue: value => value as Buffer, serializeKey: key => key as Buffer }
+/** Records handed to the relay producer and not settled, at most. */
+const RELAY_WINDOW = 10_000
+const SETTLED_FILE = 'settled.json'
+
+export async function createSpooledProducer (options: SpooledProducerOptions): Promise<SpooledProducer> {
+  const { spool, ...producerOptions } = options
+  const spooled = new SpooledProducer(producerOptions, resolveSpoolOptions(spool))
+  await spooled.open()
+  return spooled
+}
+
+export class SpooledProducer {
+  readonly config: ResolvedConfig
+  readonly spool: ResolvedSpoolConfig
+  /** The relay: delivers spooled records (its events and stats are the delivery's). */
+  readonly relay: Producer
+  readonly #log: SegmentLog
+  readonly #serializer: Serializer
+  readonly #standardHeaders
+  readonly #deadLetters: DeadLetterStage
+  /** Spooled, not handed to the relay yet, in sequence order. */
+  #queue: SpooledRecord[] = []
+  /** Handed to the relay, in sequence order; settled ones are marked and shifted off the front. */
+  #inRelay: Array<{ seq: bigint, settled: boolean }> = []
+  readonly #bySeq = new Map<bigint, { seq: bigint, settled: boolean }>()
+  #nextSeq = 0n
+  #settledBelowOnDisk = 0n
+  /** First sequence number of each call whose records are being written (numbered, not queued yet). */
+  readonly #appending = new Set<bigint>()
+  #closing = false
+  #relayStopped = false
+  /** A `spool-high-water` alert went out and the spool has not drained below half since. */
+  #highWater = false
+  #persisting: Promise<void> = Promise.resolve()
+  #closed: Promise<void> | undefined
+  #housekeeping: NodeJS.Timeout | undefined
+  readonly #roomWaiters = new Set<() => void>()
+  readonly #settleWaiters = new Set<() => void>()
+  readonly #stats = { spooledTotal: 0, recoveredTotal: 0, corruptTotal: 0, tornTailTotal: 0, deliveredTotal: 0, deadLetteredTotal: 0, failedTotal: 0 }
+
+  constructor (options: ProducerOptions, spool: ResolvedSpoolConfig) {
+    this.config = resolveConfig(options)
+    this.spool = spool
+    this.#serializer = this.config.serializer ?? createJsonSerializer({ circularReferences: this.config.circularReferences })
+    this.#standardHeaders = createStandardHeaders(this.config.clientId, createUuidV7BytesGenerator({ random: randomBytes }))
+    this.#log = new SegmentLog({ dir: spool.dir, segmentBytes: spool.segmentBytes, fsync: spool.fsync, fsyncIntervalMs: spool.fsyncIntervalMs })
+    // The relay waits out any outage: only a refusal for good settles a record that was not delivered.
+    this.relay = new Producer({
+      ...options,
+      clientId: `${this.config.clientId}-spool`,
+      deadLetter: false,
+      serializer: BYTES_AS_THEY_ARE,
+      headers: { producedAt: false, producerId: false, messageId: false },
+      deliveryTimeoutMs: MAX_TIMER_MS,
+      maxBlockMs: MAX_TIMER_MS
+    })
+    const dead = this.config.deadLetter
+    this.#deadLetters = new DeadLetterStage({
+      config: { topics: undefined, topicSink: false, topicName: '{topic}.DLT', topicTimeoutMs: 1000, dir: dead?.dir ?? join(spool.dir, 'dead-letters'), maxFileBytes: dead?.maxFileBytes ?? 64 * 1024 * 1024, fsync: true, stackTrace: dead?.stackTrace ?? true },
+      clientId: this.config.clientId,
+      now: Date.now,
+      createPublisher: () => { throw new Error('the spool writes dead letters to files only') }
+    })
+  }
+
+  /** @internal Recovers what the log holds and starts the relay. */
+  async open (): Promise<void> {
+    const recovered = await this.#log.open()
+    const settledBelow = await this.#readSettled()
+    this.#stats.corruptTotal = recovered.corrupt
+    this.#stats.tornTailTotal = recovered.tornTails
+    let maxSeq = settledBelow - 1n
+    for (const payload of recovered.payloads) {
+      let record: SpooledRecord
+      try {
+        record = decodeSpooledRecord(payload)
+      } catch {
+        this.#stats.corruptTotal++
+        continue
+      }
+      if (record.seq > maxSeq) maxSeq = record.seq
+      if (record.seq < settledBelow) continue
+      this.#queue.push(record)
+    }
+    this.#queue.sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0))
+    this.#stats.recoveredTotal = this.#queue.length
+    this.#nextSeq = maxSeq + 1n
+    this.#settledBelowOnDisk = settledBelow
+    if (recovered.corrupt > 0 || recovered.tornTails > 0) {
+      this.relay.logger.warn({ corrupt: recovered.corrupt, tornTails: recovered.tornTails, dir: this.spool.dir }, 'spool recovery found damaged records; every intact record is kept')
+    }
+    this.#pump()
+  }
+
+  /** Spools one message or several to one topic; resolves once they are durable in the spool. */
+  send (topic: string, messages: Message | Message[]): Promise<SpoolReceipt[]> {
+    return this.sendBatch([{ topic, messages }])
+  }
+
+  async sendBatch (batches: TopicMessages[]): Promise<SpoolReceipt[]> {
+    if (this.#closing) throw new ProducerClosedError('The spooled producer is closed: send() after close() is refused')
+    const prepared = prepareMessages(batches, { config: this.config, serializer: this.#serializer, now: Date.now, standardHeaders: this.#standardHeaders })
+    // The spool holds records as they will be sent: one larger than maxRequestSize could never go
+    // (no chunking or claim-check here), so the whole call is refused before anything is spooled.
+    const limit = recordLimit(this.config.maxRequestSize, undefined)
+    for (const p of prepared) if (p.sizeBytes > limit.recordBytes) throw tooLargeError(p, p.sizeBytes, limit)
+    const records: SpooledRecord[] = []
+    const payloads: Buffer[] = []
+    for (const p of prepared) {
+      const record: SpooledRecord = {
+        seq: 0n,
+        topic: p.topic,
+        partition: p.explicitPartition ? p.partition : -1,
+        timestamp: p.timestamp,
+        key: p.key,
+        value: typeof p.value === 'string' ? Buffer.from(p.value, 'utf8') : p.value,
+        headers: p.headers
+      }
+      records.push(record)
+    }
+    const bytes = records.reduce((sum, r) => sum + (r.key?.length ?? 0) + (r.value?.length ?? 0) + 64, 0)
+    await this.#waitForRoom(bytes, prepared[0]?.acceptedAtMs ?? Date.now())
+    // Numbered only now, in call order: the log and the relay see them in this order.
+    for (const record of records) {
+      record.seq = this.#nextSeq++
+      payloads.push(encodeSpooledRecord(record))
+    }
+    const first = records[0]?.seq ?? this.#nextSeq
+    this.#appending.add(first)
+    try {
+      await Promise.all(records.map((record, i) => this.#log.append(payloads[i], record.seq)))
+    } finally {
+      this.#appending.delete(first)
+    }
+    this.#stats.spooledTotal += records.length
+    this.#checkHighWater()
+    this.#queue.push(...records)
+    this.#pump()
+    return records.map(r => {
+      const id = r.headers.find(([name]) => name === 'message-id')
+      return id === undefined ? { topic: r.topic, seq: r.seq } : { topic: r.topic, seq: r.seq, messageId: id[1].toString('utf8') }
+    })
+  }
+
+  /** Resolves once every record spooled before the call is settled (delivered or dead-lettered). */
+  async flush (): Promise<void> {
+    const target = this.#nextSeq
+    while (this.#settledBelow() < target) await new Promise<void>(resolve => this.#settleWaiters.add(resolve))
+  }
+
+  /**
+   * Stops taking records, gives the relay up to `timeoutMs` to deliver what the spool holds, then
+   * closes. What is not delivered stays in the spool for the next start.
+   */
+  close (options: { timeoutMs?: number } = {}): Promise<void> {
+    this.#closing = true
+    this.#closed ??= this.#doClose(options.timeoutMs ?? 30_000)
+    return this.#closed
+  }
+
+  stats (): SpoolStats {
+    return { ...this.#stats, pending: Number(this.#nextSeq - this.#settledBelow()), bytes: this.#log.bytes }
+  }
+
+  async #doClose (timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([this.flush(), new Promise<void>(resolve => { timer = setTimeout(resolve, timeoutMs) })])
+    clearTimeout(timer)
+    this.#relayStopped = true
+    for (const wake of this.#roomWaiters) wake()
+    // Records still in the relay fail with ProducerClosedError and stay in the spool.
+    await this.relay.close({ timeoutMs: 1000 })
+    await this.#deadLetters.close(1000)
+    clearTimeout(this.#housekeeping)
+    await this.#persistSettled()
+    await this.#log.close()
+  }
+
+  /** Every record with a lower sequence number is settled (or was never spooled: its write failed). */
+  /** Alerts once the log passes 80% of maxBytes; again only after it drained below half. */
+  #checkHighWater (): void {
+    const bytes = this.#log.bytes
+    if (!this.#highWater && bytes >= this.spool.maxBytes * 0.8) {
+      this.#highWater = true
+      this.relay[EMIT_ALERT]('spool-high-water', `The spool in ${this.spool.dir} holds ${bytes} of spool.maxBytes ${this.spool.maxBytes} bytes (${this.stats().pending} records not delivered yet)`)
+    } else if (this.#highWater && bytes < this.spool.maxBytes * 0.5) {
+      this.#highWater = false
+    }
+  }
+
+  #settledBelow (): bigint {
+    let below = this.#nextSeq
+    if (this.#inRelay.length > 0 && this.#inRelay[0].seq < below) below = this.#inRelay[0].seq
+    if (this.#queue.length > 0 && this.#queue[0].seq < below) below = this.#queue[0].seq
+    for (const first of this.#appending) if (first < below) below = first
+    return below
+  }
+
+  async #waitForRoom (bytes: number, acceptedAtMs: number): Promise<void> {
+    const full = (): boolean => this.#log.bytes + bytes > this.spool.maxBytes
+    if (!full()) return
+    const error = (): BufferExhaustedError => new BufferExhaustedError(`The spool in ${this.spool.dir} is full (${this.#log.bytes} of spool.maxBytes ${this.spool.maxBytes} bytes); nothing of this call was spooled`)
+    if (this.spool.whenFull === 'reject') throw error()
+    const deadlineMs = acceptedAtMs + this.config.maxBlockMs
+    while (full()) {
+      if (this.#closing) throw new ProducerClosedError('The spooled producer was closed while send() waited for room')
+      const waitMs = deadlineMs - Date.now()
+      if (waitMs <= 0) throw error()
+      await new Promise<void>(resolve => {
+        const timer = setTimeout(done, waitMs)
+        function done (): void { clearTimeout(timer); resolve() }
+        this.#roomWaiters.add(done)
+      })
+    }
+  }
+
+  /** Hands spooled records to the relay, in sequence order, up to the window. */
+  #pump (): void {
+    while (this.#queue.length > 0 && this.#inRelay.length < RELAY_WINDOW && !this.#relayStopped) {
+      const record = this.#queue.shift() as SpooledRecord
+      const entry = { seq: record.seq, settled: false }
+      this.#inRelay.push(entry)
+      this.#bySeq.set(record.seq, entry)
+      const message: Message = {
+        key: record.key,
+        value: record.value,
+        tombstone: record.value === null,
+        headers: headersAsMap(record.headers),
+        timestamp: record.timestamp,
+        ...(record.partition >= 0 ? { partition: record.partition } : {})
+      }
+      this.relay.send(record.topic, message).then(() => {
+        this.#stats.deliveredTotal++
+        this.#settle(record.seq)
+      }, (error: CourierError) => { void this.#refused(record, error) })
+    }
+  }
+
+  async #refused (record: SpooledRecord, error: CourierError): Promise<void> {
+    // Closing (or a bug that is not the broker's): leave it in the spool for the next start.
+    if (!isCourierError(error) || error.code === 'COURIER_PRODUCER_CLOSED') return
+    const nowMs = Date.now()
+    const id = record.headers.find(([name]) => name === 'message-id')
+    const letter: DeadLetter = {
+      topic: record.topic,
+      partition: error.record?.partition ?? record.partition,
+      key: record.key,
+      value: record.value,
+      headers: record.headers,
+      timestamp: record.timestamp,
+      reason: deadLetterReason(error) ?? 'not-retriable',
+      error: errorInfo(error, true),
+      attempts: error.attempts ?? 0,
+      acceptedAtMs: Number(record.timestamp),
+      deadLetteredAtMs: nowMs,
+      clientId: this.config.clientId,
+      ...(id === undefined ? {} : { messageId: id[1].toString('utf8') })
+    }
+    const result = await this.#deadLetters.write(letter)
+    if ('location' in result) {
+      this.#stats.deadLetteredTotal++
+    } else {
+      this.#stats.failedTotal++
+      this.relay.logger.error({ topic: record.topic, seq: record.seq.toString(), failures: result.failures, err: error }, 'a spooled record was refused by the broker and could not be dead-lettered')
+    }
+    this.#settle(record.seq)
+  }
+
+  #settle (seq: bigint): void {
+    const entry = this.#bySeq.get(seq)
+    if (entry === undefined) return
+    entry.settled = true
+    this.#bySeq.delete(seq)
+    while (this.#inRelay.length > 0 && this.#inRelay[0].settled) this.#inRelay.shift()
+    for (const wake of this.#settleWaiters) wake()
+    this.#settleWaiters.clear()
+    this.#pump()
+    this.#scheduleHousekeeping()
+  }
+
+  /** Soon after records settle: delete settled segments, record how far everything is settled. */
+  #scheduleHousekeeping (): void {
+    if (this.#housekeeping !== undefined) return
+    this.#housekeeping = setTimeout(() => {
+      this.#housekeeping = undefined
+      this.#persistSettled().then(async () => {
+        if (await this.#log.truncate(this.#settledBelowOnDisk) > 0) {
+          this.#checkHighWater()
+          for (const wake of this.#roomWaiters) wake()
+          this.#roomWaiters.clear()
+        }
+      }).catch(error => this.relay.logger.warn({ err: error }, 'spool housekeeping failed (it is retried)'))
+    }, 100)
+    this.#housekeeping.unref()
+  }
+
+  /** Writes how far every record is settled (atomically: temp file, fsync, rename), one write at a time. */
+  #persistSettled (): Promise<void> {
+    this.#persisting = this.#persisting.catch(() => {}).then(async () => {
+      const settledBelow = this.#settledBelow()
+      if (settledBelow === this.#settledBelowOnDisk) return
+      const path = join(this.spool.dir, SETTLED_FILE)
+      await writeFile(`${path}.tmp`, JSON.stringify({ version: 1, settledBelow: settledBelow.toString() }), { flush: true })
+      await rename(`${path}.tmp`, path)
+      this.#settledBelowOnDisk = settledBelow
+    })
+    return this.#persisting
+  }
+
+  async #readSettled (): Promise<bigint> {
+    try {
+      const doc = JSON.parse(await readFile(join(this.spool.dir, SETTLED_FILE), 'utf8')) as { settledBelow?: string }
+      return /^\d+$/.test(doc.settledBelow ?? '') ? BigInt(doc.settledBelow as string) : 0n
+    } catch {
+      return 0n
+    }
+  }
+}
