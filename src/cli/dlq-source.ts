@@ -6,6 +6,8 @@ import { basename } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { Consumer } from '@platformatic/kafka'
 import { fromDltRecord, readDeadLetterFiles, type DeadLetter } from '../dead-letter/index.ts'
+import type { ResolvedConfig } from '../config/types.ts'
+import { connectionSecurity } from '../kafka-client/security.ts'
 
 export interface SourcedDeadLetter {
   letter: DeadLetter
@@ -31,11 +33,14 @@ export async function readFromFiles (path: string): Promise<SourceRead> {
   }
 }
 
-export async function readFromTopic (brokers: string[], topic: string, timeoutMs: number): Promise<SourceRead> {
+/** `config`: brokers, TLS and SASL as the producer would connect (KAFKA_* variables included). */
+export async function readFromTopic (config: ResolvedConfig, topic: string, timeoutMs: number): Promise<SourceRead> {
+  const { tokens, ...security } = connectionSecurity(config)
   const consumer = new Consumer({
     clientId: 'courier-dlq',
     groupId: `courier-dlq-reader-${randomBytes(6).toString('hex')}`,
-    bootstrapBrokers: brokers,
+    bootstrapBrokers: [...config.brokers],
+    ...security,
     autocommit: false,
     maxWaitTime: 200,
     sessionTimeout: 10_000,
@@ -80,5 +85,6 @@ export async function readFromTopic (brokers: string[], topic: string, timeoutMs
     return out
   } finally {
     await consumer.close(true).catch(() => {})
+    tokens?.close()
   }
 }

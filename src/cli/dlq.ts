@@ -9,6 +9,7 @@ import { stat } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { createProducer } from '../producer/producer.ts'
 import { resolveConfig } from '../config/index.ts'
+import type { ResolvedConfig } from '../config/types.ts'
 import { isCourierError } from '../errors.ts'
 import type { Serializer } from '../serialization/types.ts'
 import { headersAsMap, type DeadLetter } from '../dead-letter/index.ts'
@@ -93,16 +94,16 @@ export function letterFilter (values: Pick<Values, 'code' | 'original-topic' | '
     letter.deadLetteredAtMs >= since && letter.deadLetteredAtMs < until
 }
 
-function brokersOf (values: Values): string[] {
-  const config = resolveConfig(values.brokers === undefined ? {} : { brokers: values.brokers })
-  return [...config.brokers]
+/** The connection settings: --brokers, else KAFKA_BROKERS; TLS and SASL from the KAFKA_* variables. */
+function configOf (values: Values): ResolvedConfig {
+  return resolveConfig(values.brokers === undefined ? {} : { brokers: values.brokers })
 }
 
 async function readSource (values: Values): Promise<SourceRead> {
   if ((values.topic === undefined) === (values.dir === undefined)) throw new UsageError('give exactly one of --topic DLT or --dir PATH')
   const timeoutMs = values['timeout-ms'] === undefined ? 60_000 : Number(values['timeout-ms'])
   if (!Number.isSafeInteger(timeoutMs) || timeoutMs <= 0) throw new UsageError(`--timeout-ms must be a positive integer, got "${values['timeout-ms']}"`)
-  if (values.topic !== undefined) return readFromTopic(brokersOf(values), values.topic, timeoutMs)
+  if (values.topic !== undefined) return readFromTopic(configOf(values), values.topic, timeoutMs)
   return readFromFiles(values.dir as string)
 }
 
@@ -212,7 +213,7 @@ async function runReplay (argv: string[]): Promise<number> {
     // Dead letters off (a failed replay is reported, not dead-lettered again); the records keep
     // their own headers, so no standard ones are added.
     const producer = createProducer({
-      brokers: brokersOf(values),
+      brokers: [...configOf(values).brokers],
       clientId: 'courier-dlq-replay',
       deadLetter: false,
       serializer: BYTES_AS_THEY_ARE,

@@ -19,9 +19,11 @@ export interface KafkaJSSaslOptions {
 export interface KafkaJSTlsOptions {
   rejectUnauthorized?: boolean
   servername?: string
+  /** PEM text, a Buffer, or an array of them (as node:tls takes them). */
   ca?: unknown
   cert?: unknown
   key?: unknown
+  passphrase?: string
   [key: string]: unknown
 }
 
@@ -45,6 +47,13 @@ export interface KafkaConfig {
 }
 
 const SASL_MECHANISMS = new Set(['plain', 'scram-sha-256', 'scram-sha-512'])
+
+/**
+ * kafkajs's `oauthBearerProvider` answers `{ value }` without an expiry. When the token is a JWT its
+ * `exp` claim gives it; otherwise the token is treated as valid for this long (and asked for again
+ * before then, as kafkajs asks on every authentication).
+ */
+const UNKNOWN_TOKEN_LIFETIME_MS = 10 * 60_000
 
 export class Kafka {
   readonly #config: KafkaConfig
@@ -113,18 +122,53 @@ function tlsOf (ssl: KafkaConfig['ssl']): ProducerOptions['tls'] {
     if (value === undefined) continue
     if (key === 'rejectUnauthorized' && typeof value === 'boolean') out.rejectUnauthorized = value
     else if (key === 'servername' && typeof value === 'string') out.servername = value
+    else if (key === 'passphrase' && typeof value === 'string') out.passphrase = value
+    else if (key === 'ca' || key === 'cert' || key === 'key') out[key] = pemOf(key, value)
     else {
-      optionNotSupported(`ssl.${key}`, 'certificates and keys are read from files: use createProducer({ tls: { caFile, certFile, keyFile } }) from \'kafka-courier\', or set KAFKA_SSL_CA_FILE / KAFKA_SSL_CERT_FILE / KAFKA_SSL_KEY_FILE.')
+      optionNotSupported(`ssl.${key}`, 'kafka-courier takes rejectUnauthorized, servername, ca, cert, key and passphrase (docs/security.md).')
     }
   }
   return out
 }
 
+/** A kafkajs `ssl.ca|cert|key` (PEM text, a Buffer, or an array of them) as one PEM text or Buffer. */
+function pemOf (key: string, value: unknown): string | Buffer {
+  if (typeof value === 'string' || Buffer.isBuffer(value)) return value
+  if (Array.isArray(value) && value.length > 0 && value.every(v => typeof v === 'string' || Buffer.isBuffer(v))) {
+    return value.map(v => (typeof v === 'string' ? v : v.toString('utf8')).trim()).join('\n') + '\n'
+  }
+  throw new KafkaJSNonRetriableError(`Invalid ssl.${key}: expected PEM text, a Buffer, or an array of them`)
+}
+
+/** The `exp` claim of a JWT, in ms; undefined when the token is not a JWT with one. */
+function jwtExpiryMs (token: string): number | undefined {
+  const payload = token.split('.')[1]
+  if (payload === undefined) return undefined
+  try {
+    const exp = (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { exp?: unknown }).exp
+    return typeof exp === 'number' && Number.isFinite(exp) ? exp * 1000 : undefined
+  } catch {
+    return undefined
+  }
+}
+
 function saslOf (sasl: KafkaConfig['sasl']): SaslOptions | undefined {
   if (sasl === undefined || sasl === null) return undefined
   const mechanism = String(sasl.mechanism ?? '').toLowerCase()
+  if (mechanism === 'oauthbearer') {
+    const provider = sasl.oauthBearerProvider
+    if (typeof provider !== 'function') throw new KafkaJSNonRetriableError('Invalid sasl: oauthbearer needs oauthBearerProvider, an async function returning { value }')
+    return {
+      mechanism: 'oauthbearer',
+      tokenProvider: async () => {
+        const answer = await (provider as () => Promise<{ value?: unknown } | undefined>)()
+        if (typeof answer?.value !== 'string' || answer.value === '') throw new KafkaJSNonRetriableError('oauthBearerProvider must resolve to { value: <token> }')
+        return { value: answer.value, expiresAtMs: jwtExpiryMs(answer.value) ?? Date.now() + UNKNOWN_TOKEN_LIFETIME_MS }
+      }
+    }
+  }
   if (!SASL_MECHANISMS.has(mechanism)) {
-    optionNotSupported(`sasl.mechanism "${String(sasl.mechanism)}"`, 'kafka-courier supports plain, scram-sha-256 and scram-sha-512.')
+    optionNotSupported(`sasl.mechanism "${String(sasl.mechanism)}"`, 'kafka-courier supports plain, scram-sha-256, scram-sha-512 and oauthbearer; for AWS IAM use oauthbearer with a token provider that signs an MSK IAM token (docs/security.md).')
   }
   if (typeof sasl.username !== 'string' || typeof sasl.password !== 'string') {
     throw new KafkaJSNonRetriableError(`Invalid sasl: ${mechanism} needs a username and a password (strings); got username ${typeof sasl.username}, password ${typeof sasl.password}`)

@@ -70,6 +70,17 @@ export class CallOutcome implements RecordSink {
     this.#reject(copyError(own, { reports }))
   }
 
+  /**
+   * The whole call was refused before any of it was accepted (bad input, a record over its size
+   * limit): it rejects with the error itself, as a refusal at the door does, with no per-record
+   * reports and no dead letter (nothing was accepted).
+   */
+  refuse (error: CourierError): void {
+    if (this.#settled) return
+    this.#settled = true
+    this.#reject(error)
+  }
+
   /** Hands a failure to the dead-letter route; false when the route does not take it. */
   #routed (index: number, error: CourierError, attempt: AttemptInfo | undefined): boolean {
     let pending: Promise<RecordOutcome> | undefined

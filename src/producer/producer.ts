@@ -549,10 +549,15 @@ export class Producer {
       if (reserved) this.#buffer.release(totalBytes)
       // Counted against the caller's messages, not the segments a chunked message became; a record
       // the size policy refused is a refusal at the door, though it waited for the topic's limits.
-      if (sizeRefused) this.#metrics.refused(error, messages.length)
-      else this.#metrics.callFailed(error, messages)
       if (staged) this.#sizeStage.discard(prepared)
-      call.fail(error)
+      if (sizeRefused) {
+        // Refused like a record over the limit on the fast path: the error itself, no reports.
+        this.#metrics.refused(error, messages.length)
+        call.refuse(error as CourierError)
+      } else {
+        this.#metrics.callFailed(error, messages)
+        call.fail(error)
+      }
       this.#keepAlive.check()
     })
     return call.promise

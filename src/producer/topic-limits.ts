@@ -136,11 +136,16 @@ export class TopicLimits {
   }
 }
 
-/** Asks the cluster with @platformatic/kafka's Admin (its own connection, created on first use). */
+/**
+ * Asks the cluster with @platformatic/kafka's Admin, on a connection of its own for each question
+ * (a first send to a topic, a periodic refresh): a connection kept open between them would hold the
+ * process alive after every record settled, and forever when the broker stops answering.
+ */
 export class AdminTopicLimitsSource implements TopicLimitsSource {
   readonly #config: ResolvedConfig
   readonly #security: Omit<ConnectionSecurity, 'tokens'>
-  #admin: Admin | undefined
+  /** The Admins of questions under way (closed by close() too). */
+  readonly #open = new Set<Admin>()
 
   /** `security`: the producer's client's TLS and SASL options (KafkaClient.securityOptions()). */
   constructor (config: ResolvedConfig, security: Omit<ConnectionSecurity, 'tokens'>) {
@@ -149,7 +154,7 @@ export class AdminTopicLimitsSource implements TopicLimitsSource {
   }
 
   async describe (topics: string[]): Promise<Map<string, TopicLimitAnswer>> {
-    this.#admin ??= new Admin({
+    const admin = new Admin({
       clientId: this.#config.clientId,
       bootstrapBrokers: [...this.#config.brokers],
       connectTimeout: this.#config.connectionTimeoutMs,
@@ -159,20 +164,24 @@ export class AdminTopicLimitsSource implements TopicLimitsSource {
       ...this.#security
     })
     const resources = topics.map(name => ({ resourceType: RESOURCE_TOPIC as 2, resourceName: name, configurationKeys: ['max.message.bytes'] }))
+    this.#open.add(admin)
     let results: Array<{ resourceName: string, errorCode?: number, errorMessage?: string | null, configs: Array<{ name: string, value?: string | null, configSource: number }> }>
     try {
-      results = await this.#admin.describeConfigs({ resources, includeSynonyms: false })
+      results = await admin.describeConfigs({ resources, includeSynonyms: false })
     } catch (error) {
       // One topic's error fails the whole answer: take the per-topic results it still carries.
       const partial = findResponse(error)
       if (partial === undefined) throw error
       results = partial
+    } finally {
+      this.#open.delete(admin)
+      await admin.close().catch(() => {})
     }
     return parseLimits(topics, results)
   }
 
   async close (): Promise<void> {
-    await this.#admin?.close()
+    await Promise.all([...this.#open].map(admin => admin.close().catch(() => {})))
   }
 }
 

@@ -114,7 +114,8 @@ test('records the broker refuses are reported by line number, the others deliver
   topics.push(name)
   await createTopic(brokers, name, { config: { 'max.message.bytes': '2000' } })
   const lines = ['{"n":1}', JSON.stringify({ n: 2, pad: 'x'.repeat(5000) }), '{"n":3}']
-  const result = await runCli(['produce', '--topic', name, '--json'], { env, input: lines.join('\n') + '\n' })
+  // Topic limits not read: the broker, not the size policy, refuses the record.
+  const result = await runCli(['produce', '--topic', name, '--json'], { env: { ...env, KAFKA_READ_TOPIC_LIMITS: 'false' }, input: lines.join('\n') + '\n' })
   assert.equal(result.code, 1, result.stderr)
   const summary = JSON.parse(result.stdout)
   assert.equal(summary.delivered, 2)

@@ -67,7 +67,9 @@ test('a record too large for its topic is dead-lettered; the other records of th
   await createTopic(brokers, `${topic}.DLT`)
   t.after(() => deleteTopic(brokers, topic, `${topic}.DLT`))
   const dir = await tempDir(t)
-  const producer = createProducer({ brokers, logLevel: 'silent', deadLetter: { dir } })
+  // Topic limits not read: the broker refuses the record (with them, the size policy refuses the
+  // whole call before anything is sent, and nothing is accepted to be dead-lettered).
+  const producer = createProducer({ brokers, logLevel: 'silent', deadLetter: { dir }, readTopicLimits: false })
   t.after(() => producer.close({ timeoutMs: 2000 }))
   await producer.connect()
 
@@ -93,7 +95,8 @@ test('the dead-letter topic unwritable: the dead letters go to the file; every r
   t.after(() => deleteTopic(brokers, topic))
   const dir = await tempDir(t)
   // The dead-letter topic does not exist (and auto-creation is off): writing it fails.
-  const producer = createProducer({ brokers, logLevel: 'silent', deadLetter: { dir, topicTimeoutMs: 2000 } })
+  // Topic limits not read, so the broker refuses the big records (see the test above).
+  const producer = createProducer({ brokers, logLevel: 'silent', deadLetter: { dir, topicTimeoutMs: 2000 }, readTopicLimits: false })
   t.after(() => producer.close({ timeoutMs: 2000 }))
   const alerts: string[] = []
   producer.on('alert', a => alerts.push(a.kind))
@@ -117,6 +120,11 @@ test('the dead-letter topic unwritable: the dead letters go to the file; every r
   assert.equal(failed.size, 0)
   assert.equal(deadLettered.size, 10)
   assert.ok(alerts.includes('dead-letter-topic-failed'), 'the failing dead-letter topic raised an alert')
+  const m = producer.metrics()
+  assert.equal(m['record-dead-lettered-total'], 10, 'metrics count the dead letters')
+  assert.equal(m.topics[topic]['record-dead-lettered-total'], 10)
+  assert.equal(m['record-dead-letter-failed-total'], 0)
+  assert.equal(producer.stats().deadLetteredTotal, 10)
 
   const files = await readDeadLetterFiles(dir)
   assert.deepEqual(files.letters.map(l => l.letter.messageId).sort(), [...deadLettered.keys()].sort())

@@ -247,7 +247,9 @@ test('idempotent producers need acks -1; transactions, the consumer and the admi
   }
   assert.throws(() => kafka.consumer({ groupId: 'g' }), (e: Error) => e instanceof KafkaJSNotImplemented && /Consumer/.test(e.message))
   assert.throws(() => kafka.admin(), (e: Error) => e instanceof KafkaJSNotImplemented && /Admin/.test(e.message))
-  assert.throws(() => new Kafka({ brokers, ssl: { ca: ['-----BEGIN CERTIFICATE-----'] } }), (e: Error) => e instanceof KafkaJSNotImplemented && /caFile/.test(e.message))
+  assert.throws(() => new Kafka({ brokers, ssl: { ca: 42 } }), (e: Error) => e instanceof KafkaJSNonRetriableError && /ssl\.ca/.test(e.message))
+  assert.throws(() => new Kafka({ brokers, ssl: { ciphers: 'x' } }), (e: Error) => e instanceof KafkaJSNotImplemented && /ssl\.ciphers/.test(e.message))
+  assert.throws(() => new Kafka({ brokers, sasl: { mechanism: 'oauthbearer' } }), (e: Error) => e instanceof KafkaJSNonRetriableError && /oauthBearerProvider/.test(e.message))
   assert.throws(() => new Kafka({ brokers, sasl: { mechanism: 'aws' } }), (e: Error) => e instanceof KafkaJSNotImplemented && /scram-sha-512/.test(e.message))
 })
 

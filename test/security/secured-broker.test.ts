@@ -22,6 +22,7 @@ import {
   type Producer,
   type ProducerOptions
 } from '../../src/index.ts'
+import { Kafka, logLevel as kafkajsLogLevel } from '../../src/kafkajs/index.ts'
 import { adminClientOptions, clientEnvLines, startCluster, type LocalCluster, type SecurityState } from '../../src/local-broker/index.ts'
 import { createCertificateAuthority } from '../../src/local-broker/certs.ts'
 import { createTopic, readAll, uniqueTopic } from '../helpers/cluster.ts'
@@ -350,6 +351,35 @@ test('a host name the broker certificate does not hold fails TLS verification wi
     assert.match(error.message, /wrong-host\.example/)
   } finally {
     await p.close()
+  }
+})
+
+test('the kafkajs facade: inline ssl.ca (an array of PEM texts) and sasl oauthbearer with an oauthBearerProvider write and read back', async () => {
+  const { allowed } = await topicPair()
+  const oidc = createOidcTokenProvider({ tokenEndpoint: security.oidc.tokenEndpoint, clientId: security.oidc.clientId, clientSecret: security.oidc.clientSecret, scope: 'kafka' })
+  let provided = 0
+  const kafka = new Kafka({
+    clientId: 'secured-kafkajs',
+    brokers: [security.listeners.oauthbearer],
+    ssl: { ca: [readFileSync(security.caFile, 'utf8')] },
+    // kafkajs's provider answers { value } only: the facade reads the expiry from the JWT.
+    sasl: { mechanism: 'oauthbearer', oauthBearerProvider: async () => { provided++; const token = await oidc(); tokensSeen.push(token.value); return { value: token.value } } },
+    logLevel: kafkajsLogLevel.NOTHING
+  })
+  const p = kafka.producer({ idempotent: true })
+  try {
+    await p.connect()
+    const messages = Array.from({ length: 12 }, (_, i) => ({ key: `k${i % 3}`, value: JSON.stringify({ seq: i }) }))
+    const results = await p.send({ topic: allowed, messages })
+    assert.ok(results.length > 0)
+    assert.ok(provided >= 1, 'the oauthBearerProvider was asked for a token')
+    const records = await readAll([security.listeners.saslSsl], allowed, messages.length, 30_000, { clientOptions: admin })
+    assert.deepEqual(records.map(r => JSON.parse(r.value?.toString() as string).seq).sort((a, b) => a - b), messages.map((_, i) => i))
+  } catch (error) {
+    capture.error(error)
+    throw error
+  } finally {
+    await p.disconnect()
   }
 })
 
