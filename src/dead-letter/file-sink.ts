@@ -7,6 +7,7 @@ import { mkdir, open, type FileHandle } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { encodeFrame, fileHeader, FILE_HEADER_BYTES } from './file-format.ts'
+import { GroupCommit } from '../util/group-commit.ts'
 
 export interface FileSinkOptions {
   dir: string
@@ -22,22 +23,18 @@ export interface FileLocation {
   position: number
 }
 
-interface Pending {
-  frame: Buffer
-  resolve: (location: FileLocation) => void
-  reject: (error: unknown) => void
-}
-
 /** The extension of dead-letter files. */
 export const DEAD_LETTER_FILE_EXTENSION = '.dlq'
 
 export class DeadLetterFileSink {
   readonly #options: FileSinkOptions
   readonly #dir: string
-  #queue: Pending[] = []
-  #writing: Promise<void> = Promise.resolve()
-  /** Set and cleared synchronously with the queue check, so an append never finds a drain that is ending. */
-  #draining = false
+  /** One write (and fsync) for the frames that arrive while the previous one is under way. */
+  readonly #commits = new GroupCommit<Buffer, FileLocation>({
+    write: frames => this.#write(frames),
+    // The file may now end in a torn frame: start a new one for the next writes.
+    onFailure: () => this.#closeFile()
+  })
   #handle: FileHandle | undefined
   #path = ''
   #size = 0
@@ -56,40 +53,14 @@ export class DeadLetterFileSink {
   /** Appends one payload as a frame; resolves once it is written (and fsync'd). */
   append (payload: Buffer): Promise<FileLocation> {
     if (this.#closed) return Promise.reject(new Error('the dead-letter file sink is closed'))
-    return new Promise((resolve, reject) => {
-      this.#queue.push({ frame: encodeFrame(payload), resolve, reject })
-      if (!this.#draining) {
-        this.#draining = true
-        this.#writing = this.#drain()
-      }
-    })
+    return this.#commits.push(encodeFrame(payload))
   }
 
   /** Waits for queued writes, then closes the current file. Later appends are refused. */
   async close (): Promise<void> {
     this.#closed = true
-    while (this.#draining) await this.#writing
+    await this.#commits.idle()
     await this.#closeFile()
-  }
-
-  /** Writes queued groups until the queue is empty; clears #draining in the same step that finds it empty. */
-  async #drain (): Promise<void> {
-    for (;;) {
-      if (this.#queue.length === 0) {
-        this.#draining = false
-        return
-      }
-      const group = this.#queue
-      this.#queue = []
-      try {
-        const locations = await this.#write(group.map(p => p.frame))
-        group.forEach((p, i) => p.resolve(locations[i]))
-      } catch (error) {
-        // The file may now end in a torn frame: start a new one for the next writes.
-        await this.#closeFile()
-        for (const p of group) p.reject(error)
-      }
-    }
   }
 
   async #write (frames: Buffer[]): Promise<FileLocation[]> {

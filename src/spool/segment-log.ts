@@ -10,6 +10,7 @@
 import { mkdir, open, readdir, readFile, rm, type FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
 import { decodeFrames, encodeFrame, fileHeader, FILE_HEADER_BYTES } from '../dead-letter/file-format.ts'
+import { GroupCommit } from '../util/group-commit.ts'
 
 export const SPOOL_MAGIC = Buffer.from('CSPL', 'latin1')
 const SEGMENT = /^spool-(\d{20})\.log$/
@@ -38,17 +39,25 @@ export interface Recovered {
 interface Pending {
   frame: Buffer
   seq: bigint
-  resolve: () => void
-  reject: (error: unknown) => void
 }
 
 export class SegmentLog {
   readonly #options: SegmentLogOptions
   #segments: Segment[] = []
   #handle: FileHandle | undefined
-  #queue: Pending[] = []
-  #draining = false
-  #writing: Promise<void> = Promise.resolve()
+  /** One write (and, with fsync 'always', one fsync) for the records that arrive while the previous one is under way. */
+  readonly #commits = new GroupCommit<Pending, void>({
+    write: async group => {
+      await this.#write(group)
+      return []
+    },
+    // The segment may end in a torn frame now: the next write starts a new one.
+    onFailure: async () => {
+      const handle = this.#handle
+      this.#handle = undefined
+      await handle?.close().catch(() => {})
+    }
+  })
   #syncTimer: NodeJS.Timeout | undefined
   #dirty = false
 
@@ -92,13 +101,7 @@ export class SegmentLog {
 
   /** Appends one record's payload as sequence number `seq` (increasing); resolves once durable per `fsync`. */
   append (payload: Buffer, seq: bigint): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.#queue.push({ frame: encodeFrame(payload), seq, resolve, reject })
-      if (!this.#draining) {
-        this.#draining = true
-        this.#writing = this.#drain()
-      }
-    })
+    return this.#commits.push({ frame: encodeFrame(payload), seq })
   }
 
   /** Deletes the segments (other than the one being written) whose records all have seq < `settledBelow`. */
@@ -113,7 +116,7 @@ export class SegmentLog {
   }
 
   async close (): Promise<void> {
-    while (this.#draining) await this.#writing
+    await this.#commits.idle()
     clearTimeout(this.#syncTimer)
     this.#syncTimer = undefined
     const handle = this.#handle
@@ -121,27 +124,6 @@ export class SegmentLog {
     if (handle !== undefined) {
       if (this.#dirty) await handle.datasync().catch(() => {})
       await handle.close()
-    }
-  }
-
-  async #drain (): Promise<void> {
-    for (;;) {
-      if (this.#queue.length === 0) {
-        this.#draining = false
-        return
-      }
-      const group = this.#queue
-      this.#queue = []
-      try {
-        await this.#write(group)
-        for (const p of group) p.resolve()
-      } catch (error) {
-        // The segment may end in a torn frame now: the next write starts a new one.
-        const handle = this.#handle
-        this.#handle = undefined
-        await handle?.close().catch(() => {})
-        for (const p of group) p.reject(error)
-      }
     }
   }
 
