@@ -1,7 +1,8 @@
 // The local Kafka launcher against real brokers: a 1-node cluster (metadata, status by name, stop),
 // a 3-node cluster (replication factor 3, min.insync.replicas=2, kill and restart one node), and
 // the `courier broker` CLI (a detached broker that outlives the command, stopped by name).
-// Ports used here: 19092-19097 (brokers) and 19142-19147 (controllers).
+// Ports: free ones found at each test's start (test/helpers/ports.ts), so other runs on the same
+// machine cannot collide with them.
 
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
@@ -14,6 +15,7 @@ import { Admin, ConfigResourceTypes } from '@platformatic/kafka'
 import { startCluster, stateFile, statusByName, stopByName, type LocalCluster } from '../../src/local-broker/index.ts'
 import { isKafkaPid, pidExists } from '../../src/local-broker/process.ts'
 import { createTopic, uniqueTopic } from '../helpers/cluster.ts'
+import { freePortPair, freePortTriple } from '../helpers/ports.ts'
 
 const run = promisify(execFile)
 const root = join(import.meta.dirname, '..', '..')
@@ -29,21 +31,23 @@ async function metadata (brokers: string[], topics: string[] = []) {
 
 test('1-node cluster: answers metadata, is recorded by name, stops cleanly', async (t) => {
   const name = `launcher-1-${process.pid}`
+  const port = await freePortPair()
+  const other = await freePortPair()
   const started = Date.now()
-  const cluster = await startCluster({ brokers: 1, port: 19092, controllerPort: 19142, name })
+  const cluster = await startCluster({ brokers: 1, port, controllerPort: port + 100, name })
   t.diagnostic(`1-node start: ${Date.now() - started} ms`)
   t.after(() => cluster.stop())
 
-  assert.equal(cluster.bootstrapBrokers, '127.0.0.1:19092')
+  assert.equal(cluster.bootstrapBrokers, `127.0.0.1:${port}`)
   assert.equal(cluster.nodes.length, 1)
   const [node] = cluster.nodes
   assert.equal(node.nodeId, 0)
-  assert.equal(node.port, 19092)
+  assert.equal(node.port, port)
   assert.ok(pidExists(node.pid))
 
   const md = await metadata(cluster.brokers)
   assert.deepEqual([...md.brokers.keys()], [0])
-  assert.equal(md.brokers.get(0)?.port, 19092)
+  assert.equal(md.brokers.get(0)?.port, port)
 
   const props = readFileSync(node.configFile, 'utf8')
   assert.match(props, /^auto\.create\.topics\.enable=false$/m)
@@ -52,11 +56,11 @@ test('1-node cluster: answers metadata, is recorded by name, stops cleanly', asy
   const status = statusByName(name)
   assert.ok(status)
   assert.equal(status.running, true)
-  assert.equal(status.bootstrapBrokers, '127.0.0.1:19092')
+  assert.equal(status.bootstrapBrokers, `127.0.0.1:${port}`)
   assert.deepEqual(status.nodes.map((n) => [n.nodeId, n.pid, n.alive]), [[0, node.pid, true]])
 
   // A second cluster under the same name is refused while the first runs.
-  await assert.rejects(startCluster({ port: 19093, controllerPort: 19143, name }), /already running/)
+  await assert.rejects(startCluster({ port: other, controllerPort: other + 100, name }), /already running/)
 
   const stopped = Date.now()
   await cluster.stop()
@@ -68,14 +72,15 @@ test('1-node cluster: answers metadata, is recorded by name, stops cleanly', asy
 })
 
 test('3-node cluster: RF 3 with min.insync.replicas=2, kill and restart a node', async (t) => {
+  const port = await freePortTriple()
   const started = Date.now()
-  const cluster: LocalCluster = await startCluster({ brokers: 3, port: 19093, controllerPort: 19143 })
+  const cluster: LocalCluster = await startCluster({ brokers: 3, port, controllerPort: port + 100 })
   t.diagnostic(`3-node start: ${Date.now() - started} ms`)
   t.after(() => cluster.stop())
 
-  assert.equal(cluster.bootstrapBrokers, '127.0.0.1:19093,127.0.0.1:19094,127.0.0.1:19095')
-  assert.deepEqual(cluster.nodes.map((n) => n.port), [19093, 19094, 19095])
-  assert.deepEqual(cluster.nodes.map((n) => n.controllerPort), [19143, 19144, 19145])
+  assert.equal(cluster.bootstrapBrokers, `127.0.0.1:${port},127.0.0.1:${port + 1},127.0.0.1:${port + 2}`)
+  assert.deepEqual(cluster.nodes.map((n) => n.port), [port, port + 1, port + 2])
+  assert.deepEqual(cluster.nodes.map((n) => n.controllerPort), [port + 100, port + 101, port + 102])
   const md = await metadata(cluster.brokers)
   assert.deepEqual([...md.brokers.keys()].sort(), [0, 1, 2])
 
@@ -131,15 +136,16 @@ test('courier broker CLI: start detached, status, stop by name', async (t) => {
   const name = `launcher-cli-${process.pid}`
   const cli = join(root, 'src', 'cli', 'main.ts')
   t.after(() => stopByName(name))
+  const port = await freePortPair()
 
-  const { stdout } = await run(process.execPath, [cli, 'broker', 'start', '--name', name, '--port', '19096', '--controller-port', '19146'], { cwd: root })
-  assert.equal(stdout, 'KAFKA_BROKERS=127.0.0.1:19096\n')
+  const { stdout } = await run(process.execPath, [cli, 'broker', 'start', '--name', name, '--port', String(port), '--controller-port', String(port + 100)], { cwd: root })
+  assert.equal(stdout, `KAFKA_BROKERS=127.0.0.1:${port}\n`)
 
   // The CLI process has exited; the broker it started keeps running.
   const status = statusByName(name)
   assert.ok(status?.running)
   const pid = status.nodes[0].pid
-  assert.deepEqual([...(await metadata(['127.0.0.1:19096'])).brokers.keys()], [0])
+  assert.deepEqual([...(await metadata([`127.0.0.1:${port}`])).brokers.keys()], [0])
 
   const st = await run(process.execPath, [cli, 'broker', 'status', '--name', name], { cwd: root })
   assert.match(st.stdout, /running/)
@@ -159,10 +165,11 @@ test('courier broker CLI: start detached, status, stop by name', async (t) => {
 test('start failures are reported with the cause and leave nothing behind', async () => {
   // A busy port fails before anything is spawned.
   const { createServer } = await import('node:net')
+  const port = await freePortPair()
   const blocker = createServer()
-  await new Promise<void>((resolve) => blocker.listen(19098, '127.0.0.1', resolve))
+  await new Promise<void>((resolve) => blocker.listen(port, '127.0.0.1', resolve))
   try {
-    await assert.rejects(startCluster({ port: 19098, controllerPort: 19148 }), /port 19098 on 127\.0\.0\.1 is already in use/)
+    await assert.rejects(startCluster({ port, controllerPort: port + 100 }), new RegExp(`port ${port} on 127\\.0\\.0\\.1 is already in use`))
   } finally {
     await new Promise((resolve) => blocker.close(resolve))
   }
@@ -177,7 +184,7 @@ test('start failures are reported with the cause and leave nothing behind', asyn
   let fromMessage = ''
   try {
     await assert.rejects(
-      startCluster({ name, port: 19098, controllerPort: 19148, extraConfig: { 'num.io.threads': 'not-a-number' }, readyTimeoutMs: 30_000 }),
+      startCluster({ name, port, controllerPort: port + 100, extraConfig: { 'num.io.threads': 'not-a-number' }, readyTimeoutMs: 30_000 }),
       (err: Error) => {
         assert.match(err.message, /exited early|formatting the storage/)
         assert.match(err.message, /num\.io\.threads/)
