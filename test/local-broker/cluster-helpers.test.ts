@@ -1,12 +1,13 @@
 // The test helpers in test/helpers/cluster.ts, in a round trip with @platformatic/kafka's Producer:
 // create a topic, produce keyed/unkeyed records with headers, read them back, delete the topic.
-// Uses KAFKA_BROKERS (set by scripts/test.sh); without it, starts its own broker on 19097/19147.
+// Uses KAFKA_BROKERS (set by scripts/test.sh); without it, starts its own broker on a free port.
 
 import assert from 'node:assert/strict'
 import { before, after, test } from 'node:test'
 import { Admin, Producer } from '@platformatic/kafka'
 import { startCluster, type LocalCluster } from '../../src/local-broker/index.ts'
 import { brokersFromEnv, createTopic, deleteTopic, readAll, uniqueTopic } from '../helpers/cluster.ts'
+import { freePortPair } from '../helpers/ports.ts'
 
 let brokers: string[]
 let own: LocalCluster | undefined
@@ -15,7 +16,8 @@ before(async () => {
   if (process.env.KAFKA_BROKERS) {
     brokers = brokersFromEnv()
   } else {
-    own = await startCluster({ port: 19097, controllerPort: 19147 })
+    const port = await freePortPair()
+    own = await startCluster({ port, controllerPort: port + 100 })
     brokers = own.brokers
   }
 })
