@@ -5,7 +5,8 @@
 #      then lint (eslint, eslint.config.js); a lint error fails the run (KAFKA_COURIER_SKIP_LINT=1
 #      skips it);
 #   2. unless KAFKA_BROKERS is already set, start a 1-node local Kafka broker with the courier CLI
-#      (name test-<pid>, first free port from KAFKA_TEST_PORT, default 39092; its controller port is
+#      (name test-<pid>, first free port from KAFKA_TEST_PORT, default 29092, below the ephemeral
+#      port range so no outgoing connection takes it; its controller port is
 #      port+100), export KAFKA_BROKERS, and stop it by name on exit, Ctrl-C or TERM;
 #   3. run the tests with node:test: `test/**/*.test.ts`, or what the arguments name. Arguments
 #      that are folders become `<folder>/**/*.test.ts`; other arguments are file globs; flags
@@ -54,7 +55,7 @@ if [ -z "${KAFKA_BROKERS:-}" ]; then
       }
       process.exitCode = 1
     })()
-  ' "${KAFKA_TEST_PORT:-39092}") || { echo "# no free port near ${KAFKA_TEST_PORT:-39092}" >&2; exit 1; }
+  ' "${KAFKA_TEST_PORT:-29092}") || { echo "# no free port near ${KAFKA_TEST_PORT:-29092}" >&2; exit 1; }
   echo "# starting a local Kafka broker \"$name\" on 127.0.0.1:$port" >&2
   out=$(node src/cli/main.ts broker start --name "$name" --port "$port") || { echo "# could not start the local Kafka broker" >&2; exit 1; }
   KAFKA_BROKERS=$(printf '%s\n' "$out" | sed -n 's/^KAFKA_BROKERS=//p')

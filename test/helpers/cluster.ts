@@ -1,10 +1,14 @@
 // Helpers for tests that talk to a real Kafka cluster: where it is (KAFKA_BROKERS, set by
 // scripts/test.sh), unique topic names, topic creation/deletion and reading a topic back.
-// They use @platformatic/kafka directly, so they do not depend on the code under test.
+// They use @platformatic/kafka directly, so they do not depend on the code under test; the one
+// exception is readAll, which reads through src/admin/read-topic.ts (plain Fetch requests over
+// @platformatic/kafka, no consumer group), checked against platformatic's own group consumer in
+// test/admin/read-topic.test.ts.
 
 import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { Admin, Consumer } from '@platformatic/kafka'
+import { Admin } from '@platformatic/kafka'
+import { readTopic, ReadTopicTimeoutError } from '../../src/admin/read-topic.ts'
 
 /** The bootstrap brokers from `KAFKA_BROKERS` ("host:port,host:port"). */
 export function brokersFromEnv (): string[] {
@@ -125,84 +129,21 @@ export interface ReadAllOptions {
 }
 
 /**
- * Reads `topic` from the beginning (all partitions, a throwaway consumer group, nothing committed)
- * until `expectedCount` records arrived; throws after `timeoutMs` unless `allowFewer`. Records are
- * returned in arrival order (per partition: offset order).
+ * Reads `topic` from the beginning (all partitions, no consumer group: plain fetches to the leaders)
+ * once it holds at least `expectedCount` records, to the end offsets it has then; throws after
+ * `timeoutMs` unless `allowFewer`. Records are in partition order, then offset order.
  */
 export async function readAll (brokers: string[], topic: string, expectedCount: number, timeoutMs = 30_000, options: ReadAllOptions = {}): Promise<ReadRecord[]> {
-  // Right after a broker restart the group coordinator may not be ready, so joining fails: read
-  // again with a fresh consumer until the deadline. A short read is not retried (it is an answer).
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    try {
-      return await readOnce(brokers, topic, expectedCount, Math.max(0, deadline - Date.now()), options)
-    } catch (error) {
-      if (error instanceof ShortReadError || Date.now() + 500 >= deadline) throw error
-      await sleep(500)
-    }
-  }
-}
-
-class ShortReadError extends Error {}
-
-async function readOnce (brokers: string[], topic: string, expectedCount: number, timeoutMs: number, options: ReadAllOptions): Promise<ReadRecord[]> {
-  const consumer = new Consumer({
-    clientId: 'kafka-courier-test-reader',
-    groupId: `kafka-courier-test-reader-${randomBytes(6).toString('hex')}`,
-    bootstrapBrokers: brokers,
-    autocommit: false,
-    maxWaitTime: 200,
-    sessionTimeout: 10_000,
-    heartbeatInterval: 1000,
-    ...options.clientOptions
-  })
-  const records: ReadRecord[] = []
-  // A group rebalance can hand the same record over twice; the log has it once.
-  const seen = new Set<string>()
-  let timer: NodeJS.Timeout | undefined
+  let read
   try {
-    const stream = await consumer.consume({ topics: [topic], mode: 'earliest', autocommit: false })
-    let timedOut = false
-    try {
-      if (expectedCount > 0) {
-        timer = setTimeout(() => {
-          timedOut = true
-          stream.close().catch(() => {})
-        }, Math.max(0, timeoutMs))
-        try {
-          for await (const message of stream) {
-            const position = `${message.partition}:${message.offset}`
-            if (seen.has(position)) continue
-            seen.add(position)
-            const rawHeaders: Array<[Buffer, Buffer]> = message.headerEntries.map(([k, v]) => [Buffer.from(k ?? []), Buffer.from(v ?? [])])
-            const headers: Record<string, string> = {}
-            for (const [k, v] of rawHeaders) headers[k.toString('utf8')] = v.toString('utf8')
-            records.push({
-              topic: message.topic,
-              partition: message.partition,
-              offset: message.offset,
-              key: message.key ?? null,
-              value: message.value ?? null,
-              headers,
-              rawHeaders,
-              timestamp: message.timestamp
-            })
-            if (records.length >= expectedCount) break
-          }
-        } catch (err) {
-          // Closing the stream on timeout may end the iteration with a premature-close error.
-          if (!timedOut) throw err
-        }
-      }
-    } finally {
-      if (timer) clearTimeout(timer)
-      if (!timedOut) await stream.close().catch(() => {})
-    }
-    if (records.length < expectedCount && !options.allowFewer) {
-      throw new ShortReadError(`readAll: got ${records.length} of ${expectedCount} records from ${topic} within ${timeoutMs} ms`)
-    }
-    return records
-  } finally {
-    await consumer.close(true).catch(() => {})
+    read = await readTopic(brokers, topic, { timeoutMs, minRecords: expectedCount, allowFewer: options.allowFewer, connection: options.clientOptions, clientId: 'kafka-courier-test-reader' })
+  } catch (error) {
+    if (error instanceof ReadTopicTimeoutError) throw new Error(`readAll: ${error.message}`, { cause: error })
+    throw error
   }
+  return read.map(record => {
+    const headers: Record<string, string> = {}
+    for (const [k, v] of record.headers) headers[k.toString('utf8')] = v.toString('utf8')
+    return { ...record, headers, rawHeaders: record.headers }
+  })
 }
