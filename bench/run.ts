@@ -4,7 +4,7 @@
 //
 //   npm run bench -- [--quick] [--messages N] [--value-bytes B] [--partitions P] [--acks all|1|0]
 //                    [--idempotent true|false] [--compression none|gzip|snappy|lz4|zstd]
-//                    [--linger-ms MS] [--keys K (0 = keyless)] [--only courier,engine,kcat,...]
+//                    [--linger-ms MS] [--keys K (0 = keyless)] [--only courier,engine,spool,kcat,...]
 //                    [--outage-seconds S] [--outage-mode forget|window] [--buffer-memory BYTES] [--window W] [--batch B]
 //                    [--kafkajs-awaited-cap N] [--warmup N | --no-warmup] [--repeat N] [--out DIR]
 //
@@ -42,7 +42,7 @@ interface Options extends Omit<Workload, 'brokers' | 'topic' | 'mode' | 'rate'> 
   out: string
 }
 
-const CLIENTS = ['courier', 'engine', 'platformatic', 'kafkajs', 'confluent', 'confluent-native', 'java', 'kcat', 'half-rate', 'outage']
+const CLIENTS = ['courier', 'engine', 'spool', 'platformatic', 'kafkajs', 'confluent', 'confluent-native', 'java', 'kcat', 'half-rate', 'outage']
 
 function usage (): never {
   process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').filter(l => l.startsWith('//')).slice(0, 12).map(l => l.slice(3)).join('\n') + '\n')
@@ -451,6 +451,9 @@ async function main (): Promise<void> {
     if (wanted('engine')) {
       engineConcurrent = await run({ key: 'engine-concurrent', repeat: opts.repeat, client: 'kafka-courier', mode: 'engine-concurrent', file: 'courier.ts', messages: N, extraNotes: [`window ${opts.window}`] })
       await run({ key: 'engine-batch', repeat: opts.repeat, client: 'kafka-courier', mode: 'engine-batch', file: 'courier.ts', messages: N, extraNotes: [`${opts.batch} per call, 5 calls unsettled`] })
+    }
+    if (wanted('spool')) {
+      await run({ key: 'courier-spool', repeat: opts.repeat, client: 'kafka-courier', mode: 'spool-interval', file: 'courier-spool.ts', messages: N, extraNotes: [`window ${opts.window}`] })
     }
     if (wanted('platformatic')) {
       await run({ key: 'plt-idem', repeat: opts.repeat, client: '@platformatic/kafka', mode: 'batch-idempotent', file: 'platformatic.ts', messages: N, extraNotes: [`${opts.batch} per call, 5 calls unsettled`] })

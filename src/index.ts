@@ -1,6 +1,7 @@
 // kafka-courier's public API. Named exports only.
 
-export { createProducer, Producer } from './producer/producer.ts'
+export { Producer } from './producer/producer.ts'
+export { createProducer, createSpooledProducer } from './producer/create.ts'
 export type { DeliveryReport, CloseOptions } from './producer/producer.ts'
 export type { Message, Headers, HeaderValue, TopicMessages } from './pipeline/prepare.ts'
 export type { ProducerEvents, EventName } from './producer/events.ts'
@@ -52,6 +53,6 @@ export { ensureTopics } from './admin/index.ts'
 export type { EnsuredTopic, TopicSpec } from './admin/index.ts'
 export { COURIER_HEADERS, SPRING_HEADERS, fromDltRecord, readDeadLetterFiles } from './dead-letter/index.ts'
 export type { DeadLetter, DeadLetterErrorInfo, DeadLetterReason, DeadLetterFilesRead, FileDeadLetter, DeadLetterOptions } from './dead-letter/index.ts'
-export { createSpooledProducer, SpooledProducer } from './spool/spooled-producer.ts'
-export type { SpooledProducerOptions, SpoolReceipt, SpoolStats } from './spool/spooled-producer.ts'
+export { SpooledProducer } from './producer/spooled-producer.ts'
+export type { SpooledProducerOptions, SpoolReceipt, SpoolStats } from './producer/spooled-producer.ts'
 export type { SpoolOptions } from './spool/options.ts'

@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util'
 import { withAdmin, topicPartitions } from '../admin/index.ts'
 import type { ResolvedConfig } from '../config/types.ts'
 import { UnknownTopicError } from '../errors.ts'
-import { createProducer, isCourierError, type CourierError, type Message, type Producer, type ProducerOptions } from '../index.ts'
+import { isCourierError, Producer, type CourierError, type Message, type ProducerOptions } from '../index.ts'
 import { CONNECTION_FLAGS, CONNECTION_HELP, connectionOptions, EXIT_FAILURE, integerFlag, keyValues, printJson, reportFailure, stderrLogger } from './common.ts'
 import { INPUT_FORMATS, lineToMessage, rawToMessage, type InputFormat, type LineRules } from './produce-input.ts'
 import { startProgress } from './progress.ts'
@@ -156,7 +156,7 @@ export async function run (argv: string[]): Promise<number> {
   }
   let producer: Producer
   try {
-    producer = createProducer(options)
+    producer = new Producer(options)
   } catch (error) {
     // An invalid --compression or KAFKA_* value: the config error names the option.
     if (isCourierError(error) && error.code === 'COURIER_CONFIG') return usageFailure(error.message)

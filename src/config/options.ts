@@ -13,6 +13,7 @@ import { PARTITIONER_NAMES } from '../partitioner/names.ts'
 import { SIZE_POLICY_NAMES } from '../large-messages/names.ts'
 import { DEAD_LETTER_OPTIONS } from '../dead-letter/options.ts'
 import { ALERT_OPTIONS } from '../alerts/options.ts'
+import { SPOOL_OPTIONS } from '../spool/options.ts'
 
 // The spec type and the checks are shared with the modules that own option groups (util/option-spec.ts).
 export {
@@ -70,7 +71,8 @@ export const DEFAULTS: Readonly<ResolvedConfig> = deepFreeze({
   readTopicLimits: true,
   recentKeySampleSize: 1000,
   deadLetter: undefined,
-  alerts: undefined
+  alerts: undefined,
+  spool: undefined
 } satisfies ResolvedConfig)
 
 export const OPTIONS: readonly OptionSpec[] = deepFreeze<OptionSpec[]>([
@@ -269,7 +271,8 @@ export const OPTIONS: readonly OptionSpec[] = deepFreeze<OptionSpec[]>([
   { path: 'readTopicLimits', type: 'boolean', default: DEFAULTS.readTopicLimits, env: 'KAFKA_READ_TOPIC_LIMITS', description: "Read each topic's `max.message.bytes` (DescribeConfigs) before its first send and with every metadata refresh, so the size policy applies it. Off, or without DESCRIBE_CONFIGS permission: only `maxRequestSize` is checked." },
   { path: 'recentKeySampleSize', type: 'integer', min: 0, default: DEFAULTS.recentKeySampleSize, description: 'Recently sent keys kept per topic, to report how many would move to another partition when its partition count changes (`partitions-changed`). 0 keeps none.' },
   ...DEAD_LETTER_OPTIONS,
-  ...ALERT_OPTIONS
+  ...ALERT_OPTIONS,
+  ...SPOOL_OPTIONS
 ])
 
 export const OPTION_BY_PATH: ReadonlyMap<string, OptionSpec> = new Map(OPTIONS.map(spec => [spec.path, spec]))

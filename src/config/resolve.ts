@@ -24,10 +24,11 @@ import { resolveSaslOptions, resolveTlsOptions } from '../security/options.ts'
 import { resolveLargeMessageOptions } from '../large-messages/options.ts'
 import { resolveDeadLetterOptions } from '../dead-letter/options.ts'
 import { resolveAlertOptions } from '../alerts/options.ts'
+import { resolveSpoolOptions } from '../spool/options.ts'
 
 type Layer = Record<string, unknown>
 
-const GROUPS = ['retry', 'tls', 'sasl', 'headers', 'deadLetter', 'alerts'] as const
+const GROUPS = ['retry', 'tls', 'sasl', 'headers', 'deadLetter', 'alerts', 'spool'] as const
 
 /** The broker protocol caps in-flight requests for idempotence: it remembers 5 batches per producer. */
 export const MAX_IDEMPOTENT_IN_FLIGHT = 5
@@ -191,7 +192,8 @@ function validate (merged: Layer, note: (path: string) => string): Readonly<Reso
     readTopicLimits: value('readTopicLimits'),
     recentKeySampleSize: value('recentKeySampleSize'),
     deadLetter: resolveDeadLetterOptions(merged.deadLetter, note),
-    alerts: merged.alerts === undefined ? undefined : resolveAlertOptions(merged.alerts, note)
+    alerts: merged.alerts === undefined ? undefined : resolveAlertOptions(merged.alerts, note),
+    spool: resolveSpoolOptions(merged.spool, note)
   }
   return Object.freeze(config)
 }

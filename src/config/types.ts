@@ -10,6 +10,7 @@ import type { SizePolicyName } from '../large-messages/names.ts'
 import type { BlobStore } from '../large-messages/claim-check.ts'
 import type { DeadLetterOptions, ResolvedDeadLetterConfig } from '../dead-letter/options.ts'
 import type { AlertOptions, ResolvedAlertConfig } from '../alerts/options.ts'
+import type { ResolvedSpoolConfig, SpoolOptions } from '../spool/options.ts'
 
 // Defined by the modules that own them (config composes them; they do not import config).
 export type { CompressionName, PartitionerName, SizePolicyName, BlobStore }
@@ -17,6 +18,7 @@ export type { ResolvedRetryPolicy, RetryOptions, RetryPresetName } from '../retr
 export type { OAuthBearerToken, OAuthBearerTokenProvider, OidcOptions, SaslMechanism, SaslOptions, TlsOptions } from '../security/types.ts'
 export type { DeadLetterOptions, ResolvedDeadLetterConfig } from '../dead-letter/options.ts'
 export type { AlertOptions, ResolvedAlertConfig, WebhookOptions } from '../alerts/options.ts'
+export type { ResolvedSpoolConfig, SpoolOptions } from '../spool/options.ts'
 
 export type Acks = 0 | 1 | -1 | 'all'
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
@@ -389,6 +391,14 @@ export interface ProducerOptions {
    * @see docs/configuration.md
    */
   alerts?: AlertOptions
+  /**
+   * A durable local spool (docs/spool.md): `send()` resolves once the records are in a write-ahead log in `spool.dir`, and a relay delivers them, after a crash or restart too. With it, `createProducer()` returns a `SpooledProducer`.
+   *
+   * Type: object.
+   * @default off
+   * @see docs/configuration.md
+   */
+  spool?: SpoolOptions
 }
 
 export interface ResolvedConfig {
@@ -435,4 +445,6 @@ export interface ResolvedConfig {
   deadLetter: Readonly<ResolvedDeadLetterConfig> | undefined
   /** Undefined when not given (the defaults apply). */
   alerts: Readonly<ResolvedAlertConfig> | undefined
+  /** Undefined without a spool (a plain Producer). */
+  spool: ResolvedSpoolConfig | undefined
 }

@@ -9,7 +9,7 @@ import { BufferPool } from '../accumulator/buffer-pool.ts'
 import type { CompressionStats } from '../compression/auto.ts'
 import { defaultBrokersWarning, resolveConfig } from '../config/index.ts'
 import type { Logger, ProducerOptions, ResolvedConfig } from '../config/types.ts'
-import { ErrorCodes, isCourierError, ProducerClosedError, ValidationError, type CourierError } from '../errors.ts'
+import { ConfigError, ErrorCodes, isCourierError, ProducerClosedError, ValidationError, type CourierError } from '../errors.ts'
 import { KafkaClient, type EngineClient } from '../kafka-client/client.ts'
 import { createDefaultLogger } from '../observability/logger.ts'
 import { loggerFromLogCreator } from '../observability/log-creator.ts'
@@ -106,6 +106,8 @@ export class Producer {
   constructor (options: ProducerOptions | undefined, internals: ProducerInternals)
   constructor (options: ProducerOptions = {}, internals: ProducerInternals = {}) {
     this.config = resolveConfig(options)
+    // Ignoring it would quietly give up the durability the caller asked for.
+    if (this.config.spool !== undefined) throw new ConfigError('spool', 'a Producer does not spool: create it with createProducer({ spool }) (a SpooledProducer) or new SpooledProducer()')
     this.#now = internals.now ?? Date.now
     const random = internals.random ?? Math.random
     this.logger = this.config.logger ?? (this.config.logCreator === undefined
@@ -588,9 +590,4 @@ function bytesOf (records: readonly PreparedRecord[]): number {
   let bytes = 0
   for (const record of records) bytes += record.sizeBytes
   return bytes
-}
-
-/** Creates a producer. Options come from code, from KAFKA_* environment variables, or both (code wins). */
-export function createProducer (options: ProducerOptions = {}): Producer {
-  return new Producer(options)
 }

@@ -7,10 +7,10 @@
 // whose records are all settled is deleted (truncate). Recovery reads every segment, keeps every
 // intact record and counts damaged frames and torn tails.
 
-import { mkdir, open, readdir, readFile, rm, type FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
 import { decodeFrames, encodeFrame, fileHeader, FILE_HEADER_BYTES } from '../dead-letter/file-format.ts'
 import { GroupCommit } from '../util/group-commit.ts'
+import { nodeSpoolFs, type SpoolFile, type SpoolFs } from './spool-fs.ts'
 
 export const SPOOL_MAGIC = Buffer.from('CSPL', 'latin1')
 const SEGMENT = /^spool-(\d{20})\.log$/
@@ -20,6 +20,10 @@ export interface SegmentLogOptions {
   segmentBytes: number
   fsync: 'always' | 'interval'
   fsyncIntervalMs: number
+  /** The file operations (tests inject failures). Default node:fs. */
+  fs?: SpoolFs
+  /** The sequence number a payload was appended with (undefined: unreadable). */
+  seqOf: (payload: Buffer) => bigint | undefined
 }
 
 interface Segment {
@@ -34,6 +38,12 @@ export interface Recovered {
   payloads: Buffer[]
   corrupt: number
   tornTails: number
+  /**
+   * The lowest sequence number a new record may take: above every record read and above the first
+   * sequence number of every segment kept (a segment that holds no intact record still has its
+   * name, and a new segment must not take it).
+   */
+  nextSeq: bigint
 }
 
 interface Pending {
@@ -43,8 +53,9 @@ interface Pending {
 
 export class SegmentLog {
   readonly #options: SegmentLogOptions
+  readonly #fs: SpoolFs
   #segments: Segment[] = []
-  #handle: FileHandle | undefined
+  #handle: SpoolFile | undefined
   /** One write (and, with fsync 'always', one fsync) for the records that arrive while the previous one is under way. */
   readonly #commits = new GroupCommit<Pending, void>({
     write: async group => {
@@ -63,6 +74,7 @@ export class SegmentLog {
 
   constructor (options: SegmentLogOptions) {
     this.#options = options
+    this.#fs = options.fs ?? nodeSpoolFs
   }
 
   /** Bytes of every segment on disk. */
@@ -72,29 +84,39 @@ export class SegmentLog {
 
   /** Reads what a previous run left (in sequence order) and gets ready to append. */
   async open (): Promise<Recovered> {
-    await mkdir(this.#options.dir, { recursive: true })
-    const names = (await readdir(this.#options.dir)).filter(n => SEGMENT.test(n)).sort()
-    const out: Recovered = { payloads: [], corrupt: 0, tornTails: 0 }
+    await this.#fs.mkdir(this.#options.dir)
+    const names = (await this.#fs.readdir(this.#options.dir)).filter(n => SEGMENT.test(n)).sort()
+    const out: Recovered = { payloads: [], corrupt: 0, tornTails: 0, nextSeq: 0n }
     for (const name of names) {
       const path = join(this.#options.dir, name)
-      const bytes = await readFile(path)
+      const bytes = await this.#fs.readFile(path)
       const firstSeq = BigInt((SEGMENT.exec(name) as RegExpExecArray)[1])
       let decoded
       try {
         decoded = decodeFrames(bytes, SPOOL_MAGIC)
       } catch {
-        // A segment created but never given its header (a crash right after open): nothing in it.
+        // A segment created but never given its whole header (a crash right after open): nothing in it.
         if (bytes.length < FILE_HEADER_BYTES) {
-          await rm(path, { force: true })
+          await this.#fs.rm(path)
           continue
         }
         throw new Error(`${path} is not a spool segment`)
       }
       out.corrupt += decoded.corrupt
       if (decoded.tornTailBytes > 0) out.tornTails++
-      for (const frame of decoded.frames) out.payloads.push(frame.payload)
+      // The highest sequence number actually read, not first + count: with a damaged frame in the
+      // middle, counting would place the segment's end too low and truncate() could delete it
+      // while records after the damage are still unsettled.
+      let lastSeq = firstSeq - 1n
+      for (const frame of decoded.frames) {
+        out.payloads.push(frame.payload)
+        const seq = this.#options.seqOf(frame.payload)
+        if (seq !== undefined && seq > lastSeq) lastSeq = seq
+      }
+      if (lastSeq + 1n > out.nextSeq) out.nextSeq = lastSeq + 1n
+      if (firstSeq + 1n > out.nextSeq) out.nextSeq = firstSeq + 1n
       // Old segments are never appended to again: a new one starts after them.
-      this.#segments.push({ path, firstSeq, lastSeq: firstSeq - 1n + BigInt(decoded.frames.length), bytes: bytes.length })
+      this.#segments.push({ path, firstSeq, lastSeq, bytes: bytes.length })
     }
     return out
   }
@@ -109,7 +131,7 @@ export class SegmentLog {
     let removed = 0
     while (this.#segments.length > 1 && this.#segments[0].lastSeq < settledBelow) {
       const segment = this.#segments.shift() as Segment
-      await rm(segment.path, { force: true })
+      await this.#fs.rm(segment.path)
       removed++
     }
     return removed
@@ -142,7 +164,7 @@ export class SegmentLog {
       }
       const chunk = Buffer.concat(group.slice(start, end).map(p => p.frame), bytes)
       let offset = 0
-      const handle = this.#handle as FileHandle
+      const handle = this.#handle as SpoolFile
       while (offset < chunk.length) offset += (await handle.write(chunk, offset, chunk.length - offset)).bytesWritten
       if (this.#options.fsync === 'always') await handle.datasync()
       else this.#syncLater()
@@ -173,10 +195,11 @@ export class SegmentLog {
       await previous.close()
     }
     const path = join(this.#options.dir, `spool-${firstSeq.toString().padStart(20, '0')}.log`)
-    const handle = await open(path, 'wx')
-    await handle.write(fileHeader(SPOOL_MAGIC))
+    const handle = await this.#fs.open(path, 'wx')
+    const header = fileHeader(SPOOL_MAGIC)
+    await handle.write(header, 0, header.length)
     await handle.sync()
-    const dir = await open(this.#options.dir, 'r')
+    const dir = await this.#fs.open(this.#options.dir, 'r')
     try {
       await dir.sync()
     } finally {

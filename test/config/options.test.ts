@@ -31,7 +31,7 @@ test('the defaults follow the tutorial and the Java client', () => {
       maxBlockMs: 60000, maxRequestSize: 1048576, compression: 'none', compressionLevel: undefined, compressionByTopic: undefined, allowAutoTopicCreation: false, partitioner: 'murmur2',
       headers: { producedAt: true, producerId: true, messageId: true }, circularReferences: 'error', serializer: undefined,
       tls: undefined, sasl: undefined, logLevel: 'info', logger: undefined, logCreator: undefined, tracing: 'call', maxOpenProducersWarning: 10,
-      sizePolicy: 'reject', sizePolicyByTopic: undefined, largeMessageWarningBytes: 1048576, blobStore: undefined, readTopicLimits: true, recentKeySampleSize: 1000, deadLetter: undefined, alerts: undefined
+      sizePolicy: 'reject', sizePolicyByTopic: undefined, largeMessageWarningBytes: 1048576, blobStore: undefined, readTopicLimits: true, recentKeySampleSize: 1000, deadLetter: undefined, alerts: undefined, spool: undefined
     })
 })
 

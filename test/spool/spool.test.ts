@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { test } from 'node:test'
-import { BufferExhaustedError, ConfigError, createSpooledProducer } from '../../src/index.ts'
+import { BufferExhaustedError, ConfigError, createProducer, createSpooledProducer } from '../../src/index.ts'
 import { decodeSpooledRecord, encodeSpooledRecord, type SpooledRecord } from '../../src/spool/record-codec.ts'
 import { SegmentLog } from '../../src/spool/segment-log.ts'
 import { brokersFromEnv, createTopic, deleteTopic, readAll, uniqueTopic } from '../helpers/cluster.ts'
@@ -25,6 +25,8 @@ async function tempDir (t: { after: (fn: () => Promise<void>) => void }): Promis
   return dir
 }
 
+const seqOf = (payload: Buffer): bigint => decodeSpooledRecord(payload).seq
+
 function sample (seq: bigint): SpooledRecord {
   return { seq, topic: 'orders', partition: seq % 2n === 0n ? -1 : 3, timestamp: 1764547200000n + seq, key: seq % 3n === 0n ? null : Buffer.from(`k${seq}`), value: seq % 5n === 0n ? null : Buffer.from(`value ${seq}`), headers: [['message-id', Buffer.from(`id-${seq}`)], ['bin', Buffer.from([0, 255])]] }
 }
@@ -35,19 +37,19 @@ test('spooled records round-trip through their binary form', () => {
 
 test('the log: recovery keeps every intact record in order, counts a damaged frame and a torn tail, truncation deletes settled segments', async t => {
   const dir = await tempDir(t)
-  const log = new SegmentLog({ dir, segmentBytes: 4096, fsync: 'always', fsyncIntervalMs: 1000 })
+  const log = new SegmentLog({ dir, segmentBytes: 4096, fsync: 'always', fsyncIntervalMs: 1000, seqOf })
   await log.open()
   await Promise.all(Array.from({ length: 100 }, (_, i) => log.append(encodeSpooledRecord(sample(BigInt(i))), BigInt(i))))
   await log.close()
   const segments = (await readdir(dir)).filter(n => n.endsWith('.log')).sort()
   assert.ok(segments.length > 2, `rotated into ${segments.length} segments`)
 
-  const reopened = new SegmentLog({ dir, segmentBytes: 4096, fsync: 'always', fsyncIntervalMs: 1000 })
+  const reopened = new SegmentLog({ dir, segmentBytes: 4096, fsync: 'always', fsyncIntervalMs: 1000, seqOf })
   const recovered = await reopened.open()
   assert.deepEqual(recovered.payloads.map(p => decodeSpooledRecord(p).seq), Array.from({ length: 100 }, (_, i) => BigInt(i)))
   // Everything below seq 60 settled: every segment wholly below it is gone, none other.
   await reopened.truncate(60n)
-  const left = new SegmentLog({ dir, segmentBytes: 4096, fsync: 'always', fsyncIntervalMs: 1000 })
+  const left = new SegmentLog({ dir, segmentBytes: 4096, fsync: 'always', fsyncIntervalMs: 1000, seqOf })
   const after = await left.open()
   const seqs = after.payloads.map(p => decodeSpooledRecord(p).seq)
   assert.ok(seqs[0] <= 60n && seqs[0] > 0n, `first kept ${seqs[0]}`)
@@ -62,7 +64,7 @@ test('the log: recovery keeps every intact record in order, counts a damaged fra
   const last = join(dir, names.at(-1) as string)
   const lastBytes = await readFile(last)
   await writeFile(last, lastBytes.subarray(0, lastBytes.length - 7))
-  const damaged = await new SegmentLog({ dir, segmentBytes: 4096, fsync: 'always', fsyncIntervalMs: 1000 }).open()
+  const damaged = await new SegmentLog({ dir, segmentBytes: 4096, fsync: 'always', fsyncIntervalMs: 1000, seqOf }).open()
   assert.equal(damaged.corrupt, 1)
   assert.equal(damaged.tornTails, 1)
   assert.equal(damaged.payloads.length, seqs.length - 2, 'only the damaged and the torn record are missing')
@@ -80,7 +82,7 @@ test('send() resolves once spooled; the relay delivers in order with the spooled
   await createTopic(brokers, topic, { partitions: 3 })
   t.after(() => deleteTopic(brokers, topic))
   const dir = await tempDir(t)
-  const producer = await createSpooledProducer({ brokers, logLevel: 'silent', spool: { dir, fsync: 'interval', segmentBytes: 8192, maxBytes: 1 << 20 } })
+  const producer = createProducer({ brokers, logLevel: 'silent', spool: { dir, fsync: 'interval', segmentBytes: 8192, maxBytes: 1 << 20 } })
   t.after(() => producer.close({ timeoutMs: 5000 }))
   const ids: string[] = []
   for (let i = 0; i < 2000; i += 100) {

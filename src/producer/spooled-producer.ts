@@ -1,33 +1,46 @@
-// A producer with a durable local spool (what no Node client has): send() resolves once its records
-// are in a local write-ahead log (segment-log.ts), not once Kafka has them; a relay (an internal
+// A producer with a durable local spool (what no Node client has), made by createProducer({ spool })
+// (create.ts): send() resolves once its records are in a local write-ahead log
+// (spool/segment-log.ts), not once Kafka has them; a relay (an internal
 // Producer) delivers them in the order they were spooled, and segments whose records are all
 // settled are deleted. After a crash or a restart, the relay delivers what the log still holds,
 // with the message ids the records got when they were spooled (so consumers can deduplicate a
 // record delivered twice across the crash). Records are settled when delivered, or when the
 // broker refused them for good (then they are written to dead-letter files, never dropped).
 
-import { rename, writeFile, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { resolveConfig } from '../config/index.ts'
 import type { ProducerOptions, ResolvedConfig } from '../config/types.ts'
-import { BufferExhaustedError, isCourierError, ProducerClosedError, type CourierError } from '../errors.ts'
+import { BufferExhaustedError, ConfigError, isCourierError, ProducerClosedError, type CourierError } from '../errors.ts'
 import { createStandardHeaders, prepareMessages, type Message, type TopicMessages } from '../pipeline/prepare.ts'
 import { createUuidV7BytesGenerator } from '../pipeline/uuid.ts'
 import { createJsonSerializer } from '../serialization/index.ts'
 import type { Serializer } from '../serialization/types.ts'
-import { Producer } from '../producer/producer.ts'
-import { EMIT_ALERT } from '../producer/registry.ts'
+import { Producer, type ProducerInternals } from './producer.ts'
+import { EMIT_ALERT } from './registry.ts'
 import { recordLimit, tooLargeError } from '../large-messages/size-policy.ts'
 import { DeadLetterStage } from '../dead-letter/stage.ts'
 import { deadLetterReason, errorInfo, headersAsMap, type DeadLetter } from '../dead-letter/envelope.ts'
 import { MAX_TIMER_MS } from '../util/option-spec.ts'
-import { decodeSpooledRecord, encodeSpooledRecord, type SpooledRecord } from './record-codec.ts'
-import { SegmentLog } from './segment-log.ts'
-import { resolveSpoolOptions, type ResolvedSpoolConfig, type SpoolOptions } from './options.ts'
+import { decodeSpooledRecord, encodeSpooledRecord, type SpooledRecord } from '../spool/record-codec.ts'
+import { SegmentLog } from '../spool/segment-log.ts'
+import type { ResolvedSpoolConfig, SpoolOptions } from '../spool/options.ts'
+import { nodeSpoolFs, type SpoolFs } from '../spool/spool-fs.ts'
 
+/** Producer options with `spool` set: createProducer() then returns a SpooledProducer. */
 export interface SpooledProducerOptions extends ProducerOptions {
   spool: SpoolOptions
+}
+
+/**
+ * Injected for tests: the spool's file operations, the relay's internals (a fake client), and how
+ * soon after records settle the settled mark is written and settled segments deleted.
+ * @internal not part of the published types (stripInternal).
+ */
+export interface SpoolInternals {
+  fs?: SpoolFs
+  relay?: ProducerInternals
+  housekeepingDelayMs?: number
 }
 
 /** What send() resolves with: the record is durably in the spool. */
@@ -61,11 +74,13 @@ const BYTES_AS_THEY_ARE: Serializer = { serializeValue: value => value as Buffer
 const RELAY_WINDOW = 10_000
 const SETTLED_FILE = 'settled.json'
 
-export async function createSpooledProducer (options: SpooledProducerOptions): Promise<SpooledProducer> {
-  const { spool, ...producerOptions } = options
-  const spooled = new SpooledProducer(producerOptions, resolveSpoolOptions(spool))
-  await spooled.open()
-  return spooled
+/** Reads the seq of a spooled record without decoding the rest (undefined: not a record). */
+function seqOf (payload: Buffer): bigint | undefined {
+  try {
+    return decodeSpooledRecord(payload).seq
+  } catch {
+    return undefined
+  }
 }
 
 export class SpooledProducer {
@@ -74,6 +89,8 @@ export class SpooledProducer {
   /** The relay: delivers spooled records (its events and stats are the delivery's). */
   readonly relay: Producer
   readonly #log: SegmentLog
+  readonly #fs: SpoolFs
+  readonly #housekeepingDelayMs: number
   readonly #serializer: Serializer
   readonly #standardHeaders
   readonly #deadLetters: DeadLetterStage
@@ -87,6 +104,8 @@ export class SpooledProducer {
   /** First sequence number of each call whose records are being written (numbered, not queued yet). */
   readonly #appending = new Set<bigint>()
   #closing = false
+  /** The log opened (connect()); undefined until the first connect() or send(). */
+  #opening: Promise<void> | undefined
   #relayStopped = false
   /** A `spool-high-water` alert went out and the spool has not drained below half since. */
   #highWater = false
@@ -97,22 +116,31 @@ export class SpooledProducer {
   readonly #settleWaiters = new Set<() => void>()
   readonly #stats = { spooledTotal: 0, recoveredTotal: 0, corruptTotal: 0, tornTailTotal: 0, deliveredTotal: 0, deadLetteredTotal: 0, failedTotal: 0 }
 
-  constructor (options: ProducerOptions, spool: ResolvedSpoolConfig) {
+  /** Prefer createProducer({ spool }); connect() (or the first send()) opens the log. */
+  constructor (options: SpooledProducerOptions)
+  /** @internal tests inject file operations and a fake client; absent from the published types. */
+  constructor (options: SpooledProducerOptions, internals: SpoolInternals)
+  constructor (options: SpooledProducerOptions, internals: SpoolInternals = {}) {
     this.config = resolveConfig(options)
+    if (this.config.spool === undefined) throw new ConfigError('spool', 'required for a SpooledProducer: give at least { dir }')
+    const spool = this.config.spool
     this.spool = spool
+    this.#fs = internals.fs ?? nodeSpoolFs
+    this.#housekeepingDelayMs = internals.housekeepingDelayMs ?? 100
     this.#serializer = this.config.serializer ?? createJsonSerializer({ circularReferences: this.config.circularReferences })
     this.#standardHeaders = createStandardHeaders(this.config.clientId, createUuidV7BytesGenerator({ random: randomBytes }))
-    this.#log = new SegmentLog({ dir: spool.dir, segmentBytes: spool.segmentBytes, fsync: spool.fsync, fsyncIntervalMs: spool.fsyncIntervalMs })
+    this.#log = new SegmentLog({ dir: spool.dir, segmentBytes: spool.segmentBytes, fsync: spool.fsync, fsyncIntervalMs: spool.fsyncIntervalMs, fs: this.#fs, seqOf })
+    const { spool: _spool, ...producerOptions } = options
     // The relay waits out any outage: only a refusal for good settles a record that was not delivered.
     this.relay = new Producer({
-      ...options,
+      ...producerOptions,
       clientId: `${this.config.clientId}-spool`,
       deadLetter: false,
       serializer: BYTES_AS_THEY_ARE,
       headers: { producedAt: false, producerId: false, messageId: false },
       deliveryTimeoutMs: MAX_TIMER_MS,
       maxBlockMs: MAX_TIMER_MS
-    })
+    }, internals.relay ?? {})
     const dead = this.config.deadLetter
     this.#deadLetters = new DeadLetterStage({
       config: { topics: undefined, topicSink: false, topicName: '{topic}.DLT', topicTimeoutMs: 1000, dir: dead?.dir ?? join(spool.dir, 'dead-letters'), maxFileBytes: dead?.maxFileBytes ?? 64 * 1024 * 1024, fsync: true, stackTrace: dead?.stackTrace ?? true },
@@ -122,13 +150,21 @@ export class SpooledProducer {
     })
   }
 
-  /** @internal Recovers what the log holds and starts the relay. */
-  async open (): Promise<void> {
+  /**
+   * Opens the spool: reads what an earlier run left (counting damaged records), then starts the
+   * relay, which delivers it. Once; concurrent callers share it. send() calls it when needed.
+   */
+  connect (): Promise<void> {
+    if (this.#closing) return Promise.reject(new ProducerClosedError('The spooled producer is closed: connect() after close() is refused'))
+    this.#opening ??= this.#open()
+    return this.#opening
+  }
+
+  async #open (): Promise<void> {
     const recovered = await this.#log.open()
     const settledBelow = await this.#readSettled()
     this.#stats.corruptTotal = recovered.corrupt
     this.#stats.tornTailTotal = recovered.tornTails
-    let maxSeq = settledBelow - 1n
     for (const payload of recovered.payloads) {
       let record: SpooledRecord
       try {
@@ -137,16 +173,15 @@ export class SpooledProducer {
         this.#stats.corruptTotal++
         continue
       }
-      if (record.seq > maxSeq) maxSeq = record.seq
       if (record.seq < settledBelow) continue
       this.#queue.push(record)
     }
     this.#queue.sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0))
     this.#stats.recoveredTotal = this.#queue.length
-    this.#nextSeq = maxSeq + 1n
+    this.#nextSeq = recovered.nextSeq > settledBelow ? recovered.nextSeq : settledBelow
     this.#settledBelowOnDisk = settledBelow
-    if (recovered.corrupt > 0 || recovered.tornTails > 0) {
-      this.relay.logger.warn({ corrupt: recovered.corrupt, tornTails: recovered.tornTails, dir: this.spool.dir }, 'spool recovery found damaged records; every intact record is kept')
+    if (this.#stats.corruptTotal > 0 || recovered.tornTails > 0) {
+      this.relay.logger.warn({ corrupt: this.#stats.corruptTotal, tornTails: recovered.tornTails, dir: this.spool.dir }, 'spool recovery found damaged records; every intact record is kept')
     }
     this.#pump()
   }
@@ -158,6 +193,7 @@ export class SpooledProducer {
 
   async sendBatch (batches: TopicMessages[]): Promise<SpoolReceipt[]> {
     if (this.#closing) throw new ProducerClosedError('The spooled producer is closed: send() after close() is refused')
+    await this.connect()
     const prepared = prepareMessages(batches, { config: this.config, serializer: this.#serializer, now: Date.now, standardHeaders: this.#standardHeaders })
     // The spool holds records as they will be sent: one larger than maxRequestSize could never go
     // (no chunking or claim-check here), so the whole call is refused before anything is spooled.
@@ -222,6 +258,8 @@ export class SpooledProducer {
   }
 
   async #doClose (timeoutMs: number): Promise<void> {
+    // An open under way finishes first (its records are in the queue); a failed one leaves nothing to deliver.
+    await this.#opening?.catch(() => {})
     let timer: NodeJS.Timeout | undefined
     await Promise.race([this.flush(), new Promise<void>(resolve => { timer = setTimeout(resolve, timeoutMs) })])
     clearTimeout(timer)
@@ -231,11 +269,14 @@ export class SpooledProducer {
     await this.relay.close({ timeoutMs: 1000 })
     await this.#deadLetters.close(1000)
     clearTimeout(this.#housekeeping)
-    await this.#persistSettled()
-    await this.#log.close()
+    try {
+      await this.#persistSettled()
+    } finally {
+      // Closed even when the settled mark could not be written (the next start delivers more again).
+      await this.#log.close()
+    }
   }
 
-  /** Every record with a lower sequence number is settled (or was never spooled: its write failed). */
   /** Alerts once the log passes 80% of maxBytes; again only after it drained below half. */
   #checkHighWater (): void {
     const bytes = this.#log.bytes
@@ -247,6 +288,7 @@ export class SpooledProducer {
     }
   }
 
+  /** Every record with a lower sequence number is settled (or was never spooled: its write failed). */
   #settledBelow (): bigint {
     let below = this.#nextSeq
     if (this.#inRelay.length > 0 && this.#inRelay[0].seq < below) below = this.#inRelay[0].seq
@@ -349,7 +391,7 @@ export class SpooledProducer {
           this.#roomWaiters.clear()
         }
       }).catch(error => this.relay.logger.warn({ err: error }, 'spool housekeeping failed (it is retried)'))
-    }, 100)
+    }, this.#housekeepingDelayMs)
     this.#housekeeping.unref()
   }
 
@@ -359,8 +401,8 @@ export class SpooledProducer {
       const settledBelow = this.#settledBelow()
       if (settledBelow === this.#settledBelowOnDisk) return
       const path = join(this.spool.dir, SETTLED_FILE)
-      await writeFile(`${path}.tmp`, JSON.stringify({ version: 1, settledBelow: settledBelow.toString() }), { flush: true })
-      await rename(`${path}.tmp`, path)
+      await this.#fs.writeFile(`${path}.tmp`, JSON.stringify({ version: 1, settledBelow: settledBelow.toString() }))
+      await this.#fs.rename(`${path}.tmp`, path)
       this.#settledBelowOnDisk = settledBelow
     })
     return this.#persisting
@@ -368,7 +410,7 @@ export class SpooledProducer {
 
   async #readSettled (): Promise<bigint> {
     try {
-      const doc = JSON.parse(await readFile(join(this.spool.dir, SETTLED_FILE), 'utf8')) as { settledBelow?: string }
+      const doc = JSON.parse((await this.#fs.readFile(join(this.spool.dir, SETTLED_FILE))).toString('utf8')) as { settledBelow?: string }
       return /^\d+$/.test(doc.settledBelow ?? '') ? BigInt(doc.settledBelow as string) : 0n
     } catch {
       return 0n

@@ -1,0 +1,29 @@
+// createProducer(): a Producer, or a SpooledProducer when the options have `spool` (docs/spool.md).
+// Its own module because the SpooledProducer is built on a Producer (its relay): producer.ts does
+// not need to know about the spool.
+
+import type { ProducerOptions } from '../config/types.ts'
+import { Producer } from './producer.ts'
+import { SpooledProducer, type SpooledProducerOptions } from './spooled-producer.ts'
+
+/**
+ * Creates a producer whose `send()` resolves once the records are durably in the local spool
+ * (`spool.dir`); a relay delivers them. `connect()` (or the first `send()`) opens the spool and
+ * starts delivering what an earlier run left there.
+ */
+export function createProducer (options: SpooledProducerOptions): SpooledProducer
+/** Creates a producer. Options come from code, from KAFKA_* environment variables, or both (code wins). */
+export function createProducer (options?: ProducerOptions & { spool?: undefined }): Producer
+/** Options whose `spool` is only known at run time: check with `instanceof SpooledProducer`. */
+export function createProducer (options?: ProducerOptions): Producer | SpooledProducer
+export function createProducer (options: ProducerOptions = {}): Producer | SpooledProducer {
+  if (options !== null && typeof options === 'object' && options.spool !== undefined) return new SpooledProducer(options as SpooledProducerOptions)
+  return new Producer(options)
+}
+
+/** createProducer({ spool }) with the spool opened (what it held is being delivered). */
+export async function createSpooledProducer (options: SpooledProducerOptions): Promise<SpooledProducer> {
+  const producer = new SpooledProducer(options)
+  await producer.connect()
+  return producer
+}
