@@ -23,6 +23,7 @@ import { DeadLetterStage } from '../dead-letter/stage.ts'
 import { deadLetterReason, errorInfo, headersAsMap, type DeadLetter } from '../dead-letter/envelope.ts'
 import { MAX_TIMER_MS } from '../util/option-spec.ts'
 import { decodeSpooledRecord, encodeSpooledRecord, type SpooledRecord } from '../spool/record-codec.ts'
+import { Fifo } from '../util/fifo.ts'
 import { SegmentLog } from '../spool/segment-log.ts'
 import type { ResolvedSpoolConfig, SpoolOptions } from '../spool/options.ts'
 import { nodeSpoolFs, type SpoolFs } from '../spool/spool-fs.ts'
@@ -72,7 +73,18 @@ export interface SpoolStats {
 const BYTES_AS_THEY_ARE: Serializer = { serializeValue: value => value as Buffer, serializeKey: key => key as Buffer }
 /** Records handed to the relay producer and not settled, at most. */
 const RELAY_WINDOW = 10_000
+/** Consecutive records of one topic handed to the relay in one send() call, at most. */
+const RELAY_CALL_RECORDS = 500
 const SETTLED_FILE = 'settled.json'
+
+interface RelayEntry { seq: bigint, settled: boolean, bytes: number }
+
+/** What a spooled record holds in the relay's buffer, about (its key, value and headers). */
+function spooledBytes (record: SpooledRecord): number {
+  let bytes = 64 + (record.key?.length ?? 0) + (record.value?.length ?? 0)
+  for (const [name, value] of record.headers) bytes += name.length + value.length + 8
+  return bytes
+}
 
 /** Reads the seq of a spooled record without decoding the rest (undefined: not a record). */
 function seqOf (payload: Buffer): bigint | undefined {
@@ -95,10 +107,12 @@ export class SpooledProducer {
   readonly #standardHeaders
   readonly #deadLetters: DeadLetterStage
   /** Spooled, not handed to the relay yet, in sequence order. */
-  #queue: SpooledRecord[] = []
+  readonly #queue = new Fifo<SpooledRecord>()
   /** Handed to the relay, in sequence order; settled ones are marked and shifted off the front. */
-  #inRelay: Array<{ seq: bigint, settled: boolean }> = []
-  readonly #bySeq = new Map<bigint, { seq: bigint, settled: boolean }>()
+  readonly #inRelay = new Fifo<RelayEntry>()
+  readonly #bySeq = new Map<bigint, RelayEntry>()
+  /** Bytes of the records in the relay: at most half its bufferMemory, so the relay never blocks on room. */
+  #inRelayBytes = 0
   #nextSeq = 0n
   #settledBelowOnDisk = 0n
   /** First sequence number of each call whose records are being written (numbered, not queued yet). */
@@ -165,6 +179,7 @@ export class SpooledProducer {
     const settledBelow = await this.#readSettled()
     this.#stats.corruptTotal = recovered.corrupt
     this.#stats.tornTailTotal = recovered.tornTails
+    const found: SpooledRecord[] = []
     for (const payload of recovered.payloads) {
       let record: SpooledRecord
       try {
@@ -174,9 +189,10 @@ export class SpooledProducer {
         continue
       }
       if (record.seq < settledBelow) continue
-      this.#queue.push(record)
+      found.push(record)
     }
-    this.#queue.sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0))
+    found.sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0))
+    for (const record of found) this.#queue.push(record)
     this.#stats.recoveredTotal = this.#queue.length
     this.#nextSeq = recovered.nextSeq > settledBelow ? recovered.nextSeq : settledBelow
     this.#settledBelowOnDisk = settledBelow
@@ -229,7 +245,7 @@ export class SpooledProducer {
     }
     this.#stats.spooledTotal += records.length
     this.#checkHighWater()
-    this.#queue.push(...records)
+    for (const record of records) this.#queue.push(record)
     this.#pump()
     return records.map(r => {
       const id = r.headers.find(([name]) => name === 'message-id')
@@ -291,8 +307,10 @@ export class SpooledProducer {
   /** Every record with a lower sequence number is settled (or was never spooled: its write failed). */
   #settledBelow (): bigint {
     let below = this.#nextSeq
-    if (this.#inRelay.length > 0 && this.#inRelay[0].seq < below) below = this.#inRelay[0].seq
-    if (this.#queue.length > 0 && this.#queue[0].seq < below) below = this.#queue[0].seq
+    const relayed = this.#inRelay.peek()
+    if (relayed !== undefined && relayed.seq < below) below = relayed.seq
+    const queued = this.#queue.peek()
+    if (queued !== undefined && queued.seq < below) below = queued.seq
     for (const first of this.#appending) if (first < below) below = first
     return below
   }
@@ -315,26 +333,63 @@ export class SpooledProducer {
     }
   }
 
-  /** Hands spooled records to the relay, in sequence order, up to the window. */
+  /**
+   * Hands spooled records to the relay, in sequence order, up to the window (records and bytes):
+   * consecutive records of one topic go in one send() call (one promise and one outcome per call,
+   * not per record); each record settles from the call's per-record reports.
+   */
   #pump (): void {
+    const maxBytes = this.relay.config.bufferMemory / 2
     while (this.#queue.length > 0 && this.#inRelay.length < RELAY_WINDOW && !this.#relayStopped) {
-      const record = this.#queue.shift() as SpooledRecord
-      const entry = { seq: record.seq, settled: false }
-      this.#inRelay.push(entry)
-      this.#bySeq.set(record.seq, entry)
-      const message: Message = {
-        key: record.key,
-        value: record.value,
-        tombstone: record.value === null,
-        headers: headersAsMap(record.headers),
-        timestamp: record.timestamp,
-        ...(record.partition >= 0 ? { partition: record.partition } : {})
+      const topic = (this.#queue.peek() as SpooledRecord).topic
+      const group: SpooledRecord[] = []
+      const messages: Message[] = []
+      for (let next = this.#queue.peek(); next !== undefined && next.topic === topic && group.length < RELAY_CALL_RECORDS && this.#inRelay.length < RELAY_WINDOW; next = this.#queue.peek()) {
+        const bytes = spooledBytes(next)
+        // Always at least one record in the relay, whatever its size.
+        if (this.#inRelay.length > 0 && this.#inRelayBytes + bytes > maxBytes) break
+        const record = this.#queue.shift() as SpooledRecord
+        const entry: RelayEntry = { seq: record.seq, settled: false, bytes }
+        this.#inRelay.push(entry)
+        this.#bySeq.set(record.seq, entry)
+        this.#inRelayBytes += bytes
+        group.push(record)
+        messages.push({
+          key: record.key,
+          value: record.value,
+          tombstone: record.value === null,
+          headers: headersAsMap(record.headers),
+          timestamp: record.timestamp,
+          ...(record.partition >= 0 ? { partition: record.partition } : {})
+        })
       }
-      this.relay.send(record.topic, message).then(() => {
-        this.#stats.deliveredTotal++
-        this.#settle(record.seq)
-      }, (error: CourierError) => { void this.#refused(record, error) })
+      if (group.length === 0) break
+      this.#relay(topic, group, messages)
     }
+  }
+
+  #relay (topic: string, group: SpooledRecord[], messages: Message[]): void {
+    this.relay.send(topic, messages).then(() => {
+      this.#stats.deliveredTotal += group.length
+      for (const record of group) this.#settle(record.seq)
+    }, (error: CourierError) => {
+      const reports = isCourierError(error) ? error.reports : undefined
+      if (reports === undefined && group.length > 1 && isCourierError(error) && error.code !== 'COURIER_PRODUCER_CLOSED') {
+        // Refused at the door as a whole (all or nothing, e.g. one record's explicit partition does
+        // not exist): send them one by one, so only the record at fault is refused.
+        group.forEach((record, i) => { this.#relay(topic, [record], [messages[i]]) })
+        return
+      }
+      group.forEach((record, i) => {
+        const report = reports?.[i]
+        if (report?.status === 'delivered') {
+          this.#stats.deliveredTotal++
+          this.#settle(record.seq)
+        } else {
+          void this.#refused(record, report?.status === 'failed' ? report.error : error)
+        }
+      })
+    })
   }
 
   async #refused (record: SpooledRecord, error: CourierError): Promise<void> {
@@ -372,7 +427,8 @@ export class SpooledProducer {
     if (entry === undefined) return
     entry.settled = true
     this.#bySeq.delete(seq)
-    while (this.#inRelay.length > 0 && this.#inRelay[0].settled) this.#inRelay.shift()
+    this.#inRelayBytes -= entry.bytes
+    while (this.#inRelay.peek()?.settled === true) this.#inRelay.shift()
     for (const wake of this.#settleWaiters) wake()
     this.#settleWaiters.clear()
     this.#pump()
