@@ -196,14 +196,18 @@ export class Sender {
   /**
    * Whether a batch may go now as far as idempotence goes: it has its identity, or its partition's
    * next identity is known; and no batch of its partition is in flight under another identity (one
-   * identity in flight per partition, so nothing is reordered across identities). It is numbered
+   * identity in flight per partition, so nothing is reordered across identities). A batch to be
+   * numbered under an identity the broker has not acknowledged anything of on the partition yet
+   * goes alone (sequencing.ts: the broker would take a later batch's numbers then). It is numbered
    * only when it is really sent (#send), so records can still join it until then.
    */
   #canNumber (sequencing: Sequencing, batch: Batch): boolean {
     const identity = batch.identity ?? sequencing.identityFor(batch.topic, batch.partition)
     if (identity === undefined) return false
     const { accumulator } = this.#deps
-    return accumulator.inFlightCount(batch) === 0 || accumulator.inFlightIdentity(batch) === identity
+    if (accumulator.inFlightCount(batch) === 0) return true
+    if (batch.identity === undefined && !sequencing.isConfirmed(batch.topic, batch.partition)) return false
+    return accumulator.inFlightIdentity(batch) === identity
   }
 
   /** Takes batches for one produce request: at most maxRequestSize bytes. */
@@ -422,6 +426,7 @@ export class Sender {
 
   #succeed (batch: Batch, result: PartitionResult): void {
     const { accumulator, stats, now } = this.#deps
+    this.#sequencing?.confirm(batch.topic, batch.partition, batch.identity)
     const nowMs = now()
     const appendTime = result.logAppendTimeMs >= 0n ? result.logAppendTimeMs : undefined
     const { topic, partition, timestamps, acceptedAtMs } = batch

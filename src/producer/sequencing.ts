@@ -11,6 +11,13 @@
 // identity and its numbers, so nothing of theirs is duplicated or reordered. When the epoch is
 // exhausted (32767), the partition waits for a new producer id from InitProducerId; partitions that
 // need one at the same time share it.
+//
+// The broker checks a batch's sequence against the last one it appended for the producer id on the
+// partition, but takes ANY sequence when it holds no state for the producer id there (Kafka's
+// ProducerAppendInfo.checkSequence: its records may have been deleted by retention). So until a
+// batch under an identity is acknowledged on a partition (`confirmed`), a second batch in flight
+// could be appended while the first is refused and numbered again (split as too large, say), and
+// land before it: the sender sends one batch at a time until then.
 
 import type { ProducerIdentity } from '../kafka-client/client.ts'
 
@@ -27,6 +34,8 @@ interface PartitionSequence {
   needsFresh: boolean
   /** That next identity: the same producer id with the next epoch, when the epoch allows it. */
   bumped: ProducerIdentity | undefined
+  /** The broker acknowledged a batch of the partition under `identity`: it now checks the numbers. */
+  confirmed: boolean
 }
 
 export class Sequencing {
@@ -76,7 +85,7 @@ export class Sequencing {
       const identity = state === undefined ? this.#latest : this.identityFor(topic, partition)
       if (identity === undefined) throw new Error(`sequencing: ${topic}:${partition} has no producer identity to number with`)
       const generation = state?.bumped === identity ? state.generation : this.#generation
-      state = { identity, generation, next: 0, needsFresh: false, bumped: undefined }
+      state = { identity, generation, next: 0, needsFresh: false, bumped: undefined, confirmed: false }
       partitions.set(partition, state)
     }
     const baseSequence = state.next
@@ -99,6 +108,22 @@ export class Sequencing {
     } else if (this.#generation === state.generation) {
       this.#waiting++
     }
+  }
+
+  /** The broker acknowledged a batch of the partition numbered under `identity`. */
+  confirm (topic: string, partition: number, identity: ProducerIdentity | undefined): void {
+    const state = this.#partitions.get(topic)?.get(partition)
+    if (state !== undefined && state.identity === identity && !state.needsFresh) state.confirmed = true
+  }
+
+  /**
+   * True when the partition's next batch is numbered under an identity the broker has acknowledged
+   * a batch of (so it checks the numbers): batches may be pipelined. False for a partition's first
+   * batches under a new identity: send one at a time.
+   */
+  isConfirmed (topic: string, partition: number): boolean {
+    const state = this.#partitions.get(topic)?.get(partition)
+    return state !== undefined && !state.needsFresh && state.confirmed
   }
 
   /** True when the partition's next numbers come from `identity` (it has not moved on from it). */

@@ -1,8 +1,8 @@
 // A fake Kafka client for unit tests of the send engine (sender, accumulator, sequencing, metadata):
 // no network, no broker. It keeps a log per partition and plays the broker's idempotence rules
 // (per producer id and partition: the next expected sequence, duplicates of the last 5 batches,
-// OUT_OF_ORDER_SEQUENCE_NUMBER otherwise), so tests can check that nothing was duplicated or
-// reordered. Tests script failures with `respond`. The engine is also tested against a real broker;
+// OUT_OF_ORDER_SEQUENCE_NUMBER otherwise; like Kafka, any sequence is taken from a producer id the
+// partition holds no state for), so tests can check that nothing was duplicated or reordered. Tests script failures with `respond`. The engine is also tested against a real broker;
 // this fake is in addition to those tests, never instead of them.
 
 import type { ClusterView, EngineClient, PartitionResult, ProduceRequest, ProducerIdentity } from '../../src/kafka-client/client.ts'
@@ -32,12 +32,16 @@ export interface SentRequest {
 }
 
 /**
- * What to do with one batch of a request: undefined = let the fake broker handle it. 'hang': no
- * answer until releaseHanging(). 'timeout' / 'network-error': the request fails at once, nothing
- * written. 'timeout-then-write': the request times out at once, but the broker still has it and
- * handles it at releaseHanging() (a paused broker that reads its socket later).
+ * What to do with one batch of a request: undefined = let the fake broker handle it. An object: that
+ * answer instead of the broker's (nothing appended); with `hold: true`, given only at
+ * releaseHanging(). 'hang': no answer until releaseHanging(). 'timeout' / 'network-error': the
+ * request fails at once, nothing written. 'timeout-then-write': the request times out at once, but
+ * the broker still has it and handles it at releaseHanging() (a paused broker that reads its socket
+ * later).
  */
-export type Responder = (batch: SentBatch, request: SentRequest) => Partial<PartitionResult> | 'hang' | 'network-error' | 'timeout' | 'timeout-then-write' | undefined
+export type Responder = (batch: SentBatch, request: SentRequest) => ScriptedAnswer | 'hang' | 'network-error' | 'timeout' | 'timeout-then-write' | undefined
+
+export type ScriptedAnswer = Partial<PartitionResult> & { hold?: boolean }
 
 const OUT_OF_ORDER_SEQUENCE_NUMBER = 45
 const DUPLICATE_SEQUENCE_NUMBER = 46
@@ -89,14 +93,16 @@ export class FakeClient implements EngineClient {
     const sent: SentRequest = { nodeId: request.nodeId, batches: request.batches.map(b => decodeBatch(b.topic, b.partition, b.bytes)) }
     this.requests.push(sent)
     const scripted = sent.batches.map(batch => this.respond(batch, sent))
-    const failure = scripted.find(a => typeof a === 'string')
+    const failure = scripted.find(a => typeof a === 'string') ?? (scripted.some(a => typeof a === 'object' && a.hold === true) ? 'hang' : undefined)
     // The fake broker handles the request when it answers: at once, or when released.
     const answer = (): PartitionResult[] => sent.batches.map((batch, i) => {
       const own = scripted[i]
       if (typeof own === 'string') return this.#broker(batch)
       // A scripted answer replaces the broker's: nothing of that batch is appended.
-      const base = own === undefined ? this.#broker(batch) : { topic: batch.topic, partition: batch.partition, errorCode: 0, errorMessage: null, baseOffset: -1n, logAppendTimeMs: -1n, recordErrors: [] }
-      return { ...base, ...own, topic: batch.topic, partition: batch.partition }
+      if (own === undefined) return this.#broker(batch)
+      const { hold: _hold, ...scriptedResult } = own
+      const base = { topic: batch.topic, partition: batch.partition, errorCode: 0, errorMessage: null, baseOffset: -1n, logAppendTimeMs: -1n, recordErrors: [] }
+      return { ...base, ...scriptedResult, topic: batch.topic, partition: batch.partition }
     })
     if (failure === 'hang') return new Promise(resolve => { this.#hanging.push(() => resolve(answer())) })
     if (failure === 'timeout-then-write') {
@@ -127,7 +133,9 @@ export class FakeClient implements EngineClient {
     const base: PartitionResult = { topic: batch.topic, partition: batch.partition, errorCode: 0, errorMessage: null, baseOffset: BigInt(log.length), logAppendTimeMs: -1n, recordErrors: [] }
     if (batch.producerId >= 0n) {
       const sequenceKey = `${batch.producerId}:${key}`
-      const state = this.#sequences.get(sequenceKey) ?? { epoch: batch.producerEpoch, next: 0, recent: [] }
+      // Kafka (ProducerAppendInfo.checkSequence) takes any sequence from a producer id it holds no
+      // state for on the partition (its records may have been deleted by retention).
+      const state = this.#sequences.get(sequenceKey) ?? { epoch: batch.producerEpoch, next: batch.baseSequence, recent: [] }
       this.#sequences.set(sequenceKey, state)
       // The broker keeps the epoch per partition: an older one is fenced, a newer one starts at 0.
       if (batch.producerEpoch < state.epoch) return { ...base, errorCode: INVALID_PRODUCER_EPOCH, baseOffset: -1n }

@@ -128,13 +128,15 @@ test("a partition's terminal failure moves only that partition to its next epoch
   // Two brokers: partition 0 and partition 1 have different leaders, so their requests are separate.
   const client = new FakeClient({ t: 2 }, 2)
   let failOnce = true
+  let holdPartition1 = true
   client.respond = batch => {
     if (batch.partition === 0 && failOnce) {
       failOnce = false
       return { errorCode: TOPIC_AUTHORIZATION_FAILED }
     }
-    // Partition 1's first requests hang until released, so they are in flight during the failure.
-    if (batch.partition === 1 && client.requests.length < 4) return 'hang'
+    // Partition 1's requests hang until released, so they are in flight during the failure (its
+    // first batch goes alone: the broker has acknowledged nothing of its producer id there yet).
+    if (batch.partition === 1 && holdPartition1) return 'hang'
     return undefined
   }
   const producer = producerWith(client, { lingerMs: 0, batchSize: 200 })
@@ -145,6 +147,7 @@ test("a partition's terminal failure moves only that partition to its next epoch
   const failed = await outcome(producer.send('t', { value: 'p0-fails', partition: 0 }))
   assert.ok(failed.error)
   for (let i = 0; i < 20; i++) sends.push(outcome(producer.send('t', { value: `p0-${i}`, partition: 0 })))
+  holdPartition1 = false
   client.releaseHanging()
   await until(() => client.values('t', 1).length === 40 && client.values('t', 0).length === 20, 'all records delivered')
   await Promise.all(sends)
@@ -355,6 +358,34 @@ test('a batch is numbered when it is sent, not while it waits for a request slot
     expected += batch.count
   }
   assert.equal(new Set(p5.map(b => b.producerEpoch)).size, 1, 'no gap, so no epoch bump')
+})
+
+test('a partition\'s first batch under an identity goes alone: a later one cannot overtake it when the broker refuses it (the broker takes any sequence from a producer id it holds no state for)', async t => {
+  const client = new FakeClient({ t: 1 })
+  // The "broker" takes batches of at most 2 records; its refusal of the first one comes late.
+  client.respond = batch => batch.count > 2 ? { errorCode: MESSAGE_TOO_LARGE, errorMessage: 'too large', hold: true } : undefined
+  const producer = producerWith(client, { lingerMs: 0 })
+  t.after(() => producer.close({ timeoutMs: 100 }))
+  await producer.connect()
+  const first = producer.send('t', [{ value: 'a0' }, { value: 'a1' }, { value: 'a2' }])
+  await until(() => client.requests.length === 1, 'the first batch in flight')
+  const second = producer.send('t', { value: 'b0' })
+  // A negative check: give the sender its chances to send b0 early (it must not).
+  for (let i = 0; i < 20; i++) await sleep(1)
+  assert.equal(client.requests.length, 1, 'nothing more of the partition is sent before its first batch is answered')
+  client.releaseHanging()
+  await Promise.all([first, second])
+  assert.deepEqual(client.values('t'), ['a0', 'a1', 'a2', 'b0'], 'split and resent before the later record')
+  // Once the broker acknowledged a batch under the identity, batches of the partition are pipelined again.
+  client.respond = () => 'hang'
+  const more = [producer.send('t', { value: 'c0' })]
+  await until(() => client.requests.length > 0 && client.requests.at(-1)?.batches[0]?.values[0] === 'c0', 'c0 in flight')
+  more.push(producer.send('t', { value: 'c1' }))
+  await until(() => client.requests.at(-1)?.batches[0]?.values[0] === 'c1', 'c1 in flight while c0 is')
+  client.respond = () => undefined
+  client.releaseHanging()
+  await Promise.all(more)
+  assert.deepEqual(client.values('t').slice(4), ['c0', 'c1'])
 })
 
 test('a write of the old epoch that a paused broker handles late is fenced: it cannot land after newer records', async t => {

@@ -60,3 +60,21 @@ test('at the last epoch a partition waits for a new producer id; partitions that
   assert.equal(s.take('t', 0, 1).identity, second)
   assert.deepEqual(s.take('t', 1, 2), { identity: second, baseSequence: 0 })
 })
+
+test('a partition is confirmed once the broker acknowledged a batch under its current identity; a gap unconfirms it', () => {
+  const s = new Sequencing()
+  s.addIdentity(first)
+  assert.equal(s.isConfirmed('t', 0), false, 'nothing numbered yet')
+  s.take('t', 0, 3)
+  assert.equal(s.isConfirmed('t', 0), false, 'numbered, not acknowledged')
+  s.confirm('t', 0, first)
+  assert.equal(s.isConfirmed('t', 0), true)
+  assert.equal(s.isConfirmed('t', 1), false, 'per partition')
+  s.markGap('t', 0, first)
+  assert.equal(s.isConfirmed('t', 0), false, 'its next identity is new to the broker')
+  const bumped = s.take('t', 0, 1).identity
+  s.confirm('t', 0, first)
+  assert.equal(s.isConfirmed('t', 0), false, 'an answer for the old identity confirms nothing')
+  s.confirm('t', 0, bumped)
+  assert.equal(s.isConfirmed('t', 0), true)
+})
