@@ -13,7 +13,7 @@ import { createProducer } from '../../src/index.ts'
 import { startCluster, type LocalCluster } from '../../src/local-broker/index.ts'
 import { createTopic, uniqueTopic } from '../helpers/cluster.ts'
 import { freePortPair } from '../helpers/ports.ts'
-import { Load } from './lib/load.ts'
+import { startLoad } from './lib/load.ts'
 import { Ledger } from './lib/scenario.ts'
 import { finishScenario } from './lib/verdict.ts'
 
@@ -41,7 +41,7 @@ test('broker-sigkill: the broker SIGKILLed under load, restarted', async t => {
   await producer.connect()
 
   const ledger = new Ledger()
-  const load = new Load(producer, topic, ledger, { idPrefix: 'sigkill' }).start()
+  const load = startLoad(t, producer, topic, ledger, { idPrefix: 'sigkill' })
   await load.untilAcked(2000)
   // Killed while batches are in flight and records keep arriving; down for a moment, then back.
   await cluster.killNode(0, 'SIGKILL')
@@ -68,7 +68,7 @@ test('broker-sigstop: the broker paused past the request timeout, then continued
   const timedOut = new Promise<void>(resolve => { producer.on('request-timeout', () => { resolve() }) })
 
   const ledger = new Ledger()
-  const load = new Load(producer, topic, ledger, { idPrefix: 'sigstop' }).start()
+  const load = startLoad(t, producer, topic, ledger, { idPrefix: 'sigstop' })
   await load.untilAcked(2000)
   // Frozen: connections stay open, requests are read by nobody. Continued only once the producer
   // has given up on a request (requestTimeoutMs), so its retry meets the "possibly persisted" case.
@@ -101,7 +101,7 @@ test('broker-late-start: the broker down when the producer starts, up 20 s later
   const producer = createProducer({ brokers: cluster.brokers, logLevel: 'silent', batchSize: 4096 })
   t.after(() => producer.close({ timeoutMs: 1000 }))
   const ledger = new Ledger()
-  const load = new Load(producer, topic, ledger, { idPrefix: 'late', perTick: 5 }).start()
+  const load = startLoad(t, producer, topic, ledger, { idPrefix: 'late', perTick: 5 })
   await sleep(20_000)
   const whileDown = { sent: load.sent, acked: load.acked, settled: ledger.outcomes.size }
   await cluster.startNode(0)

@@ -18,7 +18,7 @@ import { readDeadLetterFiles } from '../../src/dead-letter/file-reader.ts'
 import { startCluster, type LocalCluster } from '../../src/local-broker/index.ts'
 import { createTopic, uniqueTopic } from '../helpers/cluster.ts'
 import { freePortTriple } from '../helpers/ports.ts'
-import { Load } from './lib/load.ts'
+import { startLoad } from './lib/load.ts'
 import { leaderOf, waitForFullIsr } from './lib/replicas.ts'
 import { Ledger } from './lib/scenario.ts'
 import { finishScenario } from './lib/verdict.ts'
@@ -66,7 +66,7 @@ async function leaderKilled (t: TestContext, name: string, signal: NodeJS.Signal
   const { producer, logged } = loggedProducer(t)
   await producer.connect()
   const ledger = new Ledger()
-  const load = new Load(producer, topic, ledger, { idPrefix: name }).start()
+  const load = startLoad(t, producer, topic, ledger, { idPrefix: name })
   await load.untilAcked(2000)
 
   const leader = await leaderOf(cluster.brokers, topic, 0)
@@ -99,7 +99,7 @@ test('rolling-restart: each of the three nodes stopped and restarted in turn und
   const { producer, logged } = loggedProducer(t)
   await producer.connect()
   const ledger = new Ledger()
-  const load = new Load(producer, topic, ledger, { idPrefix: name }).start()
+  const load = startLoad(t, producer, topic, ledger, { idPrefix: name })
   await load.untilAcked(1000)
 
   const progress: string[] = []
@@ -131,7 +131,7 @@ test('below-min-isr: two of three nodes down for 20 s, then back', async t => {
   const { producer } = loggedProducer(t, { deliveryTimeoutMs: 10_000, deadLetter: { dir, topicSink: false, fsync: false } })
   await producer.connect()
   const ledger = new Ledger()
-  const load = new Load(producer, topic, ledger, { idPrefix: name, perTick: 5 }).start()
+  const load = startLoad(t, producer, topic, ledger, { idPrefix: name, perTick: 5 })
   await load.untilAcked(1000)
 
   const survivor = await leaderOf(cluster.brokers, topic, 0)
@@ -139,7 +139,8 @@ test('below-min-isr: two of three nodes down for 20 s, then back', async t => {
   for (const node of downed) await cluster.killNode(node, 'SIGKILL')
   await sleep(20_000)
   const sentWhileDown = load.sent
-  await Promise.all(downed.map(node => cluster.startNode(node, { readyTimeoutMs: 120_000 })))
+  // One after the other: startNode waits for exactly the nodes running when it was called.
+  for (const node of downed) await cluster.startNode(node, { readyTimeoutMs: 120_000 })
   await waitForFullIsr(cluster.brokers, topic, REPLICAS)
   await load.untilAcked(1000)
   await load.stop()

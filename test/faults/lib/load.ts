@@ -6,8 +6,16 @@
 // fault (waiting within maxBlockMs when it cannot), and the test needs the event loop for the
 // fault itself. Progress is observed by counting acknowledgements (`untilAcked`), never by time.
 
+import type { TestContext } from 'node:test'
 import { CourierError, HEADER_MESSAGE_ID, type Producer } from '../../../src/index.ts'
 import type { Ledger } from './scenario.ts'
+
+/** A started Load that stops sending when the test ends, passed or failed (else its timer would keep the file's process alive). */
+export function startLoad (t: TestContext, producer: Producer, topic: string, ledger: Ledger, options: LoadOptions): Load {
+  const load = new Load(producer, topic, ledger, options).start()
+  t.after(() => { load.halt() })
+  return load
+}
 
 export interface LoadOptions {
   /** Prefix of the message ids (one per scenario, so ids never clash across topics). */
@@ -59,6 +67,13 @@ export class Load {
   start (): this {
     if (this.#timer === undefined) this.#timer = setInterval(() => { this.send(this.#options.perTick) }, this.#options.tickMs)
     return this
+  }
+
+  /** Stops sending, without waiting for outcomes (a failed test's cleanup; the producer's close settles them). */
+  halt (): void {
+    clearInterval(this.#timer)
+    this.#timer = undefined
+    this.#unsubscribe()
   }
 
   /** Sends `count` records now (each its own call, its outcome recorded when it settles). */
