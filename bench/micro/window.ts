@@ -18,7 +18,7 @@ async function run (window: number, engine: boolean): Promise<number> {
   const pool = Array.from({ length: 1024 }, (_, i) => JSON.stringify({ id: String(i).padStart(10, '0'), ts: Date.now(), pad }))
   let inFlight = 0
   let wake: (() => void) | undefined
-  const done = (): void => { inFlight--; if (wake !== undefined && inFlight < window) { const w = wake; wake = undefined; w() } }
+  const done = (): void => { inFlight--; if (wake !== undefined && (inFlight < window || inFlight === 0)) { const w = wake; wake = undefined; w() } }
   const start = process.cpuUsage()
   for (let i = 0; i < records; i++) {
     if (inFlight >= window) await new Promise<void>(resolve => { wake = resolve })
@@ -26,7 +26,10 @@ async function run (window: number, engine: boolean): Promise<number> {
     const value = engine ? pool[i & 1023] : { id: String(i).padStart(10, '0'), ts: Date.now(), pad }
     producer.send('bench', { key: `key-${i % 10000}`, value }).then(done, done)
   }
-  while (inFlight > 0) await new Promise<void>(resolve => { wake = resolve })
+  for (;;) {
+    if (inFlight === 0) break
+    await new Promise<void>(resolve => { wake = resolve })
+  }
   const used = process.cpuUsage(start)
   await producer.close()
   return (used.user + used.system) / records
