@@ -15,7 +15,9 @@ import { OPTION_BY_PATH, OPTIONS, type OptionSpec } from '../src/config/options.
 import { showValue, typeText } from './gen-config-docs.ts'
 
 export const TYPES_PATH = fileURLToPath(new URL('../src/config/types.ts', import.meta.url))
-const ROOT_INTERFACE = 'ProducerOptions'
+/** The option roots: ProducerOptions, and SpooledProducerOptions for the `spool` group. */
+const ROOT_INTERFACES = ['ProducerOptions', 'SpooledProducerOptions']
+const ROOT_INTERFACE = ROOT_INTERFACES.join(' / ')
 
 /** The JSDoc block for one option, indented by `indent`. */
 export function optionDoc (spec: OptionSpec, indent: string): string {
@@ -154,10 +156,15 @@ export interface RenderedTypes {
 export function renderOptionTypes (options: readonly OptionSpec[] = OPTIONS, typesPath = TYPES_PATH): RenderedTypes {
   const files = new Map<string, FileState>()
   const root = load(typesPath, files)
-  const rootDecl = findDeclaration(ROOT_INTERFACE, root, files)
-  if (rootDecl === undefined) throw new Error(`${ROOT_INTERFACE} not found in ${typesPath}`)
   const documented = new Set<string>()
-  documentDeclaration(rootDecl, '', files, documented, options === OPTIONS ? OPTION_BY_PATH : new Map(options.map(s => [s.path, s])), new Set())
+  const seen = new Set<ts.Node>()
+  for (const name of ROOT_INTERFACES) {
+    const rootDecl = findDeclaration(name, root, files)
+    // ProducerOptions must be there; SpooledProducerOptions only adds the `spool` group.
+    if (rootDecl === undefined && name === ROOT_INTERFACES[0]) throw new Error(`${name} not found in ${typesPath}`)
+    if (rootDecl === undefined) continue
+    documentDeclaration(rootDecl, '', files, documented, options === OPTIONS ? OPTION_BY_PATH : new Map(options.map(s => [s.path, s])), seen)
+  }
   const out = new Map<string, string>()
   for (const state of files.values()) {
     if (state.edits.length === 0) continue

@@ -391,6 +391,14 @@ export interface ProducerOptions {
    * @see docs/configuration.md
    */
   alerts?: AlertOptions
+}
+
+/**
+ * Producer options with a durable local spool: `createProducer()` returns a `SpooledProducer` for
+ * them (docs/spool.md). `spool` is not an option of a plain `ProducerOptions`, so options typed as
+ * `ProducerOptions` always give a `Producer`.
+ */
+export interface SpooledProducerOptions extends ProducerOptions {
   /**
    * A durable local spool (docs/spool.md): `send()` resolves once the records are in a write-ahead log in `spool.dir`, and a relay delivers them, after a crash or restart too. With it, `createProducer()` returns a `SpooledProducer`.
    *
@@ -398,7 +406,7 @@ export interface ProducerOptions {
    * @default off
    * @see docs/configuration.md
    */
-  spool?: SpoolOptions
+  spool: SpoolOptions
 }
 
 export interface ResolvedConfig {

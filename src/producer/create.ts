@@ -2,9 +2,9 @@
 // Its own module because the SpooledProducer is built on a Producer (its relay): producer.ts does
 // not need to know about the spool.
 
-import type { ProducerOptions } from '../config/types.ts'
+import type { ProducerOptions, SpooledProducerOptions } from '../config/types.ts'
 import { Producer } from './producer.ts'
-import { SpooledProducer, type SpooledProducerOptions } from './spooled-producer.ts'
+import { SpooledProducer } from './spooled-producer.ts'
 
 /**
  * Creates a producer whose `send()` resolves once the records are durably in the local spool
@@ -13,11 +13,9 @@ import { SpooledProducer, type SpooledProducerOptions } from './spooled-producer
  */
 export function createProducer (options: SpooledProducerOptions): SpooledProducer
 /** Creates a producer. Options come from code, from KAFKA_* environment variables, or both (code wins). */
-export function createProducer (options?: ProducerOptions & { spool?: undefined }): Producer
-/** Options whose `spool` is only known at run time: check with `instanceof SpooledProducer`. */
-export function createProducer (options?: ProducerOptions): Producer | SpooledProducer
-export function createProducer (options: ProducerOptions = {}): Producer | SpooledProducer {
-  if (options !== null && typeof options === 'object' && options.spool !== undefined) return new SpooledProducer(options as SpooledProducerOptions)
+export function createProducer (options?: ProducerOptions): Producer
+export function createProducer (options: ProducerOptions | SpooledProducerOptions = {}): Producer | SpooledProducer {
+  if (options !== null && typeof options === 'object' && (options as Partial<SpooledProducerOptions>).spool !== undefined) return new SpooledProducer(options as SpooledProducerOptions)
   return new Producer(options)
 }
 

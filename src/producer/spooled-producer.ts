@@ -10,7 +10,7 @@
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { resolveConfig } from '../config/index.ts'
-import type { ProducerOptions, ResolvedConfig } from '../config/types.ts'
+import type { ResolvedConfig, SpooledProducerOptions } from '../config/types.ts'
 import { BufferExhaustedError, ConfigError, isCourierError, ProducerClosedError, type CourierError } from '../errors.ts'
 import { createStandardHeaders, prepareMessages, type Message, type TopicMessages } from '../pipeline/prepare.ts'
 import { createUuidV7BytesGenerator } from '../pipeline/uuid.ts'
@@ -25,13 +25,10 @@ import { MAX_TIMER_MS } from '../util/option-spec.ts'
 import { decodeSpooledRecord, encodeSpooledRecord, type SpooledRecord } from '../spool/record-codec.ts'
 import { Fifo } from '../util/fifo.ts'
 import { SegmentLog } from '../spool/segment-log.ts'
-import type { ResolvedSpoolConfig, SpoolOptions } from '../spool/options.ts'
+import type { ResolvedSpoolConfig } from '../spool/options.ts'
 import { nodeSpoolFs, type SpoolFs } from '../spool/spool-fs.ts'
 
-/** Producer options with `spool` set: createProducer() then returns a SpooledProducer. */
-export interface SpooledProducerOptions extends ProducerOptions {
-  spool: SpoolOptions
-}
+export type { SpooledProducerOptions }
 
 /**
  * Injected for tests: the spool's file operations, the relay's internals (a fake client), and how

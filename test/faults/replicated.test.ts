@@ -42,7 +42,7 @@ async function freshTopic (prefix: string): Promise<string> {
 type LogLine = Record<string, unknown>
 
 /** A producer whose log lines are kept: the leader's moves must be logged (docs/observability.md). */
-function loggedProducer (t: TestContext, options: Omit<ProducerOptions, 'spool'> = {}): { producer: Producer, logged: LogLine[] } {
+function loggedProducer (t: TestContext, options: ProducerOptions = {}): { producer: Producer, logged: LogLine[] } {
   const logged: LogLine[] = []
   const keep = (obj: object): void => { logged.push(obj as LogLine) }
   const producer = createProducer({

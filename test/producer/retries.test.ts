@@ -27,7 +27,7 @@ before(async () => {
 })
 after(() => cluster?.stop())
 
-async function connectedProducer (options: Omit<ProducerOptions, 'spool'>): Promise<Producer> {
+async function connectedProducer (options: ProducerOptions): Promise<Producer> {
   const producer = createProducer({ brokers: cluster.brokers, logLevel: 'silent', lingerMs: 0, ...options })
   // Right after a restart the broker may need longer than a small maxBlockMs to hand out a
   // producer id: warm up until one send went through.

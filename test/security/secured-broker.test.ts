@@ -57,7 +57,7 @@ after(async () => {
 
 const writerPassword = (): string => security.users.find(u => u.name === 'writer')?.password as string
 
-function producer (options: Omit<ProducerOptions, 'spool'>): Producer {
+function producer (options: ProducerOptions): Producer {
   const p = createProducer({ clientId: 'secured-test', logger: capture.logger(), maxBlockMs: 30_000, ...options })
   for (const name of ['error', 'alert', 'retry', 'connect', 'disconnect', 'request-timeout'] as const) {
     p.on(name, payload => capture.event(name, payload))

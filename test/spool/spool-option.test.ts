@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { ConfigError, createProducer, Producer, SpooledProducer, type SpoolReceipt } from '../../src/index.ts'
+import { ConfigError, createProducer, Producer, SpooledProducer, type ProducerOptions, type SpoolReceipt } from '../../src/index.ts'
 
 const nowhere = ['127.0.0.1:1']
 
@@ -56,5 +56,5 @@ test('spool options: a ConfigError names the field', () => {
 })
 
 test('a plain Producer refuses a spool instead of not spooling', () => {
-  assert.throws(() => new Producer({ brokers: nowhere, logLevel: 'silent', spool: { dir: '/tmp/x' } }), (e: unknown) => e instanceof ConfigError && e.path === 'spool')
+  assert.throws(() => new Producer({ brokers: nowhere, logLevel: 'silent', spool: { dir: '/tmp/x' } } as ProducerOptions), (e: unknown) => e instanceof ConfigError && e.path === 'spool')
 })
