@@ -433,6 +433,7 @@ async function main (): Promise<void> {
   const checks: TargetCheck[] = []
   let courierConcurrent: ResultRow | undefined
   let halfRate: ResultRow | undefined
+  let javaHalfRate: ResultRow | undefined
   let kafkajsAwaited: ResultRow | undefined
   let courierBatch: ResultRow | undefined
   let engineConcurrent: ResultRow | undefined
@@ -493,6 +494,10 @@ async function main (): Promise<void> {
         const count = Math.min(N, rate * 20)
         halfRate = await run({ key: 'courier-paced', client: 'kafka-courier', mode: 'half-rate', file: 'courier.ts', messages: count, rate, extraNotes: [`paced at ${rate} msgs/s (50% of concurrent); latency from each message's scheduled time`] })
         // The child is asked for `paced` mode; the row says what it is.
+        if (wanted('java')) {
+          // The Java client at the same rate on the same broker: how much of the p99 is the broker's and the machine's.
+          javaHalfRate = await run({ key: 'java-half-rate', client: 'java ProducerPerformance', mode: 'half-rate', file: 'java.ts', messages: count, rate, extraNotes: [`--throughput ${rate} (the rate of kafka-courier's half-rate run); latency from each send() call, as the tool measures it`] })
+        }
       } else {
         halfRate = await run({ key: 'courier-paced', client: 'kafka-courier', mode: 'half-rate', file: 'courier.ts', messages: 0, skipped: 'needs a successful kafka-courier concurrent run (its max rate)' })
       }
@@ -559,6 +564,9 @@ async function main (): Promise<void> {
     } else {
       const pass = halfRate.p99Ms <= limit
       checks.push({ target, measured: `p99 ${halfRate.p99Ms} ms (p50 ${halfRate.p50Ms}, max ${halfRate.maxMs}) at ${Math.round(halfRate.msgsPerSec ?? 0)} msgs/s`, value: halfRate.p99Ms, threshold: limit, status: pass ? 'PASS' : 'MISS', ...(pass ? {} : { missedBy: `${round(halfRate.p99Ms - limit, 1)} ms over` }) })
+    }
+    if (javaHalfRate !== undefined && javaHalfRate.p99Ms !== null) {
+      checks.push({ target: '(information) Java ProducerPerformance p99 at the same rate on the same broker', measured: `p99 ${javaHalfRate.p99Ms} ms (p50 ${javaHalfRate.p50Ms}, max ${javaHalfRate.maxMs}) at ${Math.round(javaHalfRate.msgsPerSec ?? 0)} msgs/s`, value: javaHalfRate.p99Ms, threshold: limit, status: 'INFO' })
     }
   }
   {

@@ -9,11 +9,14 @@ import { runChild, type Workload } from '../lib/common.ts'
 import { runMeasured } from '../lib/external.ts'
 
 runChild(async (w: Workload) => {
-  if (w.mode !== 'perf-test') throw new Error(`unknown mode ${w.mode}`)
+  // perf-test: as fast as it goes; half-rate: --throughput at the rate kafka-courier's half-rate run
+  // was paced at (the same broker's latency at the same load, for reference).
+  if (w.mode !== 'perf-test' && w.mode !== 'half-rate') throw new Error(`unknown mode ${w.mode}`)
+  const throughput = w.mode === 'half-rate' && w.rate > 0 ? String(w.rate) : '-1'
   const idempotent = w.idempotent && w.acks === 'all'
   const javaArgs = [
     '-Xmx512M', '-cp', `${libsDir()}/*`, 'org.apache.kafka.tools.ProducerPerformance',
-    '--topic', w.topic, '--num-records', String(w.messages), '--record-size', String(w.valueBytes), '--throughput', '-1',
+    '--topic', w.topic, '--num-records', String(w.messages), '--record-size', String(w.valueBytes), '--throughput', throughput,
     '--producer-props', `bootstrap.servers=${w.brokers.join(',')}`, `acks=${w.acks}`, `enable.idempotence=${idempotent}`,
     `linger.ms=${w.lingerMs}`, 'batch.size=16384', `compression.type=${w.compression}`, `buffer.memory=${w.bufferMemory}`
   ]
