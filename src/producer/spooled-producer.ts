@@ -110,6 +110,8 @@ export class SpooledProducer {
   readonly #bySeq = new Map<bigint, RelayEntry>()
   /** Bytes of the records in the relay: at most half its bufferMemory, so the relay never blocks on room. */
   #inRelayBytes = 0
+  /** Records in the relay not settled yet (the window; #inRelay also holds settled ones behind an unsettled head). */
+  #relayUnsettled = 0
   #nextSeq = 0n
   #settledBelowOnDisk = 0n
   /** First sequence number of each call whose records are being written (numbered, not queued yet). */
@@ -337,19 +339,24 @@ export class SpooledProducer {
    */
   #pump (): void {
     const maxBytes = this.relay.config.bufferMemory / 2
-    while (this.#queue.length > 0 && this.#inRelay.length < RELAY_WINDOW && !this.#relayStopped) {
+    while (this.#queue.length > 0 && !this.#relayStopped) {
+      // Refill by whole calls: with the window nearly full, wait until a call's worth is free (each
+      // settled record would otherwise start a call of one record).
+      const free = RELAY_WINDOW - this.#relayUnsettled
+      if (this.#relayUnsettled > 0 && free < Math.min(RELAY_CALL_RECORDS, this.#queue.length)) break
       const topic = (this.#queue.peek() as SpooledRecord).topic
       const group: SpooledRecord[] = []
       const messages: Message[] = []
-      for (let next = this.#queue.peek(); next !== undefined && next.topic === topic && group.length < RELAY_CALL_RECORDS && this.#inRelay.length < RELAY_WINDOW; next = this.#queue.peek()) {
+      for (let next = this.#queue.peek(); next !== undefined && next.topic === topic && group.length < RELAY_CALL_RECORDS && this.#relayUnsettled < RELAY_WINDOW; next = this.#queue.peek()) {
         const bytes = spooledBytes(next)
         // Always at least one record in the relay, whatever its size.
-        if (this.#inRelay.length > 0 && this.#inRelayBytes + bytes > maxBytes) break
+        if (this.#relayUnsettled > 0 && this.#inRelayBytes + bytes > maxBytes) break
         const record = this.#queue.shift() as SpooledRecord
         const entry: RelayEntry = { seq: record.seq, settled: false, bytes }
         this.#inRelay.push(entry)
         this.#bySeq.set(record.seq, entry)
         this.#inRelayBytes += bytes
+        this.#relayUnsettled++
         group.push(record)
         messages.push({
           key: record.key,
@@ -368,7 +375,7 @@ export class SpooledProducer {
   #relay (topic: string, group: SpooledRecord[], messages: Message[]): void {
     this.relay.send(topic, messages).then(() => {
       this.#stats.deliveredTotal += group.length
-      for (const record of group) this.#settle(record.seq)
+      this.#settle(...group.map(record => record.seq))
     }, (error: CourierError) => {
       const reports = isCourierError(error) ? error.reports : undefined
       if (reports === undefined && group.length > 1 && isCourierError(error) && error.code !== 'COURIER_PRODUCER_CLOSED') {
@@ -377,15 +384,17 @@ export class SpooledProducer {
         group.forEach((record, i) => { this.#relay(topic, [record], [messages[i]]) })
         return
       }
+      const delivered: bigint[] = []
       group.forEach((record, i) => {
         const report = reports?.[i]
         if (report?.status === 'delivered') {
           this.#stats.deliveredTotal++
-          this.#settle(record.seq)
+          delivered.push(record.seq)
         } else {
           void this.#refused(record, report?.status === 'failed' ? report.error : error)
         }
       })
+      if (delivered.length > 0) this.#settle(...delivered)
     })
   }
 
@@ -419,18 +428,23 @@ export class SpooledProducer {
     this.#settle(record.seq)
   }
 
-  #settle (seq: bigint): void {
-    const entry = this.#bySeq.get(seq)
-    if (entry === undefined) return
-    entry.settled = true
-    this.#bySeq.delete(seq)
-    this.#inRelayBytes -= entry.bytes
+  /** Settles records (delivered or dead-lettered), then refills the relay once for all of them. */
+  #settle (...seqs: bigint[]): void {
+    for (const seq of seqs) {
+      const entry = this.#bySeq.get(seq)
+      if (entry === undefined) continue
+      entry.settled = true
+      this.#bySeq.delete(seq)
+      this.#inRelayBytes -= entry.bytes
+      this.#relayUnsettled--
+    }
     while (this.#inRelay.peek()?.settled === true) this.#inRelay.shift()
     for (const wake of this.#settleWaiters) wake()
     this.#settleWaiters.clear()
     this.#pump()
     this.#scheduleHousekeeping()
   }
+
 
   /** Soon after records settle: delete settled segments, record how far everything is settled. */
   #scheduleHousekeeping (): void {
