@@ -76,6 +76,17 @@ const SETTLED_FILE = 'settled.json'
 
 interface RelayEntry { seq: bigint, settled: boolean, bytes: number }
 
+/**
+ * A spooled record waiting for the relay: its encoded bytes (as in the log) and what the queue needs
+ * without decoding them. One Buffer per record instead of the decoded key, value and header Buffers
+ * keeps a long queue (an outage) small in memory and cheap for the GC; it is decoded when relayed.
+ */
+interface Queued { seq: bigint, topic: string, bytes: number, payload: Buffer }
+
+function queued (record: SpooledRecord, payload: Buffer): Queued {
+  return { seq: record.seq, topic: record.topic, bytes: spooledBytes(record), payload }
+}
+
 /** What a spooled record holds in the relay's buffer, about (its key, value and headers). */
 function spooledBytes (record: SpooledRecord): number {
   let bytes = 64 + (record.key?.length ?? 0) + (record.value?.length ?? 0)
@@ -104,7 +115,7 @@ export class SpooledProducer {
   readonly #standardHeaders
   readonly #deadLetters: DeadLetterStage
   /** Spooled, not handed to the relay yet, in sequence order. */
-  readonly #queue = new Fifo<SpooledRecord>()
+  readonly #queue = new Fifo<Queued>()
   /** Handed to the relay, in sequence order; settled ones are marked and shifted off the front. */
   readonly #inRelay = new Fifo<RelayEntry>()
   readonly #bySeq = new Map<bigint, RelayEntry>()
@@ -178,7 +189,7 @@ export class SpooledProducer {
     const settledBelow = await this.#readSettled()
     this.#stats.corruptTotal = recovered.corrupt
     this.#stats.tornTailTotal = recovered.tornTails
-    const found: SpooledRecord[] = []
+    const found: Queued[] = []
     for (const payload of recovered.payloads) {
       let record: SpooledRecord
       try {
@@ -188,10 +199,10 @@ export class SpooledProducer {
         continue
       }
       if (record.seq < settledBelow) continue
-      found.push(record)
+      found.push(queued(record, payload))
     }
     found.sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0))
-    for (const record of found) this.#queue.push(record)
+    for (const entry of found) this.#queue.push(entry)
     this.#stats.recoveredTotal = this.#queue.length
     this.#nextSeq = recovered.nextSeq > settledBelow ? recovered.nextSeq : settledBelow
     this.#settledBelowOnDisk = settledBelow
@@ -244,7 +255,7 @@ export class SpooledProducer {
     }
     this.#stats.spooledTotal += records.length
     this.#checkHighWater()
-    for (const record of records) this.#queue.push(record)
+    records.forEach((record, i) => { this.#queue.push(queued(record, payloads[i])) })
     this.#pump()
     return records.map(r => {
       const id = r.headers.find(([name]) => name === 'message-id')
@@ -344,14 +355,16 @@ export class SpooledProducer {
       // settled record would otherwise start a call of one record).
       const free = RELAY_WINDOW - this.#relayUnsettled
       if (this.#relayUnsettled > 0 && free < Math.min(RELAY_CALL_RECORDS, this.#queue.length)) break
-      const topic = (this.#queue.peek() as SpooledRecord).topic
+      const topic = (this.#queue.peek() as Queued).topic
       const group: SpooledRecord[] = []
       const messages: Message[] = []
       for (let next = this.#queue.peek(); next !== undefined && next.topic === topic && group.length < RELAY_CALL_RECORDS && this.#relayUnsettled < RELAY_WINDOW; next = this.#queue.peek()) {
-        const bytes = spooledBytes(next)
+        const bytes = next.bytes
         // Always at least one record in the relay, whatever its size.
         if (this.#relayUnsettled > 0 && this.#inRelayBytes + bytes > maxBytes) break
-        const record = this.#queue.shift() as SpooledRecord
+        this.#queue.shift()
+        // Decoded when written and when recovered, so it decodes again here.
+        const record = decodeSpooledRecord(next.payload)
         const entry: RelayEntry = { seq: record.seq, settled: false, bytes }
         this.#inRelay.push(entry)
         this.#bySeq.set(record.seq, entry)

@@ -22,7 +22,9 @@ export function encodeSpooledRecord (r: SpooledRecord): Buffer {
   const names = r.headers.map(([name]) => Buffer.from(name, 'utf8'))
   let size = 1 + 8 + 2 + topic.length + 4 + 8 + 4 + (r.key?.length ?? 0) + 4 + (r.value?.length ?? 0) + 2
   r.headers.forEach(([, value], i) => { size += 2 + names[i].length + 4 + value.length })
-  const out = Buffer.allocUnsafe(size)
+  // Not from the shared 8 KiB pool: the spool queue keeps these while records wait for the relay, and
+  // a pooled slab would also keep every short-lived buffer cut from it alive.
+  const out = Buffer.allocUnsafeSlow(size)
   let pos = out.writeUInt8(VERSION, 0)
   pos = out.writeBigUInt64BE(r.seq, pos)
   pos = out.writeUInt16BE(topic.length, pos)
