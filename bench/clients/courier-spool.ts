@@ -11,23 +11,13 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createProducer } from '../../src/index.ts'
-import { Latencies, Window, acksNumber, createPayloads, now, round, runChild, type Workload } from '../lib/common.ts'
+import { Latencies, Window, courierOptions, createPayloads, now, round, runChild, type Workload } from '../lib/common.ts'
 
 runChild(async (w: Workload) => {
   if (w.mode !== 'spool-interval') throw new Error(`unknown mode ${w.mode}`)
   const dir = mkdtempSync(join(tmpdir(), 'courier-bench-spool-'))
   try {
-    const producer = createProducer({
-      brokers: w.brokers,
-      clientId: 'courier-bench-spool',
-      acks: w.acks === 'all' ? 'all' : acksNumber(w.acks) as 0 | 1,
-      idempotent: w.idempotent,
-      compression: w.compression,
-      lingerMs: w.lingerMs,
-      bufferMemory: w.bufferMemory,
-      logLevel: 'error',
-      spool: { dir, fsync: 'interval' }
-    })
+    const producer = createProducer({ ...courierOptions(w, 'courier-bench-spool'), spool: { dir, fsync: 'interval' } })
     await producer.connect()
     const payloads = createPayloads(w.valueBytes, w.keys)
     const message = (i: number) => {

@@ -10,19 +10,12 @@
 //                serializer as UTF-8), and the default headers are off
 
 import { createProducer } from '../../src/index.ts'
-import { Latencies, Window, acksNumber, createPayloads, now, paced, runChild, type Workload } from '../lib/common.ts'
+import { Latencies, Window, courierOptions, createPayloads, now, paced, runChild, type Workload } from '../lib/common.ts'
 
 runChild(async (w: Workload) => {
   const engine = w.mode.startsWith('engine-')
   const producer = createProducer({
-    brokers: w.brokers,
-    clientId: 'courier-bench',
-    acks: w.acks === 'all' ? 'all' : acksNumber(w.acks) as 0 | 1,
-    idempotent: w.idempotent,
-    compression: w.compression,
-    lingerMs: w.lingerMs,
-    bufferMemory: w.bufferMemory,
-    logLevel: 'error',
+    ...courierOptions(w, 'courier-bench'),
     ...(engine ? { headers: { producedAt: false, producerId: false, messageId: false } } : {})
   })
   await producer.connect()

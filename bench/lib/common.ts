@@ -2,6 +2,7 @@
 // the result line a child prints, and a small in-flight window. No dependencies.
 
 import { performance } from 'node:perf_hooks'
+import type { ProducerOptions } from '../../src/index.ts'
 
 export type AcksSetting = 'all' | '0' | '1'
 export type CompressionSetting = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd'
@@ -59,6 +60,20 @@ export function readWorkload (): Workload {
   const raw = process.env.BENCH_WORKLOAD
   if (!raw) throw new Error('BENCH_WORKLOAD is not set: run the benchmark with `npm run bench`')
   return JSON.parse(raw) as Workload
+}
+
+/** kafka-courier's producer options for a workload (the courier rows share them). */
+export function courierOptions (w: Workload, clientId: string): ProducerOptions {
+  return {
+    brokers: w.brokers,
+    clientId,
+    acks: w.acks === 'all' ? 'all' : acksNumber(w.acks) as 0 | 1,
+    idempotent: w.idempotent,
+    compression: w.compression,
+    lingerMs: w.lingerMs,
+    bufferMemory: w.bufferMemory,
+    logLevel: 'error'
+  }
 }
 
 export function acksNumber (acks: AcksSetting): number {

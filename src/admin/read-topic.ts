@@ -81,7 +81,9 @@ export async function readTopic (brokers: readonly string[], topic: string, opti
       for (const partition of positions.keys()) {
         const leader = info.partitions[partition]?.leader ?? -1
         if (leader < 0) continue
-        byLeader.set(leader, [...(byLeader.get(leader) ?? []), partition])
+        const partitions = byLeader.get(leader)
+        if (partitions === undefined) byLeader.set(leader, [partition])
+        else partitions.push(partition)
       }
       if (byLeader.size === 0) { await sleep(200); continue }
       for (const [node, partitions] of byLeader) {
