@@ -18,6 +18,12 @@ export class BufferPool {
   #usedBytes = 0
   #waitingBytes = 0
   readonly #waiters: Waiter[] = []
+  /**
+   * A call was refused because the waiting line had no room for it, and no call has left the line
+   * since. Until one does, every call is refused before it is serialized: without this, a line
+   * with a few bytes to spare (less than any record) lets each call be serialized, then refused.
+   */
+  #lineFull = false
 
   /** Bytes that calls waiting for room may hold (they are serialized already). */
   readonly waitLimitBytes: number
@@ -32,7 +38,7 @@ export class BufferPool {
    * waiting calls is too. Checked before serializing, so a refused call costs almost nothing.
    */
   get saturated (): boolean {
-    return this.#waiters.length > 0 && this.#waitingBytes >= this.waitLimitBytes
+    return this.#waiters.length > 0 && (this.#lineFull || this.#waitingBytes >= this.waitLimitBytes)
   }
 
   /**
@@ -76,9 +82,11 @@ export class BufferPool {
       this.#usedBytes += bytes
       return undefined
     }
-    if ((this.#waiters.length > 0 && this.#waitingBytes + bytes > this.waitLimitBytes) || maxBlockMs === 0) {
+    if (this.#waiters.length > 0 && this.#waitingBytes + bytes > this.waitLimitBytes) {
+      this.#lineFull = true
       throw this.saturatedError()
     }
+    if (maxBlockMs === 0) throw this.saturatedError()
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = {
         bytes,
@@ -88,6 +96,7 @@ export class BufferPool {
           const index = this.#waiters.indexOf(waiter)
           if (index >= 0) this.#waiters.splice(index, 1)
           this.#waitingBytes -= bytes
+          this.#lineFull = false
           reject(new BufferExhaustedError(`No room in bufferMemory=${this.totalBytes} within maxBlockMs=${maxBlockMs} ms (${this.#usedBytes} bytes queued)`))
           this.#grant()
         }, maxBlockMs)
@@ -109,11 +118,13 @@ export class BufferPool {
       this.#waitingBytes -= waiter.bytes
       waiter.reject(error())
     }
+    this.#lineFull = false
   }
 
   #grant (): void {
     while (this.#waiters.length > 0 && this.#usedBytes + this.#waiters[0].bytes <= this.totalBytes) {
       const waiter = this.#waiters.shift() as Waiter
+      this.#lineFull = false
       clearTimeout(waiter.timer)
       this.#waitingBytes -= waiter.bytes
       this.#usedBytes += waiter.bytes

@@ -204,6 +204,8 @@ export class ProducerMetrics {
   readonly #topics = new Map<string, TopicCounters>()
   readonly #errorsByCode = new Map<string, number>()
   readonly #refusedByReason = new Map<string, number>()
+  /** Refusal reasons by error code, worked out once each (under overload refused() runs for every call). */
+  readonly #reasons = new Map<string, string>()
   readonly #sendRate: WindowedRate
   readonly #errorRate: WindowedRate
   readonly #retryRate: WindowedRate
@@ -322,7 +324,8 @@ export class ProducerMetrics {
     if (records <= 0) return
     const code = codeOf(error)
     this.#refused += records
-    const reason = refusalReason(code)
+    let reason = this.#reasons.get(code)
+    if (reason === undefined) this.#reasons.set(code, reason = refusalReason(code))
     this.#refusedByReason.set(reason, (this.#refusedByReason.get(reason) ?? 0) + records)
     this.#failed(records, code)
   }

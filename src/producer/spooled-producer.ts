@@ -136,6 +136,8 @@ export class SpooledProducer {
   #persisting: Promise<void> = Promise.resolve()
   #closed: Promise<void> | undefined
   #housekeeping: NodeJS.Timeout | undefined
+  /** The housekeeping pass under way, if any (it never rejects). */
+  #housekeepingRun: Promise<void> | undefined
   readonly #roomWaiters = new Set<() => void>()
   readonly #settleWaiters = new Set<() => void>()
   readonly #stats = { spooledTotal: 0, recoveredTotal: 0, corruptTotal: 0, tornTailTotal: 0, deliveredTotal: 0, deadLetteredTotal: 0, failedTotal: 0 }
@@ -295,6 +297,9 @@ export class SpooledProducer {
     await this.relay.close({ timeoutMs: 1000 })
     await this.#deadLetters.close(1000)
     clearTimeout(this.#housekeeping)
+    // A housekeeping pass under way (deleting settled segments) ends before the log closes: nothing
+    // of this instance may still touch the folder once close() resolves.
+    await this.#housekeepingRun
     try {
       await this.#persistSettled()
     } finally {
@@ -464,7 +469,7 @@ export class SpooledProducer {
     if (this.#housekeeping !== undefined) return
     this.#housekeeping = setTimeout(() => {
       this.#housekeeping = undefined
-      this.#persistSettled().then(async () => {
+      this.#housekeepingRun = this.#persistSettled().then(async () => {
         if (await this.#log.truncate(this.#settledBelowOnDisk) > 0) {
           this.#checkHighWater()
           for (const wake of this.#roomWaiters) wake()

@@ -48,6 +48,28 @@ test('waiting calls may hold at most an eighth of bufferMemory; past that a call
   return assert.rejects(waiting, /closed/)
 })
 
+test('once a call found no room in the waiting line, the next calls are refused before any work until one leaves it', async () => {
+  // bufferMemory 800: the line may hold 100 bytes; two 45-byte calls leave 10 bytes spare.
+  const pool = new BufferPool(800)
+  pool.reserve(800, 60_000)
+  const first = pool.reserve(45, 60_000)
+  const second = pool.reserve(45, 60_000)
+  assert.equal(pool.saturated, false, '10 bytes of the line are still free')
+  assert.throws(() => pool.reserve(45, 60_000), BufferExhaustedError)
+  assert.equal(pool.saturated, true, 'a line too full for the last call refuses the next ones at the door')
+  pool.release(45)
+  await first
+  assert.equal(pool.saturated, false, 'a call left the line: there is room to try again')
+  const third = pool.reserve(45, 60_000)
+  assert.ok(third, 'and the next call may wait')
+  assert.throws(() => pool.reserve(45, 60_000), BufferExhaustedError)
+  assert.equal(pool.saturated, true)
+  pool.rejectWaiters(() => new Error('closed'))
+  assert.equal(pool.saturated, false)
+  await assert.rejects(second as Promise<void>, /closed/)
+  await assert.rejects(third as Promise<void>, /closed/)
+})
+
 test('a call larger than the whole pool can never fit and fails at once', () => {
   assert.throws(() => new BufferPool(100).reserve(101, 1000), /can never fit/)
 })

@@ -38,6 +38,8 @@ class CrashingFs implements SpoolFs {
   readonly #crashAt: number
   readonly #onCrash: () => void
   readonly #open = new Set<FileHandle>()
+  /** Operations handed to node:fs and not finished yet. */
+  readonly #inFlight = new Set<Promise<unknown>>()
 
   constructor (crashAt: number, onCrash: () => void) {
     this.#crashAt = crashAt
@@ -56,9 +58,24 @@ class CrashingFs implements SpoolFs {
     this.crashedAt = kind
     this.#onCrash()
     // The process is gone: its files are closed, nothing more of it reaches the disk.
-    for (const handle of this.#open) void handle.close().catch(() => {})
+    for (const handle of this.#open) void this.#track(handle.close()).catch(() => {})
     this.#open.clear()
     return true
+  }
+
+  /**
+   * Waits for every operation already handed to the OS. A killed process's system calls that were
+   * under way have finished (or never started) by the time anything restarts: an unlink issued just
+   * before the crash must not remove a file while the fresh instance reads the folder.
+   */
+  async quiesce (): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight])
+  }
+
+  #track<T> (operation: Promise<T>): Promise<T> {
+    this.#inFlight.add(operation)
+    void operation.then(() => this.#inFlight.delete(operation), () => this.#inFlight.delete(operation))
+    return operation
   }
 
   #alive (): void {
@@ -69,13 +86,13 @@ class CrashingFs implements SpoolFs {
     throw new Crashed(`crash at step ${this.#crashAt} (${kind})`)
   }
 
-  async mkdir (path: string): Promise<void> { this.#alive(); await nodeSpoolFs.mkdir(path) }
-  async readdir (path: string): Promise<string[]> { this.#alive(); return await nodeSpoolFs.readdir(path) }
-  async readFile (path: string): Promise<Buffer> { this.#alive(); return await nodeSpoolFs.readFile(path) }
+  async mkdir (path: string): Promise<void> { this.#alive(); await this.#track(nodeSpoolFs.mkdir(path)) }
+  async readdir (path: string): Promise<string[]> { this.#alive(); return await this.#track(nodeSpoolFs.readdir(path)) }
+  async readFile (path: string): Promise<Buffer> { this.#alive(); return await this.#track(nodeSpoolFs.readFile(path)) }
 
   async open (path: string, flags: 'wx' | 'r'): Promise<SpoolFile> {
     this.#alive()
-    const handle = await open(path, flags)
+    const handle = await this.#track(open(path, flags))
     if (this.crashed) {
       // The crash came while this open was under way.
       await handle.close()
@@ -93,23 +110,23 @@ class CrashingFs implements SpoolFs {
         if (this.#step(kind)) {
           // Torn: all but the last 3 bytes reach the file (the last frame is cut short).
           const torn = Math.max(0, length - 3)
-          if (torn > 0) await writeFile(path, buffer.subarray(offset, offset + torn), { flag: 'a' })
+          if (torn > 0) await this.#track(writeFile(path, buffer.subarray(offset, offset + torn), { flag: 'a' }))
           this.#crash(kind)
         }
-        return await handle.write(buffer, offset, length)
+        return await this.#track(handle.write(buffer, offset, length))
       },
       datasync: async () => {
         if (this.#step('segment-fsync')) this.#crash('segment-fsync')
-        await handle.datasync()
+        await this.#track(handle.datasync())
       },
       sync: async () => {
         const kind: StepKind = isDir ? 'dir-fsync' : 'segment-fsync'
         if (this.#step(kind)) this.#crash(kind)
-        await handle.sync()
+        await this.#track(handle.sync())
       },
       close: async () => {
         this.#open.delete(handle)
-        await handle.close()
+        await this.#track(handle.close())
         this.#alive()
       }
     }
@@ -117,17 +134,17 @@ class CrashingFs implements SpoolFs {
 
   async writeFile (path: string, data: string): Promise<void> {
     if (this.#step('settled-write')) this.#crash('settled-write')
-    await nodeSpoolFs.writeFile(path, data)
+    await this.#track(nodeSpoolFs.writeFile(path, data))
   }
 
   async rename (from: string, to: string): Promise<void> {
     if (this.#step('settled-rename')) this.#crash('settled-rename')
-    await nodeSpoolFs.rename(from, to)
+    await this.#track(nodeSpoolFs.rename(from, to))
   }
 
   async rm (path: string): Promise<void> {
     if (this.#step('segment-delete')) this.#crash('segment-delete')
-    await nodeSpoolFs.rm(path)
+    await this.#track(nodeSpoolFs.rm(path))
   }
 }
 
@@ -200,6 +217,7 @@ async function crashEveryStep (fsync: 'always' | 'interval'): Promise<{ runs: nu
       }
       // The instance is abandoned (its relay stopped, so it delivers nothing more anyway).
       await first.close({ timeoutMs: 0 }).catch(() => {})
+      await fs.quiesce()
       const kind = fs.crashedAt as StepKind
       kinds.add(kind)
       const where = `crash at step ${k} (${kind}, fsync ${fsync})`
