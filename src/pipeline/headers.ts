@@ -20,6 +20,8 @@ export interface StandardHeaderValues {
    */
   producedAtBytes?: Buffer
   producerIdBytes?: Buffer
+  /** `producedAt` as a bigint: the timestamp of records without their own, shared while the millisecond lasts. */
+  producedAtBig?: bigint
   /** Called only when a message id is actually added (text, or its UTF-8 bytes). */
   messageId?: () => string | Buffer
 }

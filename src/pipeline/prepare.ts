@@ -60,6 +60,7 @@ export function createStandardHeaders (clientId: string, nextMessageId: () => st
     producedAt: 0,
     producerId: clientId,
     producedAtBytes: Buffer.alloc(0),
+    producedAtBig: 0n,
     producerIdBytes: Buffer.from(clientId, 'utf8'),
     messageId: nextMessageId
   }
@@ -68,6 +69,7 @@ export function createStandardHeaders (clientId: string, nextMessageId: () => st
     if (ms !== values.producedAt) {
       values.producedAt = ms
       values.producedAtBytes = Buffer.from(String(ms), 'latin1')
+      values.producedAtBig = BigInt(ms)
     }
     return values
   }
@@ -95,8 +97,8 @@ export function prepareMessages (batches: TopicMessages[], ctx: PrepareContext):
   const { config, serializer } = ctx
   const nowMs = ctx.now()
   const standard = ctx.standardHeaders(nowMs)
-  // One BigInt per call: records without their own timestamp share it.
-  const nowBig = BigInt(nowMs)
+  // Records without their own timestamp share one BigInt, made once per millisecond.
+  const nowBig = standard.producedAt === nowMs && standard.producedAtBig !== undefined ? standard.producedAtBig : BigInt(nowMs)
   const context: SerializeContext = { topic: '', index: 0 }
   const fields = newRecordFields()
   const prepared: PreparedRecord[] = []

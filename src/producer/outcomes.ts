@@ -32,6 +32,8 @@ export class CallOutcome implements RecordSink {
   readonly #outcomes: Array<Stored | typeof ROUTING | undefined>
   readonly #route: FailureRoute | undefined
   #remaining: number
+  /** Records stored failed or dead-lettered: none, the common case, resolves without a scan. */
+  #failures = 0
   #settled = false
   #resolve!: (reports: DeliveryReport[]) => void
   #reject!: (error: unknown) => void
@@ -103,14 +105,15 @@ export class CallOutcome implements RecordSink {
 
   #store (index: number, outcome: Stored): void {
     this.#outcomes[index] = outcome
+    if (isCourierError(outcome) || isDeadLettered(outcome)) this.#failures++
     if (--this.#remaining > 0) return
     this.#settled = true
     const outcomes = this.#outcomes as Stored[]
-    const first = outcomes.find(o => isCourierError(o) || isDeadLettered(o))
-    if (first === undefined) {
+    if (this.#failures === 0) {
       this.#resolve(outcomes as DeliveryReport[])
       return
     }
+    const first = outcomes.find(o => isCourierError(o) || isDeadLettered(o)) as CourierError | DeadLettered
     const reports: RecordOutcome[] = outcomes.map(o => isCourierError(o) ? { status: 'failed', error: o } : isDeadLettered(o) ? o : { status: 'delivered', report: o })
     if (isDeadLettered(first)) this.#reject(copyError(first.error, { reports, deadLetter: first.deadLetter }))
     else this.#reject(copyError(first as CourierError, { reports }))
