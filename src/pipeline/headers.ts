@@ -22,6 +22,9 @@ export interface StandardHeaderValues {
   producerIdBytes?: Buffer
   /** `producedAt` as a bigint: the timestamp of records without their own, shared while the millisecond lasts. */
   producedAtBig?: bigint
+  /** The whole header entries, shared by every record (header entries are never mutated, only lists are added to). */
+  producedAtHeader?: [string, Buffer]
+  producerIdHeader?: [string, Buffer]
   /** Called only when a message id is actually added (text, or its UTF-8 bytes). */
   messageId?: () => string | Buffer
 }
@@ -34,19 +37,42 @@ export interface StandardHeaderSwitches {
 
 /** A new list: the caller's headers, then each enabled standard header the caller did not set. */
 export function addStandardHeaders (list: readonly [string, Buffer][] | undefined, values: StandardHeaderValues, enabled: StandardHeaderSwitches): HeaderList {
-  const out: HeaderList = list === undefined ? [] : list.slice()
-  const has = (name: string): boolean => list !== undefined && list.some(([n]) => n === name)
-  if (enabled.producedAt && values.producedAt !== undefined && !has(HEADER_PRODUCED_AT)) {
-    out.push([HEADER_PRODUCED_AT, values.producedAtBytes ?? Buffer.from(String(Math.trunc(values.producedAt)), 'latin1')])
+  // Runs for every record: the shared entries are reused, and with no headers of the caller's the
+  // list is built in one allocation (no closure, no growing).
+  if (list === undefined || list.length === 0) {
+    const producedAt = enabled.producedAt && values.producedAt !== undefined ? producedAtEntry(values) : undefined
+    const producerId = enabled.producerId && values.producerId !== undefined ? producerIdEntry(values) : undefined
+    const messageId = enabled.messageId && values.messageId !== undefined ? messageIdEntry(values.messageId) : undefined
+    if (producedAt !== undefined && producerId !== undefined && messageId !== undefined) return [producedAt, producerId, messageId]
+    const out: HeaderList = []
+    if (producedAt !== undefined) out.push(producedAt)
+    if (producerId !== undefined) out.push(producerId)
+    if (messageId !== undefined) out.push(messageId)
+    return out
   }
-  if (enabled.producerId && values.producerId !== undefined && !has(HEADER_PRODUCER_ID)) {
-    out.push([HEADER_PRODUCER_ID, values.producerIdBytes ?? Buffer.from(values.producerId, 'utf8')])
-  }
-  if (enabled.messageId && values.messageId !== undefined && !has(HEADER_MESSAGE_ID)) {
-    const id = values.messageId()
-    out.push([HEADER_MESSAGE_ID, typeof id === 'string' ? Buffer.from(id, 'utf8') : id])
-  }
+  const out: HeaderList = list.slice()
+  if (enabled.producedAt && values.producedAt !== undefined && !hasHeader(list, HEADER_PRODUCED_AT)) out.push(producedAtEntry(values))
+  if (enabled.producerId && values.producerId !== undefined && !hasHeader(list, HEADER_PRODUCER_ID)) out.push(producerIdEntry(values))
+  if (enabled.messageId && values.messageId !== undefined && !hasHeader(list, HEADER_MESSAGE_ID)) out.push(messageIdEntry(values.messageId))
   return out
+}
+
+function hasHeader (list: readonly [string, Buffer][], name: string): boolean {
+  for (let i = 0; i < list.length; i++) if (list[i][0] === name) return true
+  return false
+}
+
+function producedAtEntry (values: StandardHeaderValues): [string, Buffer] {
+  return values.producedAtHeader ?? [HEADER_PRODUCED_AT, values.producedAtBytes ?? Buffer.from(String(Math.trunc(values.producedAt as number)), 'latin1')]
+}
+
+function producerIdEntry (values: StandardHeaderValues): [string, Buffer] {
+  return values.producerIdHeader ?? [HEADER_PRODUCER_ID, values.producerIdBytes ?? Buffer.from(values.producerId as string, 'utf8')]
+}
+
+function messageIdEntry (next: () => string | Buffer): [string, Buffer] {
+  const id = next()
+  return [HEADER_MESSAGE_ID, typeof id === 'string' ? Buffer.from(id, 'utf8') : id]
 }
 
 export function headerBytes (value: HeaderValue): Buffer {

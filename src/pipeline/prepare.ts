@@ -6,7 +6,7 @@ import type { ResolvedConfig } from '../config/types.ts'
 import { SerializationError, ValidationError, isCourierError, type CourierError, type ValidationIssue } from '../errors.ts'
 import { recordSizeBytes, type PendingRecord, type RecordSink } from '../accumulator/accumulator.ts'
 import type { SerializeContext, Serializer } from '../serialization/types.ts'
-import { addStandardHeaders, type HeaderList, type HeaderValue, type StandardHeaderValues } from './headers.ts'
+import { addStandardHeaders, HEADER_PRODUCED_AT, HEADER_PRODUCER_ID, type HeaderList, type HeaderValue, type StandardHeaderValues } from './headers.ts'
 import { collectHeaders, newRecordFields, readRecordFields, textProblem, validateFields, type RecordFields, type ReportIssue } from './validate.ts'
 
 export type { HeaderValue }
@@ -56,12 +56,15 @@ export interface PrepareContext {
  * `produced-at` bytes once per millisecond, message ids come from `nextMessageId`.
  */
 export function createStandardHeaders (clientId: string, nextMessageId: () => string | Buffer): (nowMs: number) => StandardHeaderValues {
+  const producerIdBytes = Buffer.from(clientId, 'utf8')
   const values: StandardHeaderValues = {
     producedAt: 0,
     producerId: clientId,
     producedAtBytes: Buffer.alloc(0),
     producedAtBig: 0n,
-    producerIdBytes: Buffer.from(clientId, 'utf8'),
+    producerIdBytes,
+    producedAtHeader: [HEADER_PRODUCED_AT, Buffer.alloc(0)],
+    producerIdHeader: [HEADER_PRODUCER_ID, producerIdBytes],
     messageId: nextMessageId
   }
   return nowMs => {
@@ -70,6 +73,8 @@ export function createStandardHeaders (clientId: string, nextMessageId: () => st
       values.producedAt = ms
       values.producedAtBytes = Buffer.from(String(ms), 'latin1')
       values.producedAtBig = BigInt(ms)
+      // A new entry (not the old one changed): records of earlier calls still hold theirs.
+      values.producedAtHeader = [HEADER_PRODUCED_AT, values.producedAtBytes]
     }
     return values
   }

@@ -440,6 +440,7 @@ export class Sender {
     }
     stats.topicDelivered(topic, delivered, nowMs)
     accumulator.complete(batch)
+    accumulator.recycle(batch)
     this.#deps.onSettled?.()
   }
 

@@ -100,9 +100,26 @@ export class RecordsWriter {
   #valueBytes = 0
   #compressedValueBytes = 0
   #encoded: EncodedRecords | undefined
+  #released = false
 
-  constructor (initialCapacity = 1024) {
-    this.#buf = Buffer.allocUnsafe(RECORD_BATCH_HEADER_BYTES + Math.max(64, initialCapacity))
+  /** `reuse`: a buffer to write into (a finished batch's, at least as large as needed), else one is allocated. */
+  constructor (initialCapacity = 1024, reuse?: Buffer) {
+    const bytes = RECORD_BATCH_HEADER_BYTES + Math.max(64, initialCapacity)
+    this.#buf = reuse !== undefined && reuse.length >= bytes ? reuse : Buffer.allocUnsafe(bytes)
+  }
+
+  /**
+   * Gives up the buffer, for a new batch to reuse: only once nothing can read this batch's bytes
+   * any more. The writer is unusable afterwards.
+   */
+  release (): Buffer {
+    const buf = this.#buf
+    this.#buf = Buffer.alloc(0)
+    this.#encoded = undefined
+    this.#count = 0
+    this.#length = 0
+    this.#released = true
+    return buf
   }
 
   get count (): number {
@@ -115,7 +132,7 @@ export class RecordsWriter {
   }
 
   append (record: WireRecord): void {
-    if (this.#encoded !== undefined) throw new Error('RecordsWriter: records were appended after the section was taken')
+    if (this.#encoded !== undefined || this.#released) throw new Error('RecordsWriter: records were appended after the section was taken')
     const offsetDelta = this.#count
     const ts = record.timestamp
     if (offsetDelta === 0) {
@@ -182,7 +199,7 @@ export class RecordsWriter {
    * its records: the records are moved as bytes, only their deltas are written anew.
    */
   appendTail (timestamp: bigint, tail: Buffer): void {
-    if (this.#encoded !== undefined) throw new Error('RecordsWriter: records were appended after the section was taken')
+    if (this.#encoded !== undefined || this.#released) throw new Error('RecordsWriter: records were appended after the section was taken')
     const offsetDelta = this.#count
     if (offsetDelta === 0) {
       this.#baseTimestamp = timestamp
@@ -206,6 +223,7 @@ export class RecordsWriter {
 
   /** The section as written; no more records may be appended after this. */
   encoded (): EncodedRecords {
+    if (this.#released) throw new Error('RecordsWriter: the buffer was released')
     if (this.#count === 0) throw new RangeError('a record batch needs at least one record')
     this.#encoded ??= {
       section: this.#buf.subarray(RECORD_BATCH_HEADER_BYTES, RECORD_BATCH_HEADER_BYTES + this.#length),

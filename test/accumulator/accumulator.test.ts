@@ -144,3 +144,35 @@ test('appended records are encoded at once; a finished batch gives its buffer by
   assert.equal(released, a.sizeBytes + b.sizeBytes)
   assert.equal(acc.recordCount, 0)
 })
+
+test('the buffer of a batch acknowledged on its only attempt is reused by a new batch; a retried batch\'s is not', () => {
+  const acc = new Accumulator({ ...options, maxInFlightPerPartition: 5 })
+  const send = (valueBytes: number): Batch => {
+    acc.append(record(0, valueBytes))
+    const [batch] = acc.ready(100, true)
+    acc.markInFlight(batch)
+    batch.attempts++
+    return batch
+  }
+  const first = send(100)
+  const firstSection = first.writer.encoded().section
+  const firstBytes = Buffer.from(firstSection)
+  settleAll(acc, first)
+  acc.complete(first)
+  acc.recycle(first)
+  assert.throws(() => first.writer.encoded(), /released/, 'the finished batch cannot hand out its bytes any more')
+
+  const second = send(50)
+  const secondSection = second.writer.encoded().section
+  assert.ok(secondSection.buffer === firstSection.buffer && secondSection.byteOffset === firstSection.byteOffset, 'the new batch writes into the finished batch\'s buffer')
+  // The reused buffer holds the new batch's records, not the old ones.
+  assert.notDeepEqual(Buffer.from(secondSection), firstBytes)
+  assert.equal(second.writer.count, 1)
+
+  // A batch that needed a second attempt keeps its buffer: an earlier attempt may still be queued.
+  second.attempts++
+  settleAll(acc, second)
+  acc.complete(second)
+  acc.recycle(second)
+  assert.doesNotThrow(() => second.writer.encoded())
+})

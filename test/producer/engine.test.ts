@@ -43,6 +43,38 @@ test('per-partition order is the order of acceptance, across many batches', asyn
   assert.ok(producer.stats().requestTotal > 10, 'the test really spanned many batches')
 })
 
+test('thousands of batches (their buffers reused once acknowledged) read back byte for byte', async t => {
+  const topic = uniqueTopic('reuse')
+  await createTopic(brokers, topic, { partitions: 6 })
+  // Small batches: thousands of them, so finished batches' buffers are written again many times.
+  const producer = createProducer({ brokers, batchSize: 4096, lingerMs: 1, ...quiet })
+  t.after(() => producer.close())
+  await producer.connect()
+  const count = 20_000
+  // Every value differs in every byte position that matters: a batch written into a buffer still
+  // being sent, or sent from a buffer already rewritten, shows up as a wrong value or key.
+  const valueOf = (i: number): string => `${i}:` + String(i * 7919).repeat(40).slice(0, 150 + (i % 97))
+  const window = 2000
+  const pending = new Set<Promise<unknown>>()
+  for (let i = 0; i < count; i++) {
+    if (pending.size >= window) await Promise.race(pending)
+    const p = producer.send(topic, { key: `k-${i}`, value: valueOf(i) }).finally(() => pending.delete(p))
+    pending.add(p)
+  }
+  await Promise.all(pending)
+  const records = await readAll(brokers, topic, count)
+  assert.equal(records.length, count)
+  const seen = new Set<number>()
+  for (const record of records) {
+    const key = record.key?.toString('utf8') ?? ''
+    const i = Number(key.slice(2))
+    assert.equal(record.value?.toString('utf8'), valueOf(i), `value of ${key}`)
+    seen.add(i)
+  }
+  assert.equal(seen.size, count, 'every record once')
+  assert.ok(producer.stats().requestTotal > 100, `many requests (${producer.stats().requestTotal})`)
+})
+
 test('keyless records stick to a partition until a batch fills, then move on', async t => {
   const topic = uniqueTopic('sticky')
   await createTopic(brokers, topic, { partitions: 6 })
