@@ -54,8 +54,7 @@ runChild(async (w: Workload) => {
       if (wait) await wait
       const t0 = now()
       producer.send({ topic: w.topic, messages: [{ key: payloads.key(i) ?? null, value: payloads.json(i) }] })
-        .then(() => lat.add(now() - t0), (e: unknown) => { error ??= e })
-        .finally(() => window.release())
+        .then(() => { lat.add(now() - t0); window.release() }, (e: unknown) => { error ??= e; window.release() })
     }
     await window.drain()
     if (error !== undefined) throw error

@@ -37,7 +37,7 @@ runChild(async (w: Workload) => {
       const wait = window.acquire()
       if (wait) await wait
       const t0 = now()
-      producer.send(w.topic, message(i)).then(() => lat.add(now() - t0), fail).finally(() => window.release())
+      producer.send(w.topic, message(i)).then(() => { lat.add(now() - t0); window.release() }, (error: unknown) => { fail(error); window.release() })
     }
     await window.drain()
     const spooledMs = now() - start

@@ -55,7 +55,7 @@ runChild(async (w: Workload) => {
       const wait = window.acquire()
       if (wait) await wait
       const t0 = now()
-      producer.send(w.topic, message(i)).then(() => lat.add(now() - t0), fail).finally(() => window.release())
+      producer.send(w.topic, message(i)).then(() => { lat.add(now() - t0); window.release() }, (error: unknown) => { fail(error); window.release() })
     }
     await window.drain()
   } else if (mode === 'batch') {
@@ -66,14 +66,14 @@ runChild(async (w: Workload) => {
       const list = []
       for (let j = i; j < Math.min(w.messages, i + w.batch); j++) list.push(message(j))
       const t0 = now()
-      producer.send(w.topic, list).then(() => lat.addMany(now() - t0, list.length), (error: unknown) => { for (let k = 0; k < list.length; k++) fail(error) }).finally(() => window.release())
+      producer.send(w.topic, list).then(() => { lat.addMany(now() - t0, list.length); window.release() }, (error: unknown) => { for (let k = 0; k < list.length; k++) fail(error); window.release() })
     }
     await window.drain()
   } else if (mode === 'paced' || mode === 'half-rate') {
     const window = new Window(Number.MAX_SAFE_INTEGER)
     await paced(w.messages, w.rate, (i, scheduledAt) => {
       window.acquire()
-      producer.send(w.topic, message(i)).then(() => lat.add(now() - scheduledAt), fail).finally(() => window.release())
+      producer.send(w.topic, message(i)).then(() => { lat.add(now() - scheduledAt); window.release() }, (error: unknown) => { fail(error); window.release() })
     })
     await window.drain()
   } else {

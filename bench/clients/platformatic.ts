@@ -37,7 +37,7 @@ runChild(async (w: Workload) => {
       const list = []
       for (let j = i; j < Math.min(w.messages, i + w.batch); j++) list.push(message(j))
       const t0 = now()
-      producer.send({ messages: list }).then(() => lat.addMany(now() - t0, list.length), (e: unknown) => { error ??= e }).finally(() => window.release())
+      producer.send({ messages: list }).then(() => { lat.addMany(now() - t0, list.length); window.release() }, (e: unknown) => { error ??= e; window.release() })
     }
     await window.drain()
     if (error !== undefined) throw error
