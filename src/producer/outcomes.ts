@@ -27,26 +27,29 @@ const ROUTING = Symbol('routing')
  * index) whose `reports` holds every record's outcome of this call, index for index (and, when that
  * record was dead-lettered, `deadLetter`: where it went).
  */
-export class CallOutcome implements RecordSink {
-  readonly promise: Promise<DeliveryReport[]>
+export abstract class Outcome implements RecordSink {
   readonly #outcomes: Array<Stored | typeof ROUTING | undefined>
   readonly #route: FailureRoute | undefined
   #remaining: number
   /** Records stored failed or dead-lettered: none, the common case, resolves without a scan. */
   #failures = 0
   #settled = false
-  #resolve!: (reports: DeliveryReport[]) => void
-  #reject!: (error: unknown) => void
 
   constructor (count: number, route?: FailureRoute) {
     this.#outcomes = new Array(count)
     this.#remaining = count
     this.#route = route
-    this.promise = new Promise((resolve, reject) => {
-      this.#resolve = resolve
-      this.#reject = reject
-    })
   }
+
+  /** Records in the call. */
+  get count (): number {
+    return this.#outcomes.length
+  }
+
+  /** Every record delivered: called once, with one report per record. */
+  protected abstract delivered (reports: DeliveryReport[]): void
+  /** The call failed (some record not delivered, or refused whole): called once. */
+  protected abstract failed (error: unknown): void
 
   settle (index: number, outcome: DeliveryReport | CourierError, attempt?: AttemptInfo): void {
     if (this.#outcomes[index] !== undefined) throw new Error(`send outcome: record ${index} settled twice`)
@@ -69,7 +72,7 @@ export class CallOutcome implements RecordSink {
     }
     this.#settled = true
     const reports: RecordOutcome[] = Array.from(this.#outcomes, () => ({ status: 'failed', error: own }))
-    this.#reject(copyError(own, { reports }))
+    this.failed(copyError(own, { reports }))
   }
 
   /**
@@ -80,7 +83,7 @@ export class CallOutcome implements RecordSink {
   refuse (error: CourierError): void {
     if (this.#settled) return
     this.#settled = true
-    this.#reject(error)
+    this.failed(error)
   }
 
   /** Hands a failure to the dead-letter route; false when the route does not take it. */
@@ -110,12 +113,64 @@ export class CallOutcome implements RecordSink {
     this.#settled = true
     const outcomes = this.#outcomes as Stored[]
     if (this.#failures === 0) {
-      this.#resolve(outcomes as DeliveryReport[])
+      this.delivered(outcomes as DeliveryReport[])
       return
     }
     const first = outcomes.find(o => isCourierError(o) || isDeadLettered(o)) as CourierError | DeadLettered
     const reports: RecordOutcome[] = outcomes.map(o => isCourierError(o) ? { status: 'failed', error: o } : isDeadLettered(o) ? o : { status: 'delivered', report: o })
-    if (isDeadLettered(first)) this.#reject(copyError(first.error, { reports, deadLetter: first.deadLetter }))
-    else this.#reject(copyError(first as CourierError, { reports }))
+    if (isDeadLettered(first)) this.failed(copyError(first.error, { reports, deadLetter: first.deadLetter }))
+    else this.failed(copyError(first as CourierError, { reports }))
+  }
+}
+
+/** The outcome of a send() call: its promise resolves with the reports or rejects with the error. */
+export class CallOutcome extends Outcome {
+  readonly promise: Promise<DeliveryReport[]>
+  #resolve!: (reports: DeliveryReport[]) => void
+  #reject!: (error: unknown) => void
+
+  constructor (count: number, route?: FailureRoute) {
+    super(count, route)
+    this.promise = new Promise((resolve, reject) => {
+      this.#resolve = resolve
+      this.#reject = reject
+    })
+  }
+
+  protected delivered (reports: DeliveryReport[]): void {
+    this.#resolve(reports)
+  }
+
+  protected failed (error: unknown): void {
+    this.#reject(error)
+  }
+}
+
+/** Where a fire-and-forget call's failure goes (the producer's handling of `onError`, the log, the event). */
+export interface ForgottenCallFailures {
+  callFailed (error: CourierError, topic: string, records: number, onError: ((error: CourierError) => void) | undefined): void
+}
+
+/**
+ * The outcome of a sendAndForget() call: no promise at all (a promise, its two resolving functions
+ * and a catch handler per call is most of what an unsettled call keeps alive). A failure is handed
+ * to `failures` with the same error send() would have rejected with; a delivery needs nothing.
+ */
+export class ForgottenOutcome extends Outcome {
+  readonly #failures: ForgottenCallFailures
+  readonly #topic: string
+  readonly #onError: ((error: CourierError) => void) | undefined
+
+  constructor (count: number, route: FailureRoute | undefined, failures: ForgottenCallFailures, topic: string, onError: ((error: CourierError) => void) | undefined) {
+    super(count, route)
+    this.#failures = failures
+    this.#topic = topic
+    this.#onError = onError
+  }
+
+  protected delivered (): void {}
+
+  protected failed (error: unknown): void {
+    this.#failures.callFailed(error as CourierError, this.#topic, this.count, this.#onError)
   }
 }

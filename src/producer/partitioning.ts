@@ -34,7 +34,8 @@ export class RecordPlacer {
   readonly #pinned = new Map<string, number>()
   readonly #sampleSize: number
   /** Per topic, a ring of the last keys sent. */
-  readonly #samples = new Map<string, { keys: Uint8Array[], next: number }>()
+  /** Recent keys per topic as latin1 strings (one byte per char: the bytes exactly), a ring of #sampleSize. */
+  readonly #samples = new Map<string, { keys: string[], next: number }>()
 
   constructor (partitioner: ResolvedConfig['partitioner'], random: () => number, partitionsFor: (topic: string) => number, recentKeySampleSize = 0) {
     this.#pinnedMode = partitioner === 'pinned'
@@ -118,22 +119,21 @@ export class RecordPlacer {
     return this.#pinned.get(topic)
   }
 
-  #remember (topic: string, key: Uint8Array): void {
+  #remember (topic: string, key: Buffer): void {
     let sample = this.#samples.get(topic)
     if (sample === undefined) {
       sample = { keys: [], next: 0 }
       this.#samples.set(topic, sample)
     }
-    // A copy: the caller's key may be a view into a much larger buffer, which the sample must not keep alive.
-    const own = new Uint8Array(key)
+    // A copy as a string: the caller's key may be a view into a much larger buffer, which the
+    // sample must not keep alive; and a string costs no ArrayBuffer of its own (this runs per record).
+    const own = key.toString('latin1')
     if (sample.keys.length < this.#sampleSize) sample.keys.push(own)
     else sample.keys[sample.next] = own
     sample.next = (sample.next + 1) % this.#sampleSize
   }
 }
 
-function distinct (keys: readonly Uint8Array[]): Uint8Array[] {
-  const seen = new Map<string, Uint8Array>()
-  for (const key of keys) seen.set(Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1'), key)
-  return [...seen.values()]
+function distinct (keys: readonly string[]): Buffer[] {
+  return [...new Set(keys)].map(key => Buffer.from(key, 'latin1'))
 }

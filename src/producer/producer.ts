@@ -9,7 +9,7 @@ import { BufferPool } from '../accumulator/buffer-pool.ts'
 import type { CompressionStats } from '../compression/auto.ts'
 import { defaultBrokersWarning, resolveConfig } from '../config/index.ts'
 import type { Logger, ProducerOptions, ResolvedConfig } from '../config/types.ts'
-import { ConfigError, ErrorCodes, isCourierError, ProducerClosedError, ValidationError, type CourierError } from '../errors.ts'
+import { ConfigError, ErrorCodes, isCourierError, KafkaError, ProducerClosedError, ValidationError, type CourierError } from '../errors.ts'
 import { KafkaClient, type EngineClient } from '../kafka-client/client.ts'
 import { createDefaultLogger } from '../observability/logger.ts'
 import { loggerFromLogCreator } from '../observability/log-creator.ts'
@@ -27,7 +27,7 @@ import { retryWithinMaxBlock } from './blocking.ts'
 import { EventHub, type EventName, type ProducerEvents } from './events.ts'
 import { KeepAlive } from './keep-alive.ts'
 import { MetadataCache } from './metadata.ts'
-import { CallOutcome, type DeliveryReport } from './outcomes.ts'
+import { CallOutcome, ForgottenOutcome, type DeliveryReport, type ForgottenCallFailures, type Outcome } from './outcomes.ts'
 import { ForgottenFailures } from './overload.ts'
 import { RecordPlacer } from './partitioning.ts'
 import { EMIT_ALERT, trackOpen, trackClosed } from './registry.ts'
@@ -64,6 +64,17 @@ type State = 'idle' | 'connecting' | 'connected' | 'closing' | 'closed'
 /** How long closing the connections may take before close() stops waiting for them. */
 const CONNECTION_CLOSE_GRACE_MS = 1000
 
+/** A sendAndForget() call: where its failure goes. */
+interface ForgetTarget {
+  topic: string
+  onError: ((error: CourierError) => void) | undefined
+}
+
+/** The caller's promise of a send() call; undefined for a fire-and-forget call (it has none). */
+function promiseOf (call: Outcome): Promise<DeliveryReport[]> | undefined {
+  return call instanceof CallOutcome ? call.promise : undefined
+}
+
 /** What metrics.refused() reads of a refused fire-and-forget call's error (no error is built for it). */
 const BUFFER_EXHAUSTED_CODE = { code: 'COURIER_BUFFER_EXHAUSTED' }
 
@@ -81,6 +92,19 @@ export class Producer {
   readonly #serializer: Serializer
   readonly #placer: RecordPlacer
   readonly #forgotten: ForgottenFailures
+  /** How a fire-and-forget call's failure is told: to onError, else to the log (rate-limited) and the `error` event. */
+  readonly #forgottenCalls: ForgottenCallFailures = {
+    callFailed: (error, topic, records, onError) => {
+      if (onError) {
+        this.#forgotten.report(error, onError)
+        return
+      }
+      this.#forgotten.warn(error, topic)
+      // Batch failures were already announced by the sender; announce the others here.
+      if (!this.#sender.announced(error)) this.#events.emit('error', { error, topic, records })
+    }
+  }
+
   readonly #keepAlive: KeepAlive
   readonly #standardHeaders: (nowMs: number) => StandardHeaderValues
   readonly #now: () => number
@@ -282,16 +306,21 @@ export class Producer {
 
   /** Sends messages to several topics in one call; reports come back in the order given. */
   sendBatch (batches: TopicMessages[]): Promise<DeliveryReport[]> {
-    if (sendObserved()) return publishSend(this, this.config.clientId, batches, () => this.#sendBatch(batches))
-    return this.#sendBatch(batches)
+    if (sendObserved()) return publishSend(this, this.config.clientId, batches, () => this.#sendBatch(batches) as Promise<DeliveryReport[]>)
+    return this.#sendBatch(batches) as Promise<DeliveryReport[]>
   }
 
-  #sendBatch (batches: TopicMessages[]): Promise<DeliveryReport[]> {
+  /**
+   * The send path. With `forget` (a sendAndForget call) the call's outcome has no promise: its
+   * failure, refusals included, goes to `forget` and this returns undefined; otherwise it returns
+   * the call's promise.
+   */
+  #sendBatch (batches: TopicMessages[], forget?: ForgetTarget): Promise<DeliveryReport[]> | undefined {
     if (this.#closeRequested) {
-      return this.#refuse(new ProducerClosedError('The producer is closed: send() after close() is refused'), batches)
+      return this.#refuse(new ProducerClosedError('The producer is closed: send() after close() is refused'), batches, forget)
     }
     // Pool and waiting line full: refuse before doing any work for this call.
-    if (this.#buffer.saturated) return this.#refuse(this.#buffer.saturatedError(), batches)
+    if (this.#buffer.saturated) return this.#refuse(this.#buffer.saturatedError(), batches, forget)
     let prepared: PreparedRecord[]
     let messages: PreparedRecord[]
     let callSize: number
@@ -318,10 +347,14 @@ export class Producer {
       }
     } catch (error) {
       spans?.fail(error)
-      return this.#refuse(error, batches)
+      return this.#refuse(error, batches, forget)
     }
-    const call = new CallOutcome(callSize, this.#deadLetters?.routeFor(messages))
-    spans?.finish(call.promise)
+    const route = this.#deadLetters?.routeFor(messages)
+    const call = forget === undefined
+      ? new CallOutcome(callSize, route)
+      : new ForgottenOutcome(callSize, route, this.#forgottenCalls, forget.topic, forget.onError)
+    // (sendAndForget takes the promise path whenever a tracer is active.)
+    if (spans !== undefined && call instanceof CallOutcome) spans.finish(call.promise)
     if (sized === undefined) return this.#appendLater(prepared, call, 0, undefined, true)
     // Fast path, the common case: connected, topics known, buffer room free. No awaiting at all.
     if (this.#connected && this.#metadata.knowsAll(prepared)) {
@@ -331,7 +364,7 @@ export class Producer {
       } catch (error) {
         call.fail(error)
         this.#metrics.refused(error, callSize)
-        return call.promise
+        return promiseOf(call)
       }
       if (reservation === undefined) {
         try {
@@ -340,9 +373,9 @@ export class Producer {
           this.#buffer.release(totalBytes)
           call.fail(error)
           this.#metrics.refused(error, callSize)
-          return call.promise
+          return promiseOf(call)
         }
-        return call.promise
+        return promiseOf(call)
       }
       return this.#appendLater(prepared, call, totalBytes, reservation, false, messages)
     }
@@ -365,15 +398,12 @@ export class Producer {
     // live until it settles (they would survive into the old generation, and V8 would then allocate
     // the caller's messages there from the start, with the broker down at ~20 MB a second of garbage).
     const records = Array.isArray(messages) ? messages.length : 1
-    this.send(topic, messages).catch((error: CourierError) => {
-      if (onError) {
-        this.#forgotten.report(error, onError)
-        return
-      }
-      this.#forgotten.warn(error, topic)
-      // Batch failures were already announced by the sender; announce the others here.
-      if (!this.#sender.announced(error)) this.#events.emit('error', { error, topic, records })
-    })
+    if (!sendObserved() && !this.#tracer.active) {
+      // No promise for the call at all: its failure goes straight to onError (or the log and event).
+      this.#sendBatch([{ topic, messages }], { topic, onError })
+      return
+    }
+    this.send(topic, messages).catch((error: CourierError) => { this.#forgottenCalls.callFailed(error, topic, records, onError) })
   }
 
   /** Waits until every message accepted so far is delivered or failed (linger is cut short). */
@@ -503,7 +533,7 @@ export class Producer {
    * `sizeLater` the size policy runs here first (it needs the cluster's limits or an upload);
    * `messages` are the caller's records before any chunking, what a failure is counted against.
    */
-  #appendLater (prepared: PreparedRecord[], call: CallOutcome, totalBytes: number, reservation: Promise<void> | undefined, sizeLater = false, messages = prepared): Promise<DeliveryReport[]> {
+  #appendLater (prepared: PreparedRecord[], call: Outcome, totalBytes: number, reservation: Promise<void> | undefined, sizeLater = false, messages = prepared): Promise<DeliveryReport[]> | undefined {
     let reserved = false
     let staged = false
     let sizeRefused = false
@@ -569,17 +599,25 @@ export class Producer {
       }
       this.#keepAlive.check()
     })
-    return call.promise
+    return promiseOf(call)
   }
 
-  /** A call refused at the door: counted (by reason) and rejected; nothing of it was accepted. */
-  #refuse (error: unknown, batches: unknown): Promise<DeliveryReport[]> {
-    this.#metrics.refused(error, messageCount(batches))
-    return Promise.reject(error)
+  /**
+   * A call refused at the door: counted (by reason) and rejected; nothing of it was accepted. A
+   * fire-and-forget call's refusal goes to its onError (or the log and event) instead.
+   */
+  #refuse (error: unknown, batches: unknown, forget: ForgetTarget | undefined): Promise<DeliveryReport[]> | undefined {
+    const records = messageCount(batches)
+    this.#metrics.refused(error, records)
+    if (forget === undefined) return Promise.reject(error)
+    // Every refusal is a CourierError already (prepareMessages and the size stage throw only those).
+    const failure = isCourierError(error) ? error : new KafkaError(`Send failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
+    queueMicrotask(() => { this.#forgottenCalls.callFailed(failure, forget.topic, records, forget.onError) })
+    return undefined
   }
 
   /** Partitions each record and appends it; synchronous, all or nothing for bad partitions. */
-  #append (prepared: PreparedRecord[], call: CallOutcome): void {
+  #append (prepared: PreparedRecord[], call: Outcome): void {
     this.#placer.checkExplicit(prepared)
     for (const record of prepared) {
       // Keyless records are partitioned one by one, so a sticky partitioner moves on as soon as
