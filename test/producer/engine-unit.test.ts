@@ -75,6 +75,37 @@ test('a mixed outcome: delivered records report their offsets, failed ones their
   assert.ok(first?.status === 'delivered' && first.report.offset === 0n && first.report.partition === 0)
 })
 
+test('sendAndForget: a call with a failed record hands onError the same error send() rejects with, once, after its records settle', async t => {
+  const client = new FakeClient({ t: 2 })
+  client.respond = batch => batch.partition === 1 ? { errorCode: TOPIC_AUTHORIZATION_FAILED } : undefined
+  const producer = producerWith(client, { lingerMs: 5 })
+  t.after(() => producer.close({ timeoutMs: 100 }))
+  await producer.connect()
+  const messages = [{ value: 'p0', partition: 0 }, { value: 'p1', partition: 1 }, { value: 'p0b', partition: 0 }]
+  const errors: CourierError[] = []
+  producer.sendAndForget('t', messages, error => errors.push(error))
+  producer.sendAndForget('t', { value: 'fine', partition: 0 }, error => errors.push(error))
+  const { error: viaSend } = await outcome(producer.send('t', messages))
+  await producer.flush()
+  assert.equal(errors.length, 1, 'one onError call for the failed call, none for the delivered one')
+  assert.equal(errors[0].code, viaSend?.code)
+  assert.deepEqual(errors[0].reports?.map(r => r.status), ['delivered', 'failed', 'delivered'])
+  assert.deepEqual(client.values('t', 0), ['p0', 'p0b', 'fine', 'p0', 'p0b'])
+})
+
+test('sendAndForget: a refused call reaches onError after sendAndForget returned, never from inside it', async t => {
+  const client = new FakeClient({ t: 1 })
+  const producer = producerWith(client)
+  t.after(() => producer.close({ timeoutMs: 100 }))
+  await producer.connect()
+  const errors: CourierError[] = []
+  producer.sendAndForget('t', { value: undefined }, error => errors.push(error))
+  assert.equal(errors.length, 0, 'not called synchronously')
+  await Promise.resolve()
+  assert.equal(errors.length, 1)
+  assert.equal(errors[0].code, 'COURIER_VALIDATION')
+})
+
 test('a batch the broker refuses as too large is split and resent; records keep their order; a lone record over the limit fails with its size', async t => {
   const client = new FakeClient({ t: 1 })
   // The "broker" takes batches of at most 2 records.
