@@ -99,22 +99,7 @@ export function prepareMessages (batches: TopicMessages[], ctx: PrepareContext):
   if (!Array.isArray(batches)) {
     throw new ValidationError([{ index: 0, field: 'batches', reason: 'expected an array of { topic, messages }' }])
   }
-  const { config, serializer } = ctx
-  const nowMs = ctx.now()
-  const standard = ctx.standardHeaders(nowMs)
-  // Records without their own timestamp share one BigInt, made once per millisecond.
-  const nowBig = standard.producedAt === nowMs && standard.producedAtBig !== undefined ? standard.producedAtBig : BigInt(nowMs)
-  const context: SerializeContext = { topic: '', index: 0 }
-  const fields = newRecordFields()
-  const prepared: PreparedRecord[] = []
-  let issues: ValidationIssue[] | undefined
-  let firstCause: unknown
-  let serializationError: CourierError | undefined
-  const report: ReportIssue = (issue, cause) => {
-    (issues ??= []).push(issue)
-    if (cause !== undefined && firstCause === undefined) firstCause = cause
-  }
-
+  const run = new PrepareRun(ctx)
   let index = 0
   for (const batch of batches) {
     let topic: string
@@ -123,53 +108,92 @@ export function prepareMessages (batches: TopicMessages[], ctx: PrepareContext):
       topic = batch?.topic
       messages = batch?.messages
     } catch (error) {
-      report({ index, field: 'batches', reason: `reading { topic, messages } threw: ${error instanceof Error ? error.message : String(error)}` }, error)
+      run.report({ index, field: 'batches', reason: `reading { topic, messages } threw: ${error instanceof Error ? error.message : String(error)}` }, error)
       continue
     }
-    context.topic = topic
+    run.context.topic = topic
     if (Array.isArray(messages)) {
-      if (messages.length === 0) report({ index, field: 'messages', reason: `an empty array for topic "${String(topic)}": nothing to send` })
-      for (let i = 0; i < messages.length; i++) prepareOne(messages[i], index++, topic)
+      if (messages.length === 0) run.report({ index, field: 'messages', reason: `an empty array for topic "${String(topic)}": nothing to send` })
+      for (let i = 0; i < messages.length; i++) run.prepareOne(messages[i], index++, topic)
     } else {
-      prepareOne(messages, index++, topic)
+      run.prepareOne(messages, index++, topic)
     }
   }
-  if (issues !== undefined) throw new ValidationError(issues, firstCause === undefined ? {} : { cause: firstCause })
-  if (serializationError !== undefined) throw serializationError
-  return prepared
+  return run.result()
+}
 
-  function prepareOne (message: unknown, index: number, topic: string): void {
-    if (!readRecordFields(message, index, fields, report)) return
-    validateFields(fields, index, topic, report)
+/**
+ * One call's preparation: its clock reading, scratch fields and findings. One object per call, its
+ * steps as methods (this runs for every send(): no closures made per call or per record).
+ */
+class PrepareRun {
+  readonly config: ResolvedConfig
+  readonly serializer: Serializer
+  readonly standard: StandardHeaderValues
+  readonly nowMs: number
+  readonly nowBig: bigint
+  readonly context: SerializeContext = { topic: '', index: 0 }
+  readonly fields: RecordFields = newRecordFields()
+  readonly prepared: PreparedRecord[] = []
+  issues: ValidationIssue[] | undefined
+  firstCause: unknown
+  serializationError: CourierError | undefined
+  /** For the validators, which report through a function. */
+  readonly report: ReportIssue = (issue, cause) => {
+    (this.issues ??= []).push(issue)
+    if (cause !== undefined && this.firstCause === undefined) this.firstCause = cause
+  }
+
+  constructor (ctx: PrepareContext) {
+    this.config = ctx.config
+    this.serializer = ctx.serializer
+    this.nowMs = ctx.now()
+    this.standard = ctx.standardHeaders(this.nowMs)
+    // Records without their own timestamp share one BigInt, made once per millisecond.
+    this.nowBig = this.standard.producedAt === this.nowMs && this.standard.producedAtBig !== undefined ? this.standard.producedAtBig : BigInt(this.nowMs)
+  }
+
+  /** The records, or the call's ValidationError (every problem found) or first serializer error. */
+  result (): PreparedRecord[] {
+    if (this.issues !== undefined) throw new ValidationError(this.issues, this.firstCause === undefined ? {} : { cause: this.firstCause })
+    if (this.serializationError !== undefined) throw this.serializationError
+    return this.prepared
+  }
+
+  prepareOne (message: unknown, index: number, topic: string): void {
+    const fields = this.fields
+    if (!readRecordFields(message, index, fields, this.report)) return
+    validateFields(fields, index, topic, this.report)
     if (fields.topic !== undefined && fields.topic !== topic) {
-      report({ index, field: 'topic', reason: `the message names topic "${String(fields.topic)}" but is sent to "${String(topic)}"` })
+      this.report({ index, field: 'topic', reason: `the message names topic "${String(fields.topic)}" but is sent to "${String(topic)}"` })
     }
-    const headerList = fields.headers === undefined ? undefined : collectHeaders(fields.headers, index, report)
+    const headerList = fields.headers === undefined ? undefined : collectHeaders(fields.headers, index, this.report)
     // The call is refused already: check the rest, serialize nothing more.
-    if (issues !== undefined || serializationError !== undefined) return
+    if (this.issues !== undefined || this.serializationError !== undefined) return
     try {
-      prepared.push(serializeOne(fields, headerList, index, topic))
+      this.prepared.push(this.serializeOne(fields, headerList, index, topic))
     } catch (error) {
-      serializationError = error as CourierError
+      this.serializationError = error as CourierError
     }
   }
 
   /** The record from fields already read and checked. Throws a CourierError. */
-  function serializeOne (f: RecordFields, headerList: HeaderList | undefined, index: number, topic: string): PreparedRecord {
+  serializeOne (f: RecordFields, headerList: HeaderList | undefined, index: number, topic: string): PreparedRecord {
+    const context = this.context
     context.index = index
-    const key = f.key === undefined || f.key === null ? null : serializeKey(f.key as NonNullable<Message['key']>, serializer, context)
-    const value = f.tombstone === true ? null : serializeValue(f.value, serializer, context)
+    const key = f.key === undefined || f.key === null ? null : serializeKey(f.key as NonNullable<Message['key']>, this.serializer, context)
+    const value = f.tombstone === true ? null : serializeValue(f.value, this.serializer, context)
     const record: PreparedRecord = {
       topic,
       key,
       value,
       valueLength: typeof value === 'string' ? Buffer.byteLength(value, 'utf8') : undefined,
-      headers: addStandardHeaders(headerList, standard, config.headers),
-      timestamp: f.timestamp === undefined ? nowBig : toTimestamp(f.timestamp as NonNullable<Message['timestamp']>),
+      headers: addStandardHeaders(headerList, this.standard, this.config.headers),
+      timestamp: f.timestamp === undefined ? this.nowBig : toTimestamp(f.timestamp as NonNullable<Message['timestamp']>),
       partition: f.partition === undefined ? -1 : f.partition as number,
       explicitPartition: f.partition !== undefined,
       sizeBytes: 0,
-      acceptedAtMs: nowMs,
+      acceptedAtMs: this.nowMs,
       sink: NO_SINK,
       index
     }

@@ -83,54 +83,57 @@ export function readRecordFields (record: unknown, index: number, into: RecordFi
 }
 
 /** Every problem with the fields read from one record, except its headers (see collectHeaders). */
-export function validateFields (f: RecordFields, index: number, defaultTopic: string | undefined, report: ReportIssue): void {
-  const add = (field: string, reason: string): void => { report({ index, field, reason }) }
+/** One finding of validateFields (a function, not a closure made per record). */
+function add (report: ReportIssue, index: number, field: string, reason: string): void {
+  report({ index, field, reason })
+}
 
+export function validateFields (f: RecordFields, index: number, defaultTopic: string | undefined, report: ReportIssue): void {
   if (f.unknown !== undefined) {
     for (const field of f.unknown) {
       const guess = closestField(field)
-      add(field, `unknown field${guess === undefined ? '' : ` (did you mean "${guess}"?)`}; allowed: ${RECORD_FIELDS.join(', ')}`)
+      add(report, index, field, `unknown field${guess === undefined ? '' : ` (did you mean "${guess}"?)`}; allowed: ${RECORD_FIELDS.join(', ')}`)
     }
   }
 
   if (f.topic === undefined) {
-    if (defaultTopic === undefined) add('topic', 'missing: set `topic` on the message or a default topic on the producer')
+    if (defaultTopic === undefined) add(report, index, 'topic', 'missing: set `topic` on the message or a default topic on the producer')
     else {
       const problem = topicNameProblem(defaultTopic)
-      if (problem !== undefined) add('topic', `the default topic ${problem}`)
+      if (problem !== undefined) add(report, index, 'topic', `the default topic ${problem}`)
     }
   } else {
     const problem = topicNameProblem(f.topic)
-    if (problem !== undefined) add('topic', problem)
+    if (problem !== undefined) add(report, index, 'topic', problem)
   }
 
-  if (f.tombstone !== undefined && typeof f.tombstone !== 'boolean') add('tombstone', `must be a boolean, got ${describeValue(f.tombstone)}`)
+  if (f.tombstone !== undefined && typeof f.tombstone !== 'boolean') add(report, index, 'tombstone', `must be a boolean, got ${describeValue(f.tombstone)}`)
   const tombstone = f.tombstone === true
   if (f.value === undefined) {
-    add('value', 'undefined is not a message value; use null with tombstone: true for a delete marker')
+    add(report, index, 'value', 'undefined is not a message value; use null with tombstone: true for a delete marker')
   } else if (f.value === null && !tombstone) {
-    add('value', 'null is not a message value unless tombstone: true is set (a delete marker for a compacted topic)')
+    add(report, index, 'value', 'null is not a message value unless tombstone: true is set (a delete marker for a compacted topic)')
   } else if (f.value !== null && tombstone) {
-    add('value', 'a tombstone (tombstone: true) must have value: null')
+    add(report, index, 'value', 'a tombstone (tombstone: true) must have value: null')
   } else if (typeof f.value === 'string') {
     const problem = textProblem(f.value)
-    if (problem !== undefined) add('value', problem)
+    if (problem !== undefined) add(report, index, 'value', problem)
   }
 
   const keyProblem = keyTypeProblem(f.key)
-  if (keyProblem !== undefined) add('key', keyProblem)
-  else if (tombstone && (f.key === null || f.key === undefined)) add('key', 'a tombstone needs a key: compaction deletes by key')
+  if (keyProblem !== undefined) add(report, index, 'key', keyProblem)
+  else if (tombstone && (f.key === null || f.key === undefined)) add(report, index, 'key', 'a tombstone needs a key: compaction deletes by key')
 
   if (f.partition !== undefined) {
     const p = f.partition
     if (typeof p !== 'number' || !Number.isInteger(p) || p < 0 || p > INT32_MAX) {
-      add('partition', `must be an integer from 0 to ${INT32_MAX}, got ${describeValue(p)}`)
+      add(report, index, 'partition', `must be an integer from 0 to ${INT32_MAX}, got ${describeValue(p)}`)
     }
   }
 
   if (f.timestamp !== undefined) {
     const problem = timestampProblem(f.timestamp)
-    if (problem !== undefined) add('timestamp', problem)
+    if (problem !== undefined) add(report, index, 'timestamp', problem)
   }
 }
 

@@ -13,7 +13,7 @@ import { copyError, isCourierError, MessageTooLargeError, type CourierError, typ
 import { checkIn, type BlobStore } from '../large-messages/claim-check.ts'
 import { splitRecord } from '../large-messages/chunking.ts'
 import { policyFor } from '../large-messages/options.ts'
-import { decideSize, recordLimit, tooLargeError, type RecordLimit } from '../large-messages/size-policy.ts'
+import { decideSize, recordLimit, tooLargeError, type ClusterLimit, type RecordLimit } from '../large-messages/size-policy.ts'
 import type { PreparedRecord } from '../pipeline/prepare.ts'
 import type { TopicLimits } from './topic-limits.ts'
 
@@ -55,10 +55,26 @@ export class SizeStage {
     claimCheckDeletedTotal: 0
   }
 
+  /** maxRequestSize as a record limit (topics whose cluster limit is unknown or larger). */
+  readonly #ownLimit: RecordLimit
+  /** Each topic's record limit, worked out again only when the cluster's limit for it changes. */
+  readonly #topicLimits = new Map<string, { cluster: ClusterLimit | undefined, limit: RecordLimit }>()
+
   constructor (options: SizeStageOptions) {
     this.#config = options.config
     this.#limits = options.limits
     this.#logger = options.logger
+    this.#ownLimit = recordLimit(this.#config.maxRequestSize, undefined)
+  }
+
+  #limitFor (topic: string): RecordLimit {
+    const cluster = this.#limits.limitFor(topic)
+    if (cluster === undefined) return this.#ownLimit
+    const known = this.#topicLimits.get(topic)
+    if (known !== undefined && known.cluster === cluster) return known.limit
+    const limit = recordLimit(this.#config.maxRequestSize, cluster)
+    this.#topicLimits.set(topic, { cluster, limit })
+    return limit
   }
 
   stats (): LargeMessageStats {
@@ -96,14 +112,14 @@ export class SizeStage {
     let out: PreparedRecord[] | undefined
     let uploads: Array<{ at: number, record: PreparedRecord, limit: RecordLimit }> | undefined
     let chunkedBytes = 0
-    // The limit is worked out once per run of records of one topic (a call is usually one topic).
+    // The limit is looked up once per run of records of one topic (a call is usually one topic).
     let topic: string | undefined
-    let limit = recordLimit(config.maxRequestSize, undefined)
+    let limit: RecordLimit = this.#ownLimit
     for (let i = 0; i < prepared.length; i++) {
       const record = prepared[i]
       if (record.topic !== topic) {
         topic = record.topic
-        limit = recordLimit(config.maxRequestSize, this.#limits.limitFor(topic))
+        limit = this.#limitFor(topic)
       }
       if (record.sizeBytes > config.largeMessageWarningBytes) this.#large(record, limit)
       const decision = decideSize(record.sizeBytes, limit, policyFor(config, record.topic))
