@@ -164,7 +164,9 @@ interface ChildRun {
  */
 function runChild (file: string, workload: Workload, options: { timeoutMs: number, env?: Record<string, string>, nodeFlags?: string[], onLine?: (line: string, stdin: NodeJS.WritableStream) => void }): Promise<ChildRun> {
   return new Promise(resolvePromise => {
-    const child = spawn(process.execPath, [...(options.nodeFlags ?? []), join(here, 'clients', file)], {
+    // BENCH_NODE_FLAGS: extra flags for every JavaScript client, e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof'.
+    const extraFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(flag => flag !== '')
+    const child = spawn(process.execPath, [...(options.nodeFlags ?? []), ...extraFlags, join(here, 'clients', file)], {
       cwd: root,
       env: { ...process.env, ...options.env, BENCH_WORKLOAD: JSON.stringify(workload) },
       stdio: ['pipe', 'pipe', 'pipe']
