@@ -19,11 +19,13 @@ export class BufferPool {
   #waitingBytes = 0
   readonly #waiters: Waiter[] = []
   /**
-   * A call was refused because the waiting line had no room for it, and no call has left the line
-   * since. Until one does, every call is refused before it is serialized: without this, a line
-   * with a few bytes to spare (less than any record) lets each call be serialized, then refused.
+   * The smallest call among the latest 1024 to 2048 that asked for room: a waiting line with less
+   * room than that is full for any call likely to come. Without it, a line with a few bytes to spare
+   * (less than any record) let every call be serialized, then refused. Pure bookkeeping, no timers.
    */
-  #lineFull = false
+  #smallestNow = Infinity
+  #smallestBefore = Infinity
+  #callsThisRound = 0
 
   /** Bytes that calls waiting for room may hold (they are serialized already). */
   readonly waitLimitBytes: number
@@ -38,7 +40,9 @@ export class BufferPool {
    * waiting calls is too. Checked before serializing, so a refused call costs almost nothing.
    */
   get saturated (): boolean {
-    return this.#waiters.length > 0 && (this.#lineFull || this.#waitingBytes >= this.waitLimitBytes)
+    if (this.#waiters.length === 0) return false
+    const spare = this.waitLimitBytes - this.#waitingBytes
+    return spare <= 0 || spare < Math.min(this.#smallestNow, this.#smallestBefore)
   }
 
   /**
@@ -78,12 +82,12 @@ export class BufferPool {
     if (bytes > this.totalBytes) {
       throw new BufferExhaustedError(`A call of ${bytes} bytes can never fit in bufferMemory=${this.totalBytes}`)
     }
+    this.#noteCall(bytes)
     if (this.#waiters.length === 0 && this.#usedBytes + bytes <= this.totalBytes) {
       this.#usedBytes += bytes
       return undefined
     }
     if (this.#waiters.length > 0 && this.#waitingBytes + bytes > this.waitLimitBytes) {
-      this.#lineFull = true
       throw this.saturatedError()
     }
     if (maxBlockMs === 0) throw this.saturatedError()
@@ -96,7 +100,6 @@ export class BufferPool {
           const index = this.#waiters.indexOf(waiter)
           if (index >= 0) this.#waiters.splice(index, 1)
           this.#waitingBytes -= bytes
-          this.#lineFull = false
           reject(new BufferExhaustedError(`No room in bufferMemory=${this.totalBytes} within maxBlockMs=${maxBlockMs} ms (${this.#usedBytes} bytes queued)`))
           this.#grant()
         }, maxBlockMs)
@@ -104,6 +107,15 @@ export class BufferPool {
       this.#waiters.push(waiter)
       this.#waitingBytes += bytes
     })
+  }
+
+  #noteCall (bytes: number): void {
+    if (bytes < this.#smallestNow) this.#smallestNow = bytes
+    if (++this.#callsThisRound >= 1024) {
+      this.#smallestBefore = this.#smallestNow
+      this.#smallestNow = Infinity
+      this.#callsThisRound = 0
+    }
   }
 
   release (bytes: number): void {
@@ -118,13 +130,11 @@ export class BufferPool {
       this.#waitingBytes -= waiter.bytes
       waiter.reject(error())
     }
-    this.#lineFull = false
   }
 
   #grant (): void {
     while (this.#waiters.length > 0 && this.#usedBytes + this.#waiters[0].bytes <= this.totalBytes) {
       const waiter = this.#waiters.shift() as Waiter
-      this.#lineFull = false
       clearTimeout(waiter.timer)
       this.#waitingBytes -= waiter.bytes
       this.#usedBytes += waiter.bytes

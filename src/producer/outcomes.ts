@@ -154,7 +154,8 @@ export interface ForgottenCallFailures {
 /**
  * The outcome of a sendAndForget() call: no promise at all (a promise, its two resolving functions
  * and a catch handler per call is most of what an unsettled call keeps alive). A failure is handed
- * to `failures` with the same error send() would have rejected with; a delivery needs nothing.
+ * to `failures`, in a microtask, with the same error send() would have rejected with; a delivery
+ * needs nothing.
  */
 export class ForgottenOutcome extends Outcome {
   readonly #failures: ForgottenCallFailures
@@ -171,6 +172,9 @@ export class ForgottenOutcome extends Outcome {
   protected delivered (): void {}
 
   protected failed (error: unknown): void {
-    this.#failures.callFailed(error as CourierError, this.#topic, this.count, this.#onError)
+    // Always after the current code has run, as a promise's rejection handler would: never from
+    // inside sendAndForget() itself, and never in the middle of the sender settling a batch (an
+    // onError that sends again must find the producer in a consistent state).
+    queueMicrotask(() => { this.#failures.callFailed(error as CourierError, this.#topic, this.count, this.#onError) })
   }
 }

@@ -99,7 +99,11 @@ export class Producer {
         this.#forgotten.report(error, onError)
         return
       }
-      this.#forgotten.warn(error, topic)
+      try {
+        this.#forgotten.warn(error, topic)
+      } catch {
+        // A logger that throws must not take the process down from a microtask; the event still goes out.
+      }
       // Batch failures were already announced by the sender; announce the others here.
       if (!this.#sender.announced(error)) this.#events.emit('error', { error, topic, records })
     }

@@ -138,6 +138,8 @@ export class SpooledProducer {
   #housekeeping: NodeJS.Timeout | undefined
   /** The housekeeping pass under way, if any (it never rejects). */
   #housekeepingRun: Promise<void> | undefined
+  /** close() has begun: no housekeeping pass starts any more. */
+  #housekeepingStopped = false
   readonly #roomWaiters = new Set<() => void>()
   readonly #settleWaiters = new Set<() => void>()
   readonly #stats = { spooledTotal: 0, recoveredTotal: 0, corruptTotal: 0, tornTailTotal: 0, deliveredTotal: 0, deadLetteredTotal: 0, failedTotal: 0 }
@@ -296,9 +298,11 @@ export class SpooledProducer {
     // Records still in the relay fail with ProducerClosedError and stay in the spool.
     await this.relay.close({ timeoutMs: 1000 })
     await this.#deadLetters.close(1000)
+    // No new housekeeping pass from here on (a record settling late would schedule one), and the
+    // one under way (deleting settled segments) ends before the log closes: nothing of this
+    // instance may still touch the folder once close() resolves.
+    this.#housekeepingStopped = true
     clearTimeout(this.#housekeeping)
-    // A housekeeping pass under way (deleting settled segments) ends before the log closes: nothing
-    // of this instance may still touch the folder once close() resolves.
     await this.#housekeepingRun
     try {
       await this.#persistSettled()
@@ -466,7 +470,7 @@ export class SpooledProducer {
 
   /** Soon after records settle: delete settled segments, record how far everything is settled. */
   #scheduleHousekeeping (): void {
-    if (this.#housekeeping !== undefined) return
+    if (this.#housekeeping !== undefined || this.#housekeepingStopped) return
     this.#housekeeping = setTimeout(() => {
       this.#housekeeping = undefined
       this.#housekeepingRun = this.#persistSettled().then(async () => {

@@ -48,26 +48,34 @@ test('waiting calls may hold at most an eighth of bufferMemory; past that a call
   return assert.rejects(waiting, /closed/)
 })
 
-test('once a call found no room in the waiting line, the next calls are refused before any work until one leaves it', async () => {
+test('a waiting line with less room than any recent call refuses new calls at the door; a larger call refused does not', async () => {
   // bufferMemory 800: the line may hold 100 bytes; two 45-byte calls leave 10 bytes spare.
   const pool = new BufferPool(800)
   pool.reserve(800, 60_000)
   const first = pool.reserve(45, 60_000)
+  assert.equal(pool.saturated, false, '55 bytes free: a 45-byte call may still wait')
   const second = pool.reserve(45, 60_000)
-  assert.equal(pool.saturated, false, '10 bytes of the line are still free')
+  assert.equal(pool.saturated, true, '10 bytes free, less than any call so far: refused before any work')
   assert.throws(() => pool.reserve(45, 60_000), BufferExhaustedError)
-  assert.equal(pool.saturated, true, 'a line too full for the last call refuses the next ones at the door')
   pool.release(45)
   await first
   assert.equal(pool.saturated, false, 'a call left the line: there is room to try again')
-  const third = pool.reserve(45, 60_000)
-  assert.ok(third, 'and the next call may wait')
-  assert.throws(() => pool.reserve(45, 60_000), BufferExhaustedError)
-  assert.equal(pool.saturated, true)
   pool.rejectWaiters(() => new Error('closed'))
-  assert.equal(pool.saturated, false)
   await assert.rejects(second as Promise<void>, /closed/)
-  await assert.rejects(third as Promise<void>, /closed/)
+  assert.equal(pool.saturated, false, 'nobody waits: nothing to refuse for')
+})
+
+test('one call too large for the room left in the line does not make smaller calls refused', async () => {
+  // bufferMemory 8000: the line may hold 1000 bytes.
+  const pool = new BufferPool(8000)
+  pool.reserve(8000, 60_000)
+  const waiting = pool.reserve(100, 60_000)
+  assert.throws(() => pool.reserve(950, 60_000), BufferExhaustedError, '950 bytes do not fit in the 900 left')
+  assert.equal(pool.saturated, false, '900 bytes are free: a 100-byte call may still wait')
+  const next = pool.reserve(100, 60_000)
+  assert.ok(next, 'and it does')
+  pool.rejectWaiters(() => new Error('closed'))
+  await Promise.all([assert.rejects(waiting as Promise<void>, /closed/), assert.rejects(next, /closed/)])
 })
 
 test('a call larger than the whole pool can never fit and fails at once', () => {

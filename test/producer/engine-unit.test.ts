@@ -95,15 +95,29 @@ test('sendAndForget: a call with a failed record hands onError the same error se
 
 test('sendAndForget: a refused call reaches onError after sendAndForget returned, never from inside it', async t => {
   const client = new FakeClient({ t: 1 })
-  const producer = producerWith(client)
+  const producer = producerWith(client, { bufferMemory: 4096, maxBlockMs: 0 })
   t.after(() => producer.close({ timeoutMs: 100 }))
   await producer.connect()
+  // The broker answers nothing: accepted records stay in bufferMemory.
+  client.respond = () => 'hang'
   const errors: CourierError[] = []
-  producer.sendAndForget('t', { value: undefined }, error => errors.push(error))
-  assert.equal(errors.length, 0, 'not called synchronously')
-  await Promise.resolve()
-  assert.equal(errors.length, 1)
-  assert.equal(errors[0].code, 'COURIER_VALIDATION')
+  const onError = (error: CourierError): void => { errors.push(error) }
+  // Refused at the door (validation), refused while appending (a partition the topic does not have),
+  // refused for room (bufferMemory full, maxBlockMs 0): none may call back from inside the call.
+  producer.sendAndForget('t', { value: undefined }, onError)
+  assert.equal(errors.length, 0, 'validation: not called synchronously')
+  producer.sendAndForget('t', { value: 'x', partition: 5 }, onError)
+  assert.equal(errors.length, 0, 'bad partition: not called synchronously')
+  for (let i = 0; i < 20; i++) {
+    producer.sendAndForget('t', { value: 'y'.repeat(400) }, onError)
+    assert.equal(errors.length, 0, `buffer full (call ${i}): not called synchronously`)
+  }
+  await new Promise(resolve => { setImmediate(resolve) })
+  const codes = errors.map(e => e.code)
+  assert.equal(codes[0], 'COURIER_VALIDATION')
+  assert.equal(codes[1], 'COURIER_VALIDATION')
+  assert.ok(codes.slice(2).length > 0 && codes.slice(2).every(code => code === 'COURIER_BUFFER_EXHAUSTED'), codes.join(', '))
+  client.releaseHanging()
 })
 
 test('a batch the broker refuses as too large is split and resent; records keep their order; a lone record over the limit fails with its size', async t => {
