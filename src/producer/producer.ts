@@ -229,6 +229,16 @@ export class Producer {
     return this.#connectingNow ? 'connecting' : 'idle'
   }
 
+  /**
+   * True while a send() would be refused at once for lack of room: `bufferMemory` is full and so is
+   * the line of calls waiting for it (the broker is not keeping up, or is away). A synchronous check
+   * for an application that would rather shed load (answer 503, pause a consumer) before it builds
+   * the messages. It reserves nothing: a call made right after may still wait or be refused.
+   */
+  get overloaded (): boolean {
+    return this.#buffer.saturated
+  }
+
   /** The producer id the cluster gave this session (idempotence), once connected. */
   get producerId (): bigint | undefined {
     return this.#sender.identity?.producerId

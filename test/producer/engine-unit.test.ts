@@ -120,6 +120,23 @@ test('sendAndForget: a refused call reaches onError after sendAndForget returned
   client.releaseHanging()
 })
 
+test('overloaded tells, without sending, that a send() would be refused for room; it clears once the broker answers', async t => {
+  const client = new FakeClient({ t: 1 })
+  const producer = producerWith(client, { bufferMemory: 8192, lingerMs: 0 })
+  t.after(() => producer.close({ timeoutMs: 100 }))
+  await producer.connect()
+  client.respond = () => 'hang'
+  assert.equal(producer.overloaded, false)
+  const calls: Array<Promise<unknown>> = []
+  for (let i = 0; i < 40 && !producer.overloaded; i++) calls.push(producer.send('t', { value: 'v'.repeat(400) }).catch(() => {}))
+  assert.equal(producer.overloaded, true, 'bufferMemory and its waiting line filled up')
+  await assert.rejects(producer.send('t', { value: 'v'.repeat(400) }), (error: CourierError) => error.code === 'COURIER_BUFFER_EXHAUSTED')
+  client.respond = () => undefined
+  client.releaseHanging()
+  await Promise.all(calls)
+  assert.equal(producer.overloaded, false, 'room again once the broker answered')
+})
+
 test('a batch the broker refuses as too large is split and resent; records keep their order; a lone record over the limit fails with its size', async t => {
   const client = new FakeClient({ t: 1 })
   // The "broker" takes batches of at most 2 records.
