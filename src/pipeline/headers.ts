@@ -37,27 +37,16 @@ export interface StandardHeaderSwitches {
 
 /** A new list: the caller's headers, then each enabled standard header the caller did not set. */
 export function addStandardHeaders (list: readonly [string, Buffer][] | undefined, values: StandardHeaderValues, enabled: StandardHeaderSwitches): HeaderList {
-  // Runs for every record: the shared entries are reused, and with no headers of the caller's the
-  // list is built in one allocation (no closure, no growing).
-  if (list === undefined || list.length === 0) {
-    const producedAt = enabled.producedAt && values.producedAt !== undefined ? producedAtEntry(values) : undefined
-    const producerId = enabled.producerId && values.producerId !== undefined ? producerIdEntry(values) : undefined
-    const messageId = enabled.messageId && values.messageId !== undefined ? messageIdEntry(values.messageId) : undefined
-    if (producedAt !== undefined && producerId !== undefined && messageId !== undefined) return [producedAt, producerId, messageId]
-    const out: HeaderList = []
-    if (producedAt !== undefined) out.push(producedAt)
-    if (producerId !== undefined) out.push(producerId)
-    if (messageId !== undefined) out.push(messageId)
-    return out
-  }
-  const out: HeaderList = list.slice()
+  // Runs for every record: the shared entries are reused; no closure is made.
+  const out: HeaderList = list === undefined ? [] : list.slice()
   if (enabled.producedAt && values.producedAt !== undefined && !hasHeader(list, HEADER_PRODUCED_AT)) out.push(producedAtEntry(values))
   if (enabled.producerId && values.producerId !== undefined && !hasHeader(list, HEADER_PRODUCER_ID)) out.push(producerIdEntry(values))
   if (enabled.messageId && values.messageId !== undefined && !hasHeader(list, HEADER_MESSAGE_ID)) out.push(messageIdEntry(values.messageId))
   return out
 }
 
-function hasHeader (list: readonly [string, Buffer][], name: string): boolean {
+function hasHeader (list: readonly [string, Buffer][] | undefined, name: string): boolean {
+  if (list === undefined) return false
   for (let i = 0; i < list.length; i++) if (list[i][0] === name) return true
   return false
 }

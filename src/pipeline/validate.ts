@@ -82,12 +82,12 @@ export function readRecordFields (record: unknown, index: number, into: RecordFi
   }
 }
 
-/** Every problem with the fields read from one record, except its headers (see collectHeaders). */
 /** One finding of validateFields (a function, not a closure made per record). */
 function add (report: ReportIssue, index: number, field: string, reason: string): void {
   report({ index, field, reason })
 }
 
+/** Every problem with the fields read from one record, except its headers (see collectHeaders). */
 export function validateFields (f: RecordFields, index: number, defaultTopic: string | undefined, report: ReportIssue): void {
   if (f.unknown !== undefined) {
     for (const field of f.unknown) {

@@ -27,6 +27,11 @@ const ROUTING = Symbol('routing')
  * index) whose `reports` holds every record's outcome of this call, index for index (and, when that
  * record was dead-lettered, `deadLetter`: where it went).
  */
+/** Every failure a caller sees is a CourierError: anything else (a throwing logger or listener) is wrapped. */
+export function asCourierError (cause: unknown): CourierError {
+  return isCourierError(cause) ? cause : new KafkaError(`Send failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause })
+}
+
 export abstract class Outcome implements RecordSink {
   readonly #outcomes: Array<Stored | typeof ROUTING | undefined>
   readonly #route: FailureRoute | undefined
@@ -61,7 +66,7 @@ export abstract class Outcome implements RecordSink {
   fail (cause: unknown): void {
     if (this.#settled) return
     // Every rejection is a CourierError: anything else (a throwing logger or listener) is wrapped.
-    const error: CourierError = isCourierError(cause) ? cause : new KafkaError(`Send failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause })
+    const error = asCourierError(cause)
     // The error may be shared (every call waiting for one connection attempt gets it): copy it.
     const own = copyError(error, {})
     if (this.#route !== undefined) {
@@ -158,13 +163,13 @@ export interface ForgottenCallFailures {
  * needs nothing.
  */
 export class ForgottenOutcome extends Outcome {
-  readonly #failures: ForgottenCallFailures
+  readonly #sink: ForgottenCallFailures
   readonly #topic: string
   readonly #onError: ((error: CourierError) => void) | undefined
 
   constructor (count: number, route: FailureRoute | undefined, failures: ForgottenCallFailures, topic: string, onError: ((error: CourierError) => void) | undefined) {
     super(count, route)
-    this.#failures = failures
+    this.#sink = failures
     this.#topic = topic
     this.#onError = onError
   }
@@ -175,6 +180,6 @@ export class ForgottenOutcome extends Outcome {
     // Always after the current code has run, as a promise's rejection handler would: never from
     // inside sendAndForget() itself, and never in the middle of the sender settling a batch (an
     // onError that sends again must find the producer in a consistent state).
-    queueMicrotask(() => { this.#failures.callFailed(error as CourierError, this.#topic, this.count, this.#onError) })
+    queueMicrotask(() => { this.#sink.callFailed(error as CourierError, this.#topic, this.count, this.#onError) })
   }
 }

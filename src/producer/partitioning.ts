@@ -33,8 +33,7 @@ export class RecordPlacer {
   /** `pinned`: the count keyed records use, per topic. */
   readonly #pinned = new Map<string, number>()
   readonly #sampleSize: number
-  /** Per topic, a ring of the last keys sent. */
-  /** Recent keys per topic as latin1 strings (one byte per char: the bytes exactly), a ring of #sampleSize. */
+  /** Per topic, a ring of the last keys sent, as latin1 strings (one char per byte: the bytes exactly). */
   readonly #samples = new Map<string, { keys: string[], next: number }>()
 
   constructor (partitioner: ResolvedConfig['partitioner'], random: () => number, partitionsFor: (topic: string) => number, recentKeySampleSize = 0) {

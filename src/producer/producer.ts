@@ -9,7 +9,7 @@ import { BufferPool } from '../accumulator/buffer-pool.ts'
 import type { CompressionStats } from '../compression/auto.ts'
 import { defaultBrokersWarning, resolveConfig } from '../config/index.ts'
 import type { Logger, ProducerOptions, ResolvedConfig } from '../config/types.ts'
-import { ConfigError, ErrorCodes, isCourierError, KafkaError, ProducerClosedError, ValidationError, type CourierError } from '../errors.ts'
+import { ConfigError, ErrorCodes, isCourierError, ProducerClosedError, ValidationError, type CourierError } from '../errors.ts'
 import { KafkaClient, type EngineClient } from '../kafka-client/client.ts'
 import { createDefaultLogger } from '../observability/logger.ts'
 import { loggerFromLogCreator } from '../observability/log-creator.ts'
@@ -27,7 +27,7 @@ import { retryWithinMaxBlock } from './blocking.ts'
 import { EventHub, type EventName, type ProducerEvents } from './events.ts'
 import { KeepAlive } from './keep-alive.ts'
 import { MetadataCache } from './metadata.ts'
-import { CallOutcome, ForgottenOutcome, type DeliveryReport, type ForgottenCallFailures, type Outcome } from './outcomes.ts'
+import { asCourierError, CallOutcome, ForgottenOutcome, type DeliveryReport, type ForgottenCallFailures, type Outcome } from './outcomes.ts'
 import { ForgottenFailures } from './overload.ts'
 import { RecordPlacer } from './partitioning.ts'
 import { EMIT_ALERT, trackOpen, trackClosed } from './registry.ts'
@@ -408,15 +408,15 @@ export class Producer {
       this.#forgotten.refuse(onError)
       return
     }
-    // The handler holds the count, not the messages: an accepted call's message objects must not
-    // live until it settles (they would survive into the old generation, and V8 would then allocate
-    // the caller's messages there from the start, with the broker down at ~20 MB a second of garbage).
-    const records = Array.isArray(messages) ? messages.length : 1
     if (!sendObserved() && !this.#tracer.active) {
       // No promise for the call at all: its failure goes straight to onError (or the log and event).
       this.#sendBatch([{ topic, messages }], { topic, onError })
       return
     }
+    // Spans and diagnostics need the call's promise. Its handler holds the count, not the messages:
+    // an accepted call's message objects must not live until it settles (they would survive into
+    // the old generation, and V8 would then allocate the caller's messages there from the start).
+    const records = Array.isArray(messages) ? messages.length : 1
     this.send(topic, messages).catch((error: CourierError) => { this.#forgottenCalls.callFailed(error, topic, records, onError) })
   }
 
@@ -624,8 +624,7 @@ export class Producer {
     const records = messageCount(batches)
     this.#metrics.refused(error, records)
     if (forget === undefined) return Promise.reject(error)
-    // Every refusal is a CourierError already (prepareMessages and the size stage throw only those).
-    const failure = isCourierError(error) ? error : new KafkaError(`Send failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
+    const failure = asCourierError(error)
     queueMicrotask(() => { this.#forgottenCalls.callFailed(failure, forget.topic, records, forget.onError) })
     return undefined
   }

@@ -115,9 +115,6 @@ export class RecordsWriter {
   release (): Buffer {
     const buf = this.#buf
     this.#buf = Buffer.alloc(0)
-    this.#encoded = undefined
-    this.#count = 0
-    this.#length = 0
     this.#released = true
     return buf
   }
@@ -132,7 +129,7 @@ export class RecordsWriter {
   }
 
   append (record: WireRecord): void {
-    if (this.#encoded !== undefined || this.#released) throw new Error('RecordsWriter: records were appended after the section was taken')
+    if (this.#encoded !== undefined || this.#released) throw new Error('RecordsWriter: records were appended after the section was taken or the buffer released')
     const offsetDelta = this.#count
     const ts = record.timestamp
     if (offsetDelta === 0) {
@@ -199,7 +196,7 @@ export class RecordsWriter {
    * its records: the records are moved as bytes, only their deltas are written anew.
    */
   appendTail (timestamp: bigint, tail: Buffer): void {
-    if (this.#encoded !== undefined || this.#released) throw new Error('RecordsWriter: records were appended after the section was taken')
+    if (this.#encoded !== undefined || this.#released) throw new Error('RecordsWriter: records were appended after the section was taken or the buffer released')
     const offsetDelta = this.#count
     if (offsetDelta === 0) {
       this.#baseTimestamp = timestamp
