@@ -9,7 +9,8 @@
 
 import { readFileSync } from 'node:fs'
 import { getHeapSpaceStatistics } from 'node:v8'
-import { createProducer } from '../../src/index.ts'
+// The package as an application installs it (its compiled dist/, which bench/run.ts builds first).
+import { createProducer } from 'kafka-courier'
 import { Window, createPayloads, now, round, runChild, type Workload } from '../lib/common.ts'
 
 function vmHwmMb (): number {

@@ -10,7 +10,8 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createProducer } from '../../src/index.ts'
+// The package as an application installs it (its compiled dist/, which bench/run.ts builds first).
+import { createProducer } from 'kafka-courier'
 import { Latencies, Window, courierOptions, createPayloads, now, round, runChild, type Workload } from '../lib/common.ts'
 
 runChild(async (w: Workload) => {

@@ -9,7 +9,8 @@
 //                like: values are prebuilt strings (a pool of 1,024, cycled; strings pass through the
 //                serializer as UTF-8), and the default headers are off
 
-import { createProducer } from '../../src/index.ts'
+// The package as an application installs it (its compiled dist/, which bench/run.ts builds first).
+import { createProducer } from 'kafka-courier'
 import { Latencies, Window, courierOptions, createPayloads, now, paced, runChild, type Workload } from '../lib/common.ts'
 
 runChild(async (w: Workload) => {

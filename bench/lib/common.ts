@@ -1,7 +1,7 @@
 // What the runner and every client adapter share: the workload, the payloads, latency recording,
 // the result line a child prints, and a small in-flight window. No dependencies.
 
-import { performance } from 'node:perf_hooks'
+import { PerformanceObserver, constants, performance, type PerformanceEntry } from 'node:perf_hooks'
 import type { ProducerOptions } from '../../src/index.ts'
 
 export type AcksSetting = 'all' | '0' | '1'
@@ -39,6 +39,8 @@ export interface ChildResult {
   latency: LatencySummary
   cpuSec: number
   peakRssMb: number
+  /** JavaScript clients: the process's garbage-collection pauses (Node's 'gc' performance entries). */
+  gc?: GcPauses
   notes?: string[]
   /** Set instead of numbers when the client cannot run (missing native build, unsupported setting). */
   skipped?: string
@@ -178,6 +180,37 @@ export function ownResources (): { cpuSec: number, peakRssMb: number } {
   return { cpuSec: round((cpu.user + cpu.system) / 1e6, 3), peakRssMb: round(usage.maxRSS / 1024, 1) }
 }
 
+export interface GcPauses {
+  count: number
+  totalMs: number
+  maxMs: number
+  /** Young-generation collections (scavenges): count and total pause. */
+  minorCount: number
+  minorMs: number
+}
+
+/** Counts the process's garbage-collection pauses from Node's 'gc' performance entries. */
+export function watchGc (): () => GcPauses {
+  const pauses: GcPauses = { count: 0, totalMs: 0, maxMs: 0, minorCount: 0, minorMs: 0 }
+  const add = (entry: PerformanceEntry): void => {
+    pauses.count++
+    pauses.totalMs += entry.duration
+    pauses.maxMs = Math.max(pauses.maxMs, entry.duration)
+    if (((entry as { detail?: unknown }).detail as { kind?: number } | undefined)?.kind === constants.NODE_PERFORMANCE_GC_MINOR) {
+      pauses.minorCount++
+      pauses.minorMs += entry.duration
+    }
+  }
+  const observer = new PerformanceObserver(list => { list.getEntries().forEach(add) })
+  observer.observe({ entryTypes: ['gc'] })
+  return () => {
+    // Entries still buffered in the observer count too.
+    observer.takeRecords().forEach(add)
+    observer.disconnect()
+    return { count: pauses.count, totalMs: round(pauses.totalMs, 1), maxMs: round(pauses.maxMs, 2), minorCount: pauses.minorCount, minorMs: round(pauses.minorMs, 1) }
+  }
+}
+
 /** Prints the one result line the runner parses, then exits (clients may keep sockets or timers). */
 export function report (result: Omit<ChildResult, 'cpuSec' | 'peakRssMb'> & Partial<Pick<ChildResult, 'cpuSec' | 'peakRssMb'>>): never {
   const full: ChildResult = { ...ownResources(), ...result }
@@ -189,7 +222,8 @@ export function report (result: Omit<ChildResult, 'cpuSec' | 'peakRssMb'> & Part
 /** Runs an adapter's main, turning a throw into an error result line. */
 export function runChild (main: (w: Workload) => Promise<Omit<ChildResult, 'cpuSec' | 'peakRssMb'>>): void {
   const workload = readWorkload()
-  main(workload).then(result => report(result), (error: unknown) => {
+  const gc = watchGc()
+  main(workload).then(result => report({ ...result, gc: gc() }), (error: unknown) => {
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
     report({ messages: 0, elapsedMs: 0, latency: { count: 0, p50Ms: 0, p99Ms: 0, maxMs: 0, meanMs: 0 }, error: message })
   })

@@ -14,6 +14,8 @@ export interface TargetCheck {
   missedBy?: string
 }
 
+import type { GcPauses } from './common.ts'
+
 export interface ResultRow {
   client: string
   mode: string
@@ -31,6 +33,8 @@ export interface ResultRow {
   maxMs: number | null
   cpuSec: number | null
   peakRssMb: number | null
+  /** JavaScript clients: garbage-collection pauses of the client process. */
+  gc?: GcPauses
   /** End offsets of the fresh topic summed, compared with the messages the client reported. */
   verified: string
   notes: string[]
@@ -68,21 +72,21 @@ export function markdown (rows: ResultRow[], checks: TargetCheck[], info: RunInf
   const java = rateOf('java ProducerPerformance')
   const kcat = rateOf('kcat')
   const ratio = (x: number | null, ref: number | null): string => x === null || ref === null || ref === 0 ? '—' : `${fmt(x / ref, 2)}x`
-  lines.push('| client | mode | messages | msgs/s | x Java | x kcat | MiB/s | p50 ms | p99 ms | max ms | CPU s | CPU µs/msg | peak RSS MiB | verified | notes |')
-  lines.push('|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|---|')
+  lines.push('| client | mode | messages | msgs/s | x Java | x kcat | MiB/s | p50 ms | p99 ms | max ms | CPU s | CPU µs/msg | peak RSS MiB | GC pauses ms (max) | verified | notes |')
+  lines.push('|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|---|')
   for (const r of rows) {
     if (r.skipped || r.failed) {
       const why = r.skipped ? `skipped: ${r.skipped}` : `FAILED: ${r.failed}`
-      lines.push(`| ${r.client} | ${r.mode} | ${fmt(r.messages)} | — | — | — | — | — | — | — | — | — | — | ${esc(r.verified)} | ${esc(why)} |`)
+      lines.push(`| ${r.client} | ${r.mode} | ${fmt(r.messages)} | — | — | — | — | — | — | — | — | — | — | — | ${esc(r.verified)} | ${esc(why)} |`)
       continue
     }
     const cpuPerMsg = r.cpuSec !== null && r.messages > 0 ? r.cpuSec * 1e6 / r.messages : null
-    lines.push(`| ${r.client} | ${r.mode} | ${fmt(r.messages)} | ${fmt(r.msgsPerSec)} | ${ratio(r.msgsPerSec, java)} | ${ratio(r.msgsPerSec, kcat)} | ${fmt(r.mbPerSec, 1)} | ${fmt(r.p50Ms, 1)} | ${fmt(r.p99Ms, 1)} | ${fmt(r.maxMs, 1)} | ${fmt(r.cpuSec, 2)} | ${fmt(cpuPerMsg, 1)} | ${fmt(r.peakRssMb, 0)} | ${esc(r.verified)} | ${esc(r.notes.join('; '))} |`)
+    lines.push(`| ${r.client} | ${r.mode} | ${fmt(r.messages)} | ${fmt(r.msgsPerSec)} | ${ratio(r.msgsPerSec, java)} | ${ratio(r.msgsPerSec, kcat)} | ${fmt(r.mbPerSec, 1)} | ${fmt(r.p50Ms, 1)} | ${fmt(r.p99Ms, 1)} | ${fmt(r.maxMs, 1)} | ${fmt(r.cpuSec, 2)} | ${fmt(cpuPerMsg, 1)} | ${fmt(r.peakRssMb, 0)} | ${r.gc ? `${fmt(r.gc.totalMs, 0)} (${fmt(r.gc.maxMs, 1)})` : '—'} | ${esc(r.verified)} | ${esc(r.notes.join('; '))} |`)
   }
   lines.push('')
   lines.push('msgs/s and MiB/s count from the first send call to the last acknowledgement (connecting is not timed); MiB/s counts value bytes only (2^20 bytes).',
     'Latency is per message, from its send call (paced runs: its scheduled time) to its acknowledgement; a batch call gives all its messages the same latency.',
-    'CPU s is user + system of the whole client process (start-up included); peak RSS is the process high-water mark. "verified" compares the end offsets of the fresh topic with the count the client reported.', '')
+    'CPU s is user + system of the whole client process (start-up included); peak RSS is the process high-water mark; GC pauses: the total and the longest garbage-collection pause of a JavaScript client process (Node\'s gc performance entries). "verified" compares the end offsets of the fresh topic with the count the client reported.', '')
   lines.push('## Targets', '')
   lines.push('| target | measured | value | threshold | result |')
   lines.push('|---|---|--:|--:|---|')

@@ -141,10 +141,18 @@ export class Accumulator {
    * Keeps a finished batch's buffer for a new batch. Only for a batch whose one and only attempt
    * was acknowledged: its bytes were copied into the request before it was written, and no other
    * request of it can still be waiting to be encoded (a retried batch may have an earlier attempt
-   * queued on a connection that never wrote it).
+   * queued on a connection that never wrote it). Its per-record lists are emptied too: V8 may have
+   * allocated the batch in the old generation (see PreparedRecordObject in pipeline/prepare.ts),
+   * where, dead, it would keep their young contents alive until the next full GC.
    */
   recycle (batch: Batch): void {
-    if (batch.attempts !== 1 || batch.unsettled !== 0 || batch.inFlight) return
+    if (batch.unsettled !== 0 || batch.inFlight) return
+    batch.sinks.length = 0
+    batch.indexes.length = 0
+    batch.timestamps.length = 0
+    batch.acceptedAtMs.length = 0
+    batch.sizes.length = 0
+    if (batch.attempts !== 1) return
     if (this.#spareBuffers.length >= MAX_SPARE_BUFFERS) return
     const buffer = batch.writer.release()
     if (buffer.length === RECORD_BATCH_HEADER_BYTES + this.#options.batchSize) this.#spareBuffers.push(buffer)
@@ -158,9 +166,10 @@ export class Accumulator {
   /**
    * Adds a record to its partition's open batch. Returns true when a batch of that partition
    * became full (this record filled it, or did not fit and closed it): it is ready to send, and a
-   * sticky partitioner should move on.
+   * sticky partitioner should move on. `sink` receives the record's outcome (default: its own
+   * `sink` field).
    */
-  append (record: PendingRecord): boolean {
+  append (record: PendingRecord, sink: RecordSink = record.sink): boolean {
     const queue = this.#queue(record.topic, record.partition)
     const last = queue.batches.at(-1)
     const fits = last !== undefined && !last.closed && last.attempts === 0 &&
@@ -178,7 +187,7 @@ export class Accumulator {
       queue.batches.push(batch)
     }
     batch.writer.append(record)
-    batch.sinks.push(record.sink)
+    batch.sinks.push(sink)
     batch.indexes.push(record.index)
     batch.timestamps.push(record.timestamp)
     batch.acceptedAtMs.push(record.acceptedAtMs)

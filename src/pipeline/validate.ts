@@ -40,8 +40,19 @@ export interface RecordFields {
   unknown: string[] | undefined
 }
 
+class RecordFieldsObject implements RecordFields {
+  topic: unknown = undefined
+  key: unknown = undefined
+  value: unknown = undefined
+  headers: unknown = undefined
+  partition: unknown = undefined
+  timestamp: unknown = undefined
+  tombstone: unknown = undefined
+  unknown: string[] | undefined = undefined
+}
+
 export function newRecordFields (): RecordFields {
-  return { topic: undefined, key: undefined, value: undefined, headers: undefined, partition: undefined, timestamp: undefined, tombstone: undefined, unknown: undefined }
+  return new RecordFieldsObject()
 }
 
 /** Receives one issue; `cause` is what a caller's code threw, when that was the problem. */

@@ -118,7 +118,12 @@ export abstract class Outcome implements RecordSink {
     this.#settled = true
     const outcomes = this.#outcomes as Stored[]
     if (this.#failures === 0) {
-      this.delivered(outcomes as DeliveryReport[])
+      // The caller gets a fresh array and this one lets go of the reports: V8 may have allocated
+      // it in the old generation (see PreparedRecordObject in pipeline/prepare.ts), where, dead,
+      // it would still keep the young reports alive through the next young collections.
+      const reports = outcomes.slice() as DeliveryReport[]
+      outcomes.fill(undefined as unknown as Stored)
+      this.delivered(reports)
       return
     }
     const first = outcomes.find(o => isCourierError(o) || isDeadLettered(o)) as CourierError | DeadLettered

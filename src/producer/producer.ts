@@ -383,6 +383,14 @@ export class Producer {
       if (reservation === undefined) {
         try {
           this.#append(prepared, call)
+          // The records are in their batches now; drop the lists' references to them, unless dead
+          // letters or spans still read them. A short-lived list V8 happened to allocate in the old
+          // generation would otherwise keep them, and all they point to, alive through every young
+          // collection until the next full GC (see PreparedRecordObject in pipeline/prepare.ts).
+          if (route === undefined && spans === undefined) {
+            prepared.length = 0
+            messages.length = 0
+          }
         } catch (error) {
           this.#buffer.release(totalBytes)
           call.fail(error)
@@ -636,8 +644,9 @@ export class Producer {
       // Keyless records are partitioned one by one, so a sticky partitioner moves on as soon as
       // a batch fills, even in the middle of a large call.
       this.#placer.place(record)
-      record.sink = record.sinkFor?.(call) ?? call
-      if (this.#accumulator.append(record)) this.#placer.batchFilled(record)
+      // The call goes to the batch, not into the record: the record is garbage once appended and
+      // must not keep the call (its promise, the caller's callbacks) alive (see PreparedRecordObject).
+      if (this.#accumulator.append(record, record.sinkFor?.(call) ?? call)) this.#placer.batchFilled(record)
     }
     this.#keepAlive.hold()
     this.#sender.wake()

@@ -176,3 +176,36 @@ test('the buffer of a batch acknowledged on its only attempt is reused by a new 
   acc.recycle(second)
   assert.doesNotThrow(() => second.writer.encoded())
 })
+
+test('a record appended with a sink leaves its own sink alone; the batch reports to the given one', () => {
+  const acc = new Accumulator(options)
+  const own = { settle () { assert.fail('the record\'s own sink must not be told') } }
+  const outcomes: number[] = []
+  const call = { settle (index: number) { outcomes.push(index) } }
+  const r = { ...record(0, 10), sink: own, index: 3 }
+  acc.append(r, call)
+  assert.equal(r.sink, own, 'the call is not written into the record (the record is garbage once appended)')
+  const [batch] = acc.ready(1_000, true)
+  settleAll(acc, batch)
+  assert.deepEqual(outcomes, [3])
+})
+
+test('a finished batch lets go of its per-record lists, acknowledged on the first attempt or later', () => {
+  const acc = new Accumulator(options)
+  for (const attempts of [1, 2]) {
+    acc.append(record(0, 10))
+    acc.append(record(0, 10))
+    const [batch] = acc.ready(1_000, true)
+    acc.markInFlight(batch)
+    batch.attempts = attempts
+    settleAll(acc, batch)
+    acc.complete(batch)
+    acc.recycle(batch)
+    for (const list of [batch.sinks, batch.indexes, batch.timestamps, batch.acceptedAtMs, batch.sizes]) assert.equal(list.length, 0)
+  }
+  // A batch with records still unsettled keeps them.
+  acc.append(record(1, 10))
+  const [open] = acc.ready(1_000, true)
+  acc.recycle(open)
+  assert.equal(open.sinks.length, 1)
+})
