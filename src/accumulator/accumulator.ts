@@ -254,7 +254,8 @@ export class Accumulator {
    */
   settle (batch: Batch, position: number, outcome: RecordReport | CourierError): boolean {
     const sink = batch.sinks[position]
-    if (sink === null) return false
+    // null: settled; undefined: the batch is finished and its lists emptied (recycle).
+    if (sink === null || sink === undefined) return false
     batch.sinks[position] = null
     batch.unsettled--
     this.#recordCount--

@@ -57,7 +57,8 @@ export abstract class Outcome implements RecordSink {
   protected abstract failed (error: unknown): void
 
   settle (index: number, outcome: DeliveryReport | CourierError, attempt?: AttemptInfo): void {
-    if (this.#outcomes[index] !== undefined) throw new Error(`send outcome: record ${index} settled twice`)
+    // (#settled too: a delivered call's array is emptied once the caller has its reports.)
+    if (this.#settled || this.#outcomes[index] !== undefined) throw new Error(`send outcome: record ${index} settled twice`)
     if (this.#route !== undefined && isCourierError(outcome) && this.#routed(index, outcome, attempt)) return
     this.#store(index, outcome)
   }

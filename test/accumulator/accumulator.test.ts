@@ -177,14 +177,13 @@ test('the buffer of a batch acknowledged on its only attempt is reused by a new 
   assert.doesNotThrow(() => second.writer.encoded())
 })
 
-test('a record appended with a sink leaves its own sink alone; the batch reports to the given one', () => {
+test('append(record, sink): the record\'s outcome goes to the sink given, not to the record\'s own', () => {
   const acc = new Accumulator(options)
   const own = { settle () { assert.fail('the record\'s own sink must not be told') } }
   const outcomes: number[] = []
   const call = { settle (index: number) { outcomes.push(index) } }
   const r = { ...record(0, 10), sink: own, index: 3 }
   acc.append(r, call)
-  assert.equal(r.sink, own, 'the call is not written into the record (the record is garbage once appended)')
   const [batch] = acc.ready(1_000, true)
   settleAll(acc, batch)
   assert.deepEqual(outcomes, [3])
@@ -202,6 +201,9 @@ test('a finished batch lets go of its per-record lists, acknowledged on the firs
     acc.complete(batch)
     acc.recycle(batch)
     for (const list of [batch.sinks, batch.indexes, batch.timestamps, batch.acceptedAtMs, batch.sizes]) assert.equal(list.length, 0)
+    // A late answer for a finished batch settles nothing.
+    assert.equal(acc.settle(batch, 0, createDeliveryReport('t', 0, 0n, 0n)), false)
+    assert.equal(acc.recordCount, 0)
   }
   // A batch with records still unsettled keeps them.
   acc.append(record(1, 10))

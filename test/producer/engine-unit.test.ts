@@ -3,6 +3,9 @@
 // against a real broker in test/producer/send-path.test.ts.
 
 import assert from 'node:assert/strict'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import {
@@ -16,6 +19,7 @@ import { Producer, type ProducerInternals } from '../../src/producer/producer.ts
 import type { ProducerOptions } from '../../src/config/types.ts'
 import { MAX_PRODUCER_EPOCH } from '../../src/producer/sequencing.ts'
 import { FakeClient } from '../helpers/fake-client.ts'
+import { readDeadLetterFiles } from '../../src/dead-letter/file-reader.ts'
 
 const MESSAGE_TOO_LARGE = 10
 const INVALID_TIMESTAMP = 32
@@ -510,4 +514,23 @@ test('flush() resolves once what was accepted before it is settled, while new se
   state.stop = true
   await pump
   await Promise.all(stream)
+})
+
+test('dead letters on: a record failing after it was accepted on the fast path is dead-lettered with its bytes (the call keeps its records)', async t => {
+  const dir = await mkdtemp(join(tmpdir(), 'engine-dlq-'))
+  t.after(() => rm(dir, { recursive: true, force: true }))
+  const client = new FakeClient({ t: 2 })
+  client.respond = batch => batch.partition === 1 ? { errorCode: TOPIC_AUTHORIZATION_FAILED } : undefined
+  const producer = producerWith(client, { lingerMs: 1, deadLetter: { dir, topicSink: false, fsync: false } })
+  t.after(() => producer.close({ timeoutMs: 100 }))
+  await producer.connect()
+  // Connected and the topic known: this call takes the fast path (appended at once).
+  await producer.send('t', { value: 'warm', partition: 0 })
+  const { error } = await outcome(producer.send('t', [{ key: 'k0', value: 'p0', partition: 0 }, { key: 'k1', value: 'p1', partition: 1 }]))
+  assert.ok(error)
+  assert.deepEqual(error.reports?.map(r => r.status), ['delivered', 'dead-lettered'])
+  const { letters } = await readDeadLetterFiles(dir)
+  assert.equal(letters.length, 1)
+  assert.equal(letters[0].letter.value?.toString(), 'p1')
+  assert.equal(letters[0].letter.key?.toString(), 'k1')
 })
