@@ -691,6 +691,7 @@ async function outageRun (opts: Options, ownBrokers: boolean, rowOf: (spec: Spec
       row.messages = result.messages
       row.cpuSec = result.cpuSec
       row.peakRssMb = round(Math.max(result.peakRssMb, Number(result.extra?.peakRssSampledMb ?? 0)), 1)
+      if (result.gc) row.gc = result.gc
       const afterGc = result.extra?.afterFullGc as { rssMb: number, heapUsedMb: number, heapTotalMb: number, arrayBuffersMb: number } | string | undefined
       const before = result.extra?.memoryBefore as { heapUsed: number, arrayBuffers: number } | undefined
       row.notes.push(...(result.notes ?? []), `RSS before the outage ${String(result.extra?.baselineRssMb)} MiB`,

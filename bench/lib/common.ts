@@ -220,10 +220,11 @@ export function report (result: Omit<ChildResult, 'cpuSec' | 'peakRssMb'> & Part
 }
 
 /** Runs an adapter's main, turning a throw into an error result line. */
-export function runChild (main: (w: Workload) => Promise<Omit<ChildResult, 'cpuSec' | 'peakRssMb'>>): void {
+export function runChild (main: (w: Workload) => Promise<Omit<ChildResult, 'cpuSec' | 'peakRssMb'> & Partial<Pick<ChildResult, 'cpuSec' | 'peakRssMb'>>>): void {
   const workload = readWorkload()
   const gc = watchGc()
-  main(workload).then(result => report({ ...result, gc: gc() }), (error: unknown) => {
+  // A client that measured another program (Java, kcat) reports that program's CPU; its pauses are not ours to report.
+  main(workload).then(result => report(result.cpuSec === undefined ? { ...result, gc: gc() } : result), (error: unknown) => {
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
     report({ messages: 0, elapsedMs: 0, latency: { count: 0, p50Ms: 0, p99Ms: 0, maxMs: 0, meanMs: 0 }, error: message })
   })
