@@ -468,6 +468,12 @@ export class SpooledProducer {
   }
 
 
+  /** @internal For tests: resolves once no housekeeping pass is waiting to start or under way. */
+  async housekeepingIdle (): Promise<void> {
+    while (this.#housekeeping !== undefined) await new Promise(resolve => setTimeout(resolve, 1))
+    await this.#housekeepingRun
+  }
+
   /** Soon after records settle: delete settled segments, record how far everything is settled. */
   #scheduleHousekeeping (): void {
     if (this.#housekeeping !== undefined || this.#housekeepingStopped) return

@@ -181,8 +181,10 @@ async function workload (producer: SpooledProducer, acked: Set<number>): Promise
       for (const m of batch) acked.add(m.value.i)
     }
     await producer.flush()
-    // Housekeeping (settled mark, deletes) runs right after records settle: give it its turn.
-    await new Promise(resolve => setTimeout(resolve, 15))
+    // Housekeeping (settled mark, deletes) runs right after records settle: wait for that pass, so
+    // every session reaches the delete steps however slow the machine is (a fixed 15 ms wait did
+    // not always, under load).
+    await producer.housekeepingIdle()
   }
   await producer.close({ timeoutMs: 1000 })
 }
