@@ -20,18 +20,19 @@ function isDeadLettered (o: Stored | undefined): o is DeadLettered {
 /** Marks a record whose failure is on its way through the dead-letter route. */
 const ROUTING = Symbol('routing')
 
-/**
- * The outcome of one send() call: collects each record's report or error and settles the caller's
- * promise once all are in. One object per call; records point at it instead of holding closures.
- * If any record was not delivered, the call rejects with a copy of the first such record's error (by
- * index) whose `reports` holds every record's outcome of this call, index for index (and, when that
- * record was dead-lettered, `deadLetter`: where it went).
- */
 /** Every failure a caller sees is a CourierError: anything else (a throwing logger or listener) is wrapped. */
 export function asCourierError (cause: unknown): CourierError {
   return isCourierError(cause) ? cause : new KafkaError(`Send failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause })
 }
 
+/**
+ * The outcome of one send() call: collects each record's report or error and settles the call
+ * (CallOutcome: its promise; ForgottenOutcome: onError) once all are in. One object per call; the
+ * batches holding its records point at it instead of holding closures. If any record was not
+ * delivered, the call fails with a copy of the first such record's error (by index) whose `reports`
+ * holds every record's outcome of this call, index for index (and, when that record was
+ * dead-lettered, `deadLetter`: where it went).
+ */
 export abstract class Outcome implements RecordSink {
   readonly #outcomes: Array<Stored | typeof ROUTING | undefined>
   readonly #route: FailureRoute | undefined
@@ -66,7 +67,6 @@ export abstract class Outcome implements RecordSink {
   /** The call failed before any of its records reached the accumulator: every record failed with `error`. */
   fail (cause: unknown): void {
     if (this.#settled) return
-    // Every rejection is a CourierError: anything else (a throwing logger or listener) is wrapped.
     const error = asCourierError(cause)
     // The error may be shared (every call waiting for one connection attempt gets it): copy it.
     const own = copyError(error, {})
