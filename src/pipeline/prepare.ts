@@ -51,8 +51,8 @@ const NO_SINK: RecordSink = { settle () {} }
  * still keeps every young object it points to (its key bytes, and before, its call's outcome with
  * the caller's promise and callbacks) alive through young collections until a full GC. With the
  * record a literal, most of a call's objects ended in the old generation and the paced benchmark
- * client's young collections took 15-25 ms; with this class and the lists emptied after use
- * (producer.ts, outcomes.ts, accumulator.ts recycle), 1-4 ms (`--trace-gc`). V8 tracks allocation
+ *  client's young collections took 15-25 ms; with this class and the lists emptied after use
+ * (producer.ts, outcomes.ts, accumulator.ts recycle), a median of 1-4 ms (`--trace-gc`). V8 tracks allocation
  * sites for object and array literals, not for `new` of a class.
  */
 class PreparedRecordObject implements PreparedRecord {
