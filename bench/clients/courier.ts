@@ -40,7 +40,8 @@ runChild(async (w: Workload) => {
     failed++
     firstError ??= error instanceof Error ? `${error.name}: ${error.message}` : String(error)
   }
-  const start = now()
+  const cold = new Latencies(w.warmupMessages ?? 0)
+  let start = now()
 
   if (mode === 'awaited') {
     for (let i = 0; i < w.messages; i++) {
@@ -71,10 +72,15 @@ runChild(async (w: Workload) => {
     }
     await window.drain()
   } else if (mode === 'paced' || mode === 'half-rate') {
+    // The first `warm` messages (same rate, same topic) warm the process up; the measured part
+    // starts at the scheduled time of the first message after them.
+    const warm = w.warmupMessages ?? 0
     const window = new Window(Number.MAX_SAFE_INTEGER)
-    await paced(w.messages, w.rate, (i, scheduledAt) => {
+    await paced(warm + w.messages, w.rate, (i, scheduledAt) => {
+      if (i === warm) start = scheduledAt
+      const into = i < warm ? cold : lat
       window.acquire()
-      producer.send(w.topic, message(i)).then(() => { lat.add(now() - scheduledAt); window.release() }, (error: unknown) => { fail(error); window.release() })
+      producer.send(w.topic, message(i)).then(() => { into.add(now() - scheduledAt); window.release() }, (error: unknown) => { fail(error); window.release() })
     })
     await window.drain()
   } else {
@@ -89,6 +95,7 @@ runChild(async (w: Workload) => {
     ? ['prebuilt string values (no JSON), default headers off']
     : ['JSON values, headers on (produced-at, producer-id, message-id: the defaults)']
   const extra = { producerStats: stats }
-  if (failed > 0) return { messages: w.messages - failed, elapsedMs, latency: lat.summary(), notes, extra, error: `${failed} sends failed; first: ${firstError}` }
-  return { messages: w.messages, elapsedMs, latency: lat.summary(), notes, extra }
+  const warmup = cold.count > 0 ? { warmupMessages: cold.count, coldLatency: cold.summary() } : {}
+  if (failed > 0) return { messages: w.messages - failed, elapsedMs, latency: lat.summary(), notes, extra, ...warmup, error: `${failed} sends failed; first: ${firstError}` }
+  return { messages: w.messages, elapsedMs, latency: lat.summary(), notes, extra, ...warmup }
 })

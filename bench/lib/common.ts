@@ -27,6 +27,13 @@ export interface Workload {
   batch: number
   /** Paced runs: messages per second; 0 = as fast as possible. */
   rate: number
+  /**
+   * Paced runs: messages sent at the same rate before the measured ones, in the same process and to
+   * the same topic, so the measured latency is the steady state's, not a fresh process's first
+   * second (JIT compilation, a young heap, the first metadata and size-limit lookups). Their
+   * latency is reported apart (ChildResult.coldLatency). Default 0.
+   */
+  warmupMessages?: number
   /** Outage run only. */
   outageSeconds: number
   bufferMemory: number
@@ -46,6 +53,10 @@ export interface ChildResult {
   skipped?: string
   error?: string
   extra?: Record<string, unknown>
+  /** Messages sent to the topic before the measured ones (Workload.warmupMessages); the read-back counts them too. */
+  warmupMessages?: number
+  /** The latency of those warm-up messages: what a fresh process delivered in its first seconds. */
+  coldLatency?: LatencySummary
 }
 
 export interface LatencySummary {
