@@ -22,7 +22,8 @@ import { recordLimit, tooLargeError } from '../large-messages/size-policy.ts'
 import { DeadLetterStage } from '../dead-letter/stage.ts'
 import { deadLetterReason, errorInfo, headersAsMap, type DeadLetter } from '../dead-letter/envelope.ts'
 import { MAX_TIMER_MS } from '../util/option-spec.ts'
-import { decodeSpooledRecord, encodeSpooledRecord, type SpooledRecord } from '../spool/record-codec.ts'
+import { FRAME_HEADER_BYTES } from '../dead-letter/file-format.ts'
+import { decodeSpooledRecord, encodeSpooledFrame, FrameSlabs, spooledSeq, type SpoolInput, type SpooledRecord } from '../spool/record-codec.ts'
 import { Fifo } from '../util/fifo.ts'
 import { SegmentLog } from '../spool/segment-log.ts'
 import type { ResolvedSpoolConfig } from '../spool/options.ts'
@@ -83,21 +84,18 @@ interface RelayEntry { seq: bigint, settled: boolean, bytes: number }
  */
 interface Queued { seq: bigint, topic: string, bytes: number, payload: Buffer }
 
-function queued (record: SpooledRecord, payload: Buffer): Queued {
-  return { seq: record.seq, topic: record.topic, bytes: spooledBytes(record), payload }
-}
-
-/** What a spooled record holds in the relay's buffer, about (its key, value and headers). */
-function spooledBytes (record: SpooledRecord): number {
-  let bytes = 64 + (record.key?.length ?? 0) + (record.value?.length ?? 0)
-  for (const [name, value] of record.headers) bytes += name.length + value.length + 8
-  return bytes
+/**
+ * What a spooled record holds in the relay's buffer, about: its encoded size (key, value, headers
+ * and the few fields around them) plus the per-record overhead the old estimate counted.
+ */
+function queued (seq: bigint, topic: string, payload: Buffer): Queued {
+  return { seq, topic, bytes: 64 + payload.length, payload }
 }
 
 /** Reads the seq of a spooled record without decoding the rest (undefined: not a record). */
 function seqOf (payload: Buffer): bigint | undefined {
   try {
-    return decodeSpooledRecord(payload).seq
+    return spooledSeq(payload)
   } catch {
     return undefined
   }
@@ -143,6 +141,8 @@ export class SpooledProducer {
   readonly #roomWaiters = new Set<() => void>()
   readonly #settleWaiters = new Set<() => void>()
   readonly #stats = { spooledTotal: 0, recoveredTotal: 0, corruptTotal: 0, tornTailTotal: 0, deliveredTotal: 0, deadLetteredTotal: 0, failedTotal: 0 }
+  /** Memory the frames of spooled records are cut from (in sequence order). */
+  readonly #slabs = new FrameSlabs()
 
   /** Prefer createProducer({ spool }); connect() (or the first send()) opens the log. */
   constructor (options: SpooledProducerOptions)
@@ -197,13 +197,14 @@ export class SpooledProducer {
     for (const payload of recovered.payloads) {
       let record: SpooledRecord
       try {
-        record = decodeSpooledRecord(payload)
+        // Views: only its seq and topic are kept (the payload itself is what the queue holds).
+        record = decodeSpooledRecord(payload, true)
       } catch {
         this.#stats.corruptTotal++
         continue
       }
       if (record.seq < settledBelow) continue
-      found.push(queued(record, payload))
+      found.push(queued(record.seq, record.topic, payload))
     }
     found.sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0))
     for (const entry of found) this.#queue.push(entry)
@@ -229,37 +230,39 @@ export class SpooledProducer {
     // (no chunking or claim-check here), so the whole call is refused before anything is spooled.
     const limit = recordLimit(this.config.maxRequestSize, undefined)
     for (const p of prepared) if (p.sizeBytes > limit.recordBytes) throw tooLargeError(p, p.sizeBytes, limit)
-    const records: SpooledRecord[] = []
-    const payloads: Buffer[] = []
+    const records: SpoolInput[] = []
+    const frames: Buffer[] = []
+    let bytes = 0
     for (const p of prepared) {
-      const record: SpooledRecord = {
+      // Text values are written into the frame as UTF-8 directly (no Buffer copy first).
+      const record: SpoolInput = {
         seq: 0n,
         topic: p.topic,
         partition: p.explicitPartition ? p.partition : -1,
         timestamp: p.timestamp,
         key: p.key,
-        value: typeof p.value === 'string' ? Buffer.from(p.value, 'utf8') : p.value,
+        value: p.value,
         headers: p.headers
       }
       records.push(record)
+      bytes += (p.key?.length ?? 0) + (p.value === null ? 0 : typeof p.value === 'string' ? Buffer.byteLength(p.value, 'utf8') : p.value.length) + 64
     }
-    const bytes = records.reduce((sum, r) => sum + (r.key?.length ?? 0) + (r.value?.length ?? 0) + 64, 0)
     await this.#waitForRoom(bytes, prepared[0]?.acceptedAtMs ?? Date.now())
     // Numbered only now, in call order: the log and the relay see them in this order.
     for (const record of records) {
       record.seq = this.#nextSeq++
-      payloads.push(encodeSpooledRecord(record))
+      frames.push(encodeSpooledFrame(record, this.#slabs))
     }
     const first = records[0]?.seq ?? this.#nextSeq
     this.#appending.add(first)
     try {
-      await Promise.all(records.map((record, i) => this.#log.append(payloads[i], record.seq)))
+      await Promise.all(records.map((record, i) => this.#log.appendFrame(frames[i], record.seq)))
     } finally {
       this.#appending.delete(first)
     }
     this.#stats.spooledTotal += records.length
     this.#checkHighWater()
-    records.forEach((record, i) => { this.#queue.push(queued(record, payloads[i])) })
+    records.forEach((record, i) => { this.#queue.push(queued(record.seq, record.topic, frames[i].subarray(FRAME_HEADER_BYTES))) })
     this.#pump()
     return records.map(r => {
       const id = r.headers.find(([name]) => name === 'message-id')
@@ -372,8 +375,9 @@ export class SpooledProducer {
         // Always at least one record in the relay, whatever its size.
         if (this.#relayUnsettled > 0 && this.#inRelayBytes + bytes > maxBytes) break
         this.#queue.shift()
-        // Decoded when written and when recovered, so it decodes again here.
-        const record = decodeSpooledRecord(next.payload)
+        // Views of the spooled bytes, not copies: the relay copies them into its batch, and the
+        // spool never writes into a frame again (they stay valid for a dead letter, too).
+        const record = decodeSpooledRecord(next.payload, true)
         const entry: RelayEntry = { seq: record.seq, settled: false, bytes }
         this.#inRelay.push(entry)
         this.#bySeq.set(record.seq, entry)

@@ -126,6 +126,14 @@ export class SegmentLog {
     return this.#commits.push({ frame: encodeFrame(payload), seq })
   }
 
+  /**
+   * As append(), for a payload already framed (record-codec.ts encodeSpooledFrame). The frame's
+   * memory must not change until the promise settles.
+   */
+  appendFrame (frame: Buffer, seq: bigint): Promise<void> {
+    return this.#commits.push({ frame, seq })
+  }
+
   /** Deletes the segments (other than the one being written) whose records all have seq < `settledBelow`. */
   async truncate (settledBelow: bigint): Promise<number> {
     let removed = 0
@@ -162,10 +170,11 @@ export class SegmentLog {
         bytes += group[end].frame.length
         end++
       }
-      const chunk = Buffer.concat(group.slice(start, end).map(p => p.frame), bytes)
-      let offset = 0
       const handle = this.#handle as SpoolFile
-      while (offset < chunk.length) offset += (await handle.write(chunk, offset, chunk.length - offset)).bytesWritten
+      for (const run of frameRuns(group, start, end)) {
+        let offset = 0
+        while (offset < run.length) offset += (await handle.write(run, offset, run.length - offset)).bytesWritten
+      }
       if (this.#options.fsync === 'always') await handle.datasync()
       else this.#syncLater()
       segment.bytes += bytes
@@ -210,4 +219,39 @@ export class SegmentLog {
     this.#segments.push(segment)
     return segment
   }
+}
+
+/**
+ * The frames of group[start, end) as runs of bytes to write one after the other. Frames cut one
+ * after the other from the same memory (FrameSlabs) are already one run: written as a view of it,
+ * not copied. Frames that are not (encodeFrame's) are joined into runs of up to about 1 MiB.
+ */
+function frameRuns (group: Pending[], start: number, end: number): Buffer[] {
+  const runs: Buffer[] = []
+  let loose: Buffer[] = []
+  let looseBytes = 0
+  const flushLoose = (): void => {
+    if (loose.length === 0) return
+    runs.push(loose.length === 1 ? loose[0] : Buffer.concat(loose, looseBytes))
+    loose = []
+    looseBytes = 0
+  }
+  let i = start
+  while (i < end) {
+    const first = group[i].frame
+    let next = first.byteOffset + first.length
+    let j = i + 1
+    while (j < end && group[j].frame.buffer === first.buffer && group[j].frame.byteOffset === next) next += group[j++].frame.length
+    if (j - i > 1) {
+      flushLoose()
+      runs.push(Buffer.from(first.buffer, first.byteOffset, next - first.byteOffset))
+    } else {
+      loose.push(first)
+      looseBytes += first.length
+      if (looseBytes >= 1024 * 1024) flushLoose()
+    }
+    i = j
+  }
+  flushLoose()
+  return runs
 }
