@@ -96,12 +96,13 @@ export class MetadataCache {
     let pending = this.#fetching.get(key)
     if (!pending) {
       pending = retryWithinMaxBlock(() => this.#client.metadata(missing, true).then(view => {
-        // An answer that leaves an asked-for topic out says it does not exist: the same as the
-        // client's UnknownTopicError (which the grace below retries), never a topic with no partitions.
+        // An answer that leaves out an asked-for topic (@platformatic/kafka leaves out internal
+        // topics) is the client's UnknownTopicError (retried for the grace attempts below), never
+        // a topic with no partitions.
         const absent = missing.find(t => !view.topics.has(t))
         if (absent === undefined) return view
         this.#store(view)
-        throw new UnknownTopicError(absent, `Topic "${absent}" is not in the cluster's metadata answer (it does not exist, or not yet)`, { retriable: true, persistence: 'not-persisted' })
+        throw new UnknownTopicError(absent, `Topic "${absent}" is not in the cluster's metadata answer (it does not exist, not yet, or it is an internal topic, which producers do not write to)`, { retriable: true, persistence: 'not-persisted' })
       }), {
         maxBlockMs: this.#options.maxBlockMs,
         backoffMs: this.#options.backoffMs,

@@ -559,7 +559,6 @@ export class Producer {
     let reserved = false
     let staged = false
     let sizeRefused = false
-    let metadataWait: Promise<void> | undefined
     const abort = this.#closeTimedOut
     // Every wait before acceptance shares one maxBlockMs budget, counted from the send() call.
     const budget = new BlockBudget(this.config.maxBlockMs, this.config.deliveryTimeoutMs, prepared[0].acceptedAtMs, this.#now)
@@ -574,13 +573,6 @@ export class Producer {
         reserved = true
         // Topic limits need the cluster; claim-check uploads take time: both within the budget.
         if (!this.#connected) await budget.wait(this.#connectOnce(), 'connection to the cluster', abort)
-        // The topics' metadata is asked for while the limits are read (a topic's first send waits
-        // for the slower of the two answers, not for both in turn); awaited below, where a failure
-        // surfaces.
-        if (!this.#metadata.knowsAll(prepared)) {
-          metadataWait = this.#metadata.ensureTopics([...new Set(prepared.map(r => r.topic))])
-          metadataWait.catch(() => {})
-        }
         try {
           prepared = await this.#sizeStage.later(prepared, (promise, what) => budget.wait(promise, what, abort))
         } catch (error) {
@@ -605,7 +597,6 @@ export class Producer {
       }
       if (!this.#connected) await budget.wait(this.#connectOnce(), 'connection to the cluster', abort)
       const topics = [...new Set(prepared.map(r => r.topic))]
-      if (metadataWait !== undefined && !this.#metadata.knowsAll(prepared)) await budget.wait(metadataWait, `metadata for topic(s) ${topics.join(', ')}`, abort)
       if (!this.#metadata.knowsAll(prepared)) await budget.wait(this.#metadata.ensureTopics(topics), `metadata for topic(s) ${topics.join(', ')}`, abort)
       this.#append(prepared, call)
     })()

@@ -40,6 +40,10 @@ export interface SpoolInternals {
   fs?: SpoolFs
   relay?: ProducerInternals
   housekeepingDelayMs?: number
+  /** Bytes of spooled records kept in memory for the relay (default: the relay's bufferMemory). */
+  queueMemoryBytes?: number
+  /** Size of the slabs spooled frames are cut from (default 1 MiB). */
+  slabBytes?: number
 }
 
 /** What send() resolves with: the record is durably in the spool. */
@@ -66,6 +70,11 @@ export interface SpoolStats {
   /** Records in the spool not settled yet. */
   pending: number
   bytes: number
+  /**
+   * Bytes of spooled records held in memory for the relay (waiting for it, and in it): at most about
+   * twice `bufferMemory`, however much the log holds; the rest is read back from the log.
+   */
+  memoryBytes: number
 }
 
 const BYTES_AS_THEY_ARE: Serializer = { serializeValue: value => value as Buffer, serializeKey: key => key as Buffer }
@@ -74,6 +83,8 @@ const RELAY_WINDOW = 10_000
 /** Consecutive records of one topic handed to the relay in one send() call, at most. */
 const RELAY_CALL_RECORDS = 500
 const SETTLED_FILE = 'settled.json'
+/** How long a read of the log for the queue that found nothing waits before the next. */
+const READ_RETRY_MS = 100
 
 interface RelayEntry { seq: bigint, settled: boolean, bytes: number }
 
@@ -112,13 +123,32 @@ export class SpooledProducer {
   readonly #serializer: Serializer
   readonly #standardHeaders
   readonly #deadLetters: DeadLetterStage
-  /** Spooled, not handed to the relay yet, in sequence order. */
+  /**
+   * Spooled, not handed to the relay yet, in sequence order: the records from the relay's position
+   * up to #queueEnd, at most #queueMemoryBytes of them. Records spooled beyond that are only on disk
+   * (#onDisk) and are read back (#readBacklog) as the queue drains, so memory does not grow with
+   * the spool while Kafka is away.
+   */
   readonly #queue = new Fifo<Queued>()
+  #queueBytes = 0
+  readonly #queueMemoryBytes: number
+  /** Every record below it has been queued (or relayed, settled, or was never written). */
+  #queueEnd = 0n
+  /** Records from #queueEnd on are in the log and not in memory. */
+  #onDisk = false
+  /** A read of the log for the queue is under way. */
+  #reading: Promise<void> | undefined
   /** Handed to the relay, in sequence order; settled ones are marked and shifted off the front. */
   readonly #inRelay = new Fifo<RelayEntry>()
   readonly #bySeq = new Map<bigint, RelayEntry>()
   /** Bytes of the records in the relay: at most half its bufferMemory, so the relay never blocks on room. */
   #inRelayBytes = 0
+  /**
+   * Bytes of every record in #inRelay, settled or not: the span from the oldest unsettled one to the
+   * newest. The relayed records are views of the spooled frames, so a record still unsettled keeps
+   * the memory of all records around it; a stuck partition must not let that grow with the log.
+   */
+  #spanBytes = 0
   /** Records in the relay not settled yet (the window; #inRelay also holds settled ones behind an unsettled head). */
   #relayUnsettled = 0
   #nextSeq = 0n
@@ -142,7 +172,7 @@ export class SpooledProducer {
   readonly #settleWaiters = new Set<() => void>()
   readonly #stats = { spooledTotal: 0, recoveredTotal: 0, corruptTotal: 0, tornTailTotal: 0, deliveredTotal: 0, deadLetteredTotal: 0, failedTotal: 0 }
   /** Memory the frames of spooled records are cut from (in sequence order). */
-  readonly #slabs = new FrameSlabs()
+  readonly #slabs: FrameSlabs
 
   /** Prefer createProducer({ spool }); connect() (or the first send()) opens the log. */
   constructor (options: SpooledProducerOptions)
@@ -155,6 +185,8 @@ export class SpooledProducer {
     this.spool = spool
     this.#fs = internals.fs ?? nodeSpoolFs
     this.#housekeepingDelayMs = internals.housekeepingDelayMs ?? 100
+    this.#queueMemoryBytes = internals.queueMemoryBytes ?? this.config.bufferMemory
+    this.#slabs = new FrameSlabs(internals.slabBytes)
     this.#serializer = this.config.serializer ?? createJsonSerializer({ circularReferences: this.config.circularReferences })
     this.#standardHeaders = createStandardHeaders(this.config.clientId, createUuidV7BytesGenerator({ random: randomBytes }))
     this.#log = new SegmentLog({ dir: spool.dir, segmentBytes: spool.segmentBytes, fsync: spool.fsync, fsyncIntervalMs: spool.fsyncIntervalMs, fs: this.#fs, seqOf })
@@ -189,28 +221,23 @@ export class SpooledProducer {
   }
 
   async #open (): Promise<void> {
-    const recovered = await this.#log.open()
     const settledBelow = await this.#readSettled()
-    this.#stats.corruptTotal = recovered.corrupt
+    // Recovery counts what an earlier run left; the records themselves are read again from the log
+    // as the relay gets to them (#readBacklog), not held in memory all at once.
+    let recoveredTotal = 0
+    let corrupt = 0
+    const recovered = await this.#log.open(payload => {
+      const seq = seqOf(payload)
+      if (seq === undefined) corrupt++
+      else if (seq >= settledBelow) recoveredTotal++
+    })
+    this.#stats.corruptTotal = recovered.corrupt + corrupt
     this.#stats.tornTailTotal = recovered.tornTails
-    const found: Queued[] = []
-    for (const payload of recovered.payloads) {
-      let record: SpooledRecord
-      try {
-        // Views: only its seq and topic are kept (the payload itself is what the queue holds).
-        record = decodeSpooledRecord(payload, true)
-      } catch {
-        this.#stats.corruptTotal++
-        continue
-      }
-      if (record.seq < settledBelow) continue
-      found.push(queued(record.seq, record.topic, payload))
-    }
-    found.sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0))
-    for (const entry of found) this.#queue.push(entry)
-    this.#stats.recoveredTotal = this.#queue.length
+    this.#stats.recoveredTotal = recoveredTotal
     this.#nextSeq = recovered.nextSeq > settledBelow ? recovered.nextSeq : settledBelow
     this.#settledBelowOnDisk = settledBelow
+    this.#queueEnd = settledBelow
+    this.#onDisk = recoveredTotal > 0
     if (this.#stats.corruptTotal > 0 || recovered.tornTails > 0) {
       this.relay.logger.warn({ corrupt: this.#stats.corruptTotal, tornTails: recovered.tornTails, dir: this.spool.dir }, 'spool recovery found damaged records; every intact record is kept')
     }
@@ -262,7 +289,7 @@ export class SpooledProducer {
     }
     this.#stats.spooledTotal += records.length
     this.#checkHighWater()
-    records.forEach((record, i) => { this.#queue.push(queued(record.seq, record.topic, frames[i].subarray(FRAME_HEADER_BYTES))) })
+    records.forEach((record, i) => { this.#enqueue(queued(record.seq, record.topic, frames[i].subarray(FRAME_HEADER_BYTES))) })
     this.#pump()
     return records.map(r => {
       const id = r.headers.find(([name]) => name === 'message-id')
@@ -287,7 +314,7 @@ export class SpooledProducer {
   }
 
   stats (): SpoolStats {
-    return { ...this.#stats, pending: Number(this.#nextSeq - this.#settledBelow()), bytes: this.#log.bytes }
+    return { ...this.#stats, pending: Number(this.#nextSeq - this.#settledBelow()), bytes: this.#log.bytes, memoryBytes: this.#queueBytes + this.#spanBytes }
   }
 
   async #doClose (timeoutMs: number): Promise<void> {
@@ -297,6 +324,7 @@ export class SpooledProducer {
     await Promise.race([this.flush(), new Promise<void>(resolve => { timer = setTimeout(resolve, timeoutMs) })])
     clearTimeout(timer)
     this.#relayStopped = true
+    await this.#reading
     for (const wake of this.#roomWaiters) wake()
     // Records still in the relay fail with ProducerClosedError and stay in the spool.
     await this.relay.close({ timeoutMs: 1000 })
@@ -333,6 +361,8 @@ export class SpooledProducer {
     if (relayed !== undefined && relayed.seq < below) below = relayed.seq
     const queued = this.#queue.peek()
     if (queued !== undefined && queued.seq < below) below = queued.seq
+    // Records only on disk are not settled.
+    if (this.#onDisk && this.#queueEnd < below) below = this.#queueEnd
     for (const first of this.#appending) if (first < below) below = first
     return below
   }
@@ -362,6 +392,7 @@ export class SpooledProducer {
    */
   #pump (): void {
     const maxBytes = this.relay.config.bufferMemory / 2
+    const maxSpanBytes = this.relay.config.bufferMemory
     while (this.#queue.length > 0 && !this.#relayStopped) {
       // Refill by whole calls: with the window nearly full, wait until a call's worth is free (each
       // settled record would otherwise start a call of one record).
@@ -373,8 +404,9 @@ export class SpooledProducer {
       for (let next = this.#queue.peek(); next !== undefined && next.topic === topic && group.length < RELAY_CALL_RECORDS && this.#relayUnsettled < RELAY_WINDOW; next = this.#queue.peek()) {
         const bytes = next.bytes
         // Always at least one record in the relay, whatever its size.
-        if (this.#relayUnsettled > 0 && this.#inRelayBytes + bytes > maxBytes) break
+        if (this.#relayUnsettled > 0 && (this.#inRelayBytes + bytes > maxBytes || this.#spanBytes + bytes > maxSpanBytes)) break
         this.#queue.shift()
+        this.#queueBytes -= next.payload.length
         // Views of the spooled bytes, not copies: the relay copies them into its batch, and the
         // spool never writes into a frame again (they stay valid for a dead letter, too).
         const record = decodeSpooledRecord(next.payload, true)
@@ -382,6 +414,7 @@ export class SpooledProducer {
         this.#inRelay.push(entry)
         this.#bySeq.set(record.seq, entry)
         this.#inRelayBytes += bytes
+        this.#spanBytes += bytes
         this.#relayUnsettled++
         group.push(record)
         messages.push({
@@ -396,6 +429,63 @@ export class SpooledProducer {
       if (group.length === 0) break
       this.#relay(topic, group, messages)
     }
+    if (this.#onDisk && this.#queueBytes < this.#queueMemoryBytes / 2) this.#readBacklog()
+  }
+
+  /**
+   * Queues a record that was just spooled, or read back from the log, if it is the next one the
+   * queue expects and memory allows; otherwise it stays only on disk until #readBacklog reads it.
+   * (A record is queued only when its seq is #queueEnd, so none is queued twice.)
+   */
+  #enqueue (entry: Queued): void {
+    if (entry.seq < this.#queueEnd) return
+    if (this.#onDisk || entry.seq !== this.#queueEnd || this.#queueBytes >= this.#queueMemoryBytes) {
+      this.#onDisk = true
+      return
+    }
+    this.#queue.push(entry)
+    this.#queueBytes += entry.payload.length
+    this.#queueEnd = entry.seq + 1n
+  }
+
+  /** Reads the next records that are only on disk into the queue (one read at a time). */
+  #readBacklog (): void {
+    if (this.#reading !== undefined || this.#relayStopped) return
+    this.#reading = (async () => {
+      let pause = 0
+      try {
+        const payloads = await this.#log.readFrom(this.#queueEnd, Math.max(1, this.#queueMemoryBytes / 2))
+        for (const payload of payloads) {
+          let record: SpooledRecord
+          try {
+            record = decodeSpooledRecord(payload, true)
+          } catch {
+            // Intact frame, unreadable record (recovery counts the same): skipped, never relayed.
+            this.#stats.corruptTotal++
+            const seq = seqOf(payload)
+            if (seq !== undefined && seq >= this.#queueEnd) this.#queueEnd = seq + 1n
+            continue
+          }
+          if (record.seq < this.#queueEnd) continue
+          this.#queue.push(queued(record.seq, record.topic, payload))
+          this.#queueBytes += payload.length
+          this.#queueEnd = record.seq + 1n
+        }
+        // Caught up with every write that has completed: later records are queued as they are
+        // spooled. (A write that completed during this read is found by the next read: its records
+        // are at or above #queueEnd, and so is the log's last seq.)
+        if (this.#log.lastSeq < this.#queueEnd) this.#onDisk = false
+        else if (payloads.length === 0) pause = READ_RETRY_MS
+      } catch (error) {
+        this.relay.logger.warn({ err: error, dir: this.spool.dir }, 'could not read spooled records back from the log; trying again')
+        pause = READ_RETRY_MS * 10
+      }
+      // Nothing read although the log holds more (or the read failed): not again at once.
+      if (pause > 0) await new Promise(resolve => setTimeout(resolve, pause).unref())
+    })().finally(() => {
+      this.#reading = undefined
+      this.#pump()
+    })
   }
 
   #relay (topic: string, group: SpooledRecord[], messages: Message[]): void {
@@ -464,7 +554,7 @@ export class SpooledProducer {
       this.#inRelayBytes -= entry.bytes
       this.#relayUnsettled--
     }
-    while (this.#inRelay.peek()?.settled === true) this.#inRelay.shift()
+    while (this.#inRelay.peek()?.settled === true) this.#spanBytes -= (this.#inRelay.shift() as RelayEntry).bytes
     for (const wake of this.#settleWaiters) wake()
     this.#settleWaiters.clear()
     this.#pump()

@@ -8,7 +8,8 @@
 // intact record and counts damaged frames and torn tails.
 
 import { join } from 'node:path'
-import { decodeFrames, encodeFrame, fileHeader, FILE_HEADER_BYTES } from '../dead-letter/file-format.ts'
+import { crc32c } from '@node-rs/crc32'
+import { decodeFrames, encodeFrame, fileHeader, FILE_HEADER_BYTES, FRAME_HEADER_BYTES, MAX_FRAME_BYTES } from '../dead-letter/file-format.ts'
 import { GroupCommit } from '../util/group-commit.ts'
 import { nodeSpoolFs, type SpoolFile, type SpoolFs } from './spool-fs.ts'
 
@@ -46,6 +47,15 @@ export interface Recovered {
   nextSeq: bigint
 }
 
+interface ReadCursor {
+  segmentFirstSeq: bigint
+  offset: number
+  nextSeq: bigint
+}
+
+/** readFrom() reads at least this much at a time. */
+const READ_CHUNK_BYTES = 256 * 1024
+
 interface Pending {
   frame: Buffer
   seq: bigint
@@ -69,6 +79,8 @@ export class SegmentLog {
       await handle?.close().catch(() => {})
     }
   })
+  /** Where readFrom() stopped: the next call for `nextSeq` goes on from there. */
+  #cursor: ReadCursor | undefined
   #syncTimer: NodeJS.Timeout | undefined
   #dirty = false
 
@@ -82,8 +94,12 @@ export class SegmentLog {
     return this.#segments.reduce((sum, s) => sum + s.bytes, 0)
   }
 
-  /** Reads what a previous run left (in sequence order) and gets ready to append. */
-  async open (): Promise<Recovered> {
+  /**
+   * Reads what a previous run left (in sequence order) and gets ready to append. With `onPayload`,
+   * each intact payload is handed to it instead of being collected in `payloads` (so a large spool
+   * is not held in memory at once; readFrom() reads it again when it is needed).
+   */
+  async open (onPayload?: (payload: Buffer) => void): Promise<Recovered> {
     await this.#fs.mkdir(this.#options.dir)
     const names = (await this.#fs.readdir(this.#options.dir)).filter(n => SEGMENT.test(n)).sort()
     const out: Recovered = { payloads: [], corrupt: 0, tornTails: 0, nextSeq: 0n }
@@ -109,7 +125,8 @@ export class SegmentLog {
       // while records after the damage are still unsettled.
       let lastSeq = firstSeq - 1n
       for (const frame of decoded.frames) {
-        out.payloads.push(frame.payload)
+        if (onPayload === undefined) out.payloads.push(frame.payload)
+        else onPayload(frame.payload)
         const seq = this.#options.seqOf(frame.payload)
         if (seq !== undefined && seq > lastSeq) lastSeq = seq
       }
@@ -132,6 +149,85 @@ export class SegmentLog {
    */
   appendFrame (frame: Buffer, seq: bigint): Promise<void> {
     return this.#commits.push({ frame, seq })
+  }
+
+  /** The highest sequence number written to the log (-1 when none). */
+  get lastSeq (): bigint {
+    let last = -1n
+    for (const segment of this.#segments) if (segment.lastSeq > last) last = segment.lastSeq
+    return last
+  }
+
+  /**
+   * Intact payloads of the records with sequence numbers from `fromSeq` on, in log order, about
+   * `maxBytes` of them (at least one when there is one): what the spool no longer holds in memory.
+   * Reads only what the writes so far have completed. A damaged frame is skipped, and so is a torn
+   * tail of a segment from an earlier run (recovery counted both). Reading on from where the last
+   * call stopped does not read the segment from its start again.
+   */
+  async readFrom (fromSeq: bigint, maxBytes: number): Promise<Buffer[]> {
+    const out: Buffer[] = []
+    // Segments are held by reference, not by index: truncate() may drop older ones while a read waits.
+    const cursor = this.#cursor !== undefined && this.#cursor.nextSeq === fromSeq ? this.#cursor : undefined
+    let segment = cursor === undefined ? undefined : this.#segments.find(s => s.firstSeq === cursor.segmentFirstSeq)
+    let offset = segment === undefined ? FILE_HEADER_BYTES : (cursor as ReadCursor).offset
+    segment ??= this.#segments.find(s => s.lastSeq >= fromSeq)
+    if (segment === undefined) return out
+    let next = fromSeq
+    let taken = 0
+    while (taken < maxBytes || out.length === 0) {
+      const end = segment.bytes
+      if (offset + FRAME_HEADER_BYTES > end) {
+        // This segment is read to its end (a few bytes left over are a torn tail of an earlier run).
+        const current: Segment = segment
+        const following = this.#segments.find(s => s.firstSeq > current.firstSeq)
+        if (following === undefined) break
+        segment = following
+        offset = FILE_HEADER_BYTES
+        continue
+      }
+      const chunk = await this.#fs.read(segment.path, offset, Math.min(end - offset, Math.max(maxBytes - taken, READ_CHUNK_BYTES)))
+      if (chunk.length < FRAME_HEADER_BYTES) break
+      let pos = 0
+      while (chunk.length - pos >= FRAME_HEADER_BYTES) {
+        const size = chunk.readUInt32BE(pos)
+        if (size > MAX_FRAME_BYTES || offset + pos + FRAME_HEADER_BYTES + size > end) {
+          // A frame that ends past what was written: a torn tail of an earlier run (or a damaged
+          // length, after which nothing can be framed). Nothing more to read in this segment.
+          pos = end - offset
+          break
+        }
+        // Complete in the file but not in this chunk: the next read starts at it.
+        if (pos + FRAME_HEADER_BYTES + size > chunk.length) break
+        const payload = chunk.subarray(pos + FRAME_HEADER_BYTES, pos + FRAME_HEADER_BYTES + size)
+        const intact = crc32c(payload) === chunk.readUInt32BE(pos + 4)
+        pos += FRAME_HEADER_BYTES + size
+        const seq = intact ? this.#options.seqOf(payload) : undefined
+        if (seq === undefined || seq < next) continue
+        out.push(payload)
+        taken += payload.length
+        next = seq + 1n
+        if (taken >= maxBytes) break
+      }
+      if (pos === 0) {
+        // Not even one frame fit in the chunk: read that frame whole.
+        const size = chunk.readUInt32BE(0)
+        const whole = await this.#fs.read(segment.path, offset, FRAME_HEADER_BYTES + size)
+        if (whole.length < FRAME_HEADER_BYTES + size) break
+        const payload = whole.subarray(FRAME_HEADER_BYTES)
+        offset += whole.length
+        const seq = crc32c(payload) === whole.readUInt32BE(4) ? this.#options.seqOf(payload) : undefined
+        if (seq !== undefined && seq >= next) {
+          out.push(payload)
+          taken += payload.length
+          next = seq + 1n
+        }
+        continue
+      }
+      offset += pos
+    }
+    this.#cursor = { segmentFirstSeq: segment.firstSeq, offset, nextSeq: next }
+    return out
   }
 
   /** Deletes the segments (other than the one being written) whose records all have seq < `settledBelow`. */

@@ -78,39 +78,7 @@ test('a topic the cluster does not know yet is asked about again on its next sen
   assert.ok(!warnings.some(w => /could not read the size limit/.test(w)), warnings.join('\n'))
 })
 
-test('a topic\'s first send asks for its metadata while its size limits are being read, not after', async t => {
-  const client = new FakeClient({ t: 1 })
-  const events: string[] = []
-  const metadata = client.metadata.bind(client)
-  client.metadata = async (topics: string[]) => {
-    if (topics.includes('later')) events.push('metadata asked')
-    return await metadata(topics)
-  }
-  let answerLimits: () => void = () => {}
-  const limits = new FakeLimits({ later: { bytes: 10_000, name: 'topic max.message.bytes' } })
-  const describe = limits.describe.bind(limits)
-  limits.describe = async (topics: string[]) => {
-    events.push('limits asked')
-    await new Promise<void>(resolve => { answerLimits = resolve })
-    events.push('limits answered')
-    return await describe(topics)
-  }
-  const producer = producerWith(client, {}, { topicLimits: limits })
-  t.after(() => producer.close({ timeoutMs: 100 }))
-  await producer.connect()
-  // A topic the producer has not seen in any metadata answer yet (connect() learns the others).
-  client.topics.set('later', 1)
-  const sent = producer.send('later', { value: 'first' })
-  // Let the call reach its waits; both questions are out before the limits answer.
-  for (let i = 0; i < 20 && events.length < 2; i++) await new Promise(resolve => setImmediate(resolve))
-  assert.deepEqual([...events].sort(), ['limits asked', 'metadata asked'])
-  answerLimits()
-  await sent
-  assert.deepEqual(client.values('later'), ['first'])
-  assert.equal(events.at(-1), 'limits answered', 'no second metadata question after the limits')
-})
-
-test('a first send to a topic that does not exist fails with UnknownTopicError although its metadata was asked for early', async t => {
+test('a metadata answer that leaves out the topic fails the call with UnknownTopicError, not an internal error', async t => {
   const client = new FakeClient({ t: 1 })
   const limits = new FakeLimits({ gone: { problem: 'error code 3', unknownTopic: true } })
   const producer = producerWith(client, { maxBlockMs: 300, retry: { initialBackoffMs: 10, maxBackoffMs: 20 } }, { topicLimits: limits })

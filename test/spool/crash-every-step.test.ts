@@ -89,6 +89,7 @@ class CrashingFs implements SpoolFs {
   async mkdir (path: string): Promise<void> { this.#alive(); await this.#track(nodeSpoolFs.mkdir(path)) }
   async readdir (path: string): Promise<string[]> { this.#alive(); return await this.#track(nodeSpoolFs.readdir(path)) }
   async readFile (path: string): Promise<Buffer> { this.#alive(); return await this.#track(nodeSpoolFs.readFile(path)) }
+  async read (path: string, position: number, length: number): Promise<Buffer> { this.#alive(); return await this.#track(nodeSpoolFs.read(path, position, length)) }
 
   async open (path: string, flags: 'wx' | 'r'): Promise<SpoolFile> {
     this.#alive()
