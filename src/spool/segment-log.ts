@@ -5,7 +5,8 @@
 // 'interval' once written to the OS, with an fsync every `fsyncIntervalMs` (a crash of the machine,
 // not of the process, can lose that last interval). Segments rotate at `segmentBytes`; a segment
 // whose records are all settled is deleted (truncate). Recovery reads every segment, keeps every
-// intact record and counts damaged frames and torn tails.
+// intact record and counts damaged frames and torn tails. readFrom() reads records back for a
+// reader that does not hold them in memory (the spool's relay, when its backlog is large).
 
 import { join } from 'node:path'
 import { crc32c } from '@node-rs/crc32'
