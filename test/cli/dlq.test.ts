@@ -71,7 +71,7 @@ test('dead letters on a .DLT topic: list filters them, replay re-publishes them 
   assert.equal(JSON.parse(again.stdout).replayed, 0)
   assert.equal(JSON.parse(again.stdout).alreadyReplayed, 12)
 
-  const records = await readAll(brokers, topic, 13, 8000, { allowFewer: true })
+  const records = await readAll(brokers, topic, 13, 30_000, { allowFewer: true })
   assert.equal(records.length, 12, 'each dead letter re-published exactly once')
   assert.deepEqual(records.map(r => r.headers['message-id']).sort(), [...ids].sort())
   const one = records.find(r => r.headers['message-id'] === ids[4])
@@ -103,7 +103,7 @@ test('dead letters in files (the .DLT topic missing too): replay --dir and --to,
   assert.match(first.stdout, /replayed 7 of 7/)
   const again = await courier('dlq', 'replay', '--dir', dir, '--to', target)
   assert.match(again.stdout, /replayed 0 of 7 matching dead letters; 7 already replayed/)
-  const records = await readAll(brokers, target, 8, 8000, { allowFewer: true })
+  const records = await readAll(brokers, target, 8, 30_000, { allowFewer: true })
   assert.deepEqual(records.map(r => r.headers['message-id']).sort(), [...ids].sort())
 
   const bad = await courier('dlq', 'list', '--dir', dir, '--since', 'yesterday-ish')

@@ -140,7 +140,7 @@ test('close() during connect: a send from the connect listener, or after close()
   assert.ok((await fromListener).error instanceof ProducerClosedError, 'a send from the connect listener is refused')
   assert.ok((await outcome(producer.send(topic, { value: 'after' }))).error instanceof ProducerClosedError)
   assert.equal(producer.state, 'closed')
-  const records = await readAll(brokers, topic, 1, 5000, { allowFewer: true })
+  const records = await readAll(brokers, topic, 1, 30_000, { allowFewer: true })
   assert.deepEqual(records.map(r => r.value?.toString()), ['accepted-before-close'], 'nothing sent after close() was delivered')
 })
 
