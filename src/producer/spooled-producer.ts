@@ -138,6 +138,10 @@ export class SpooledProducer {
   #onDisk = false
   /** A read of the log for the queue is under way. */
   #reading: Promise<void> | undefined
+  /** Ends the pause after a read that found nothing (close() does not wait it out). */
+  #endPause: (() => void) | undefined
+  /** Seq ranges [first, end) of calls whose log write failed: never read back and relayed. */
+  readonly #abandoned: Array<[bigint, bigint]> = []
   /** Handed to the relay, in sequence order; settled ones are marked and shifted off the front. */
   readonly #inRelay = new Fifo<RelayEntry>()
   readonly #bySeq = new Map<bigint, RelayEntry>()
@@ -284,6 +288,11 @@ export class SpooledProducer {
     this.#appending.add(first)
     try {
       await Promise.all(records.map((record, i) => this.#log.appendFrame(frames[i], record.seq)))
+    } catch (error) {
+      // The call fails as a whole, though some of its records may be in the log: those must not be
+      // read back and relayed in this session (the caller was told they were not spooled).
+      if (records.length > 0) this.#abandoned.push([first, first + BigInt(records.length)])
+      throw error
     } finally {
       this.#appending.delete(first)
     }
@@ -324,6 +333,7 @@ export class SpooledProducer {
     await Promise.race([this.flush(), new Promise<void>(resolve => { timer = setTimeout(resolve, timeoutMs) })])
     clearTimeout(timer)
     this.#relayStopped = true
+    this.#endPause?.()
     await this.#reading
     for (const wake of this.#roomWaiters) wake()
     // Records still in the relay fail with ProducerClosedError and stay in the spool.
@@ -448,6 +458,11 @@ export class SpooledProducer {
     this.#queueEnd = entry.seq + 1n
   }
 
+  #isAbandoned (seq: bigint): boolean {
+    for (const [first, end] of this.#abandoned) if (seq >= first && seq < end) return true
+    return false
+  }
+
   /** Reads the next records that are only on disk into the queue (one read at a time). */
   #readBacklog (): void {
     if (this.#reading !== undefined || this.#relayStopped) return
@@ -467,6 +482,10 @@ export class SpooledProducer {
             continue
           }
           if (record.seq < this.#queueEnd) continue
+          if (this.#isAbandoned(record.seq)) {
+            this.#queueEnd = record.seq + 1n
+            continue
+          }
           this.#queue.push(queued(record.seq, record.topic, payload))
           this.#queueBytes += payload.length
           this.#queueEnd = record.seq + 1n
@@ -474,14 +493,30 @@ export class SpooledProducer {
         // Caught up with every write that has completed: later records are queued as they are
         // spooled. (A write that completed during this read is found by the next read: its records
         // are at or above #queueEnd, and so is the log's last seq.)
-        if (this.#log.lastSeq < this.#queueEnd) this.#onDisk = false
-        else if (payloads.length === 0) pause = READ_RETRY_MS
+        if (this.#log.lastSeq < this.#queueEnd) {
+          this.#onDisk = false
+          // #settledBelow() may have moved on with nothing settling: a flush() may be waiting for that.
+          for (const wake of this.#settleWaiters) wake()
+          this.#settleWaiters.clear()
+        } else if (payloads.length === 0) {
+          pause = READ_RETRY_MS
+        }
+        while (this.#abandoned.length > 0 && this.#abandoned[0][1] <= this.#queueEnd) this.#abandoned.shift()
       } catch (error) {
         this.relay.logger.warn({ err: error, dir: this.spool.dir }, 'could not read spooled records back from the log; trying again')
         pause = READ_RETRY_MS * 10
       }
       // Nothing read although the log holds more (or the read failed): not again at once.
-      if (pause > 0) await new Promise(resolve => setTimeout(resolve, pause).unref())
+      if (pause > 0) {
+        await new Promise<void>(resolve => {
+          const timer = setTimeout(done, pause)
+          timer.unref()
+          // close() ends the pause at once (it waits for this read).
+          function done (): void { clearTimeout(timer); resolve() }
+          this.#endPause = done
+        })
+        this.#endPause = undefined
+      }
     })().finally(() => {
       this.#reading = undefined
       this.#pump()

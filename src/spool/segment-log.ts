@@ -155,7 +155,8 @@ export class SegmentLog {
   /** The highest sequence number written to the log (-1 when none). */
   get lastSeq (): bigint {
     let last = -1n
-    for (const segment of this.#segments) if (segment.lastSeq > last) last = segment.lastSeq
+    // A segment whose first write failed holds only its header (lastSeq = firstSeq - 1): no record.
+    for (const segment of this.#segments) if (segment.lastSeq >= segment.firstSeq && segment.lastSeq > last) last = segment.lastSeq
     return last
   }
 

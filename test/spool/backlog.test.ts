@@ -189,3 +189,59 @@ test('the log reads records back from any seq, across segments, skipping a damag
   assert.deepEqual(seqs, [...seqs].sort((a, b) => (a < b ? -1 : 1)))
   await reopened.close()
 })
+
+/** node:fs whose segment writes fail when `failOn` is the count of record writes so far. */
+function failingWritesFs (): SpoolFs & { writes: number, failOn: number } {
+  const fs = { ...nodeSpoolFs, writes: 0, failOn: -1 }
+  fs.open = async (path, flags) => {
+    const handle = await nodeSpoolFs.open(path, flags)
+    return {
+      write: async (buffer, offset, length) => {
+        if (length > 8 && ++fs.writes === fs.failOn) throw new Error('EIO (injected)')
+        return await handle.write(buffer, offset, length)
+      },
+      datasync: () => handle.datasync(),
+      sync: () => handle.sync(),
+      close: () => handle.close()
+    }
+  }
+  return fs
+}
+
+test('a call whose log write failed is not relayed in that session, even the records of it that reached the log; later calls are', async t => {
+  const dir = await tempDir(t)
+  const client = new FakeClient({ t: 1 })
+  const fs = failingWritesFs()
+  const producer = new SpooledProducer({ ...options(dir), spool: { dir, fsync: 'always' } }, { fs, relay: { client }, housekeepingDelayMs: 0 })
+  t.after(() => producer.close({ timeoutMs: 100 }))
+  await producer.connect()
+  // The call's first record goes out alone in one write, the other four in the next, which fails.
+  fs.failOn = fs.writes + 2
+  await assert.rejects(producer.send('t', [0, 1, 2, 3, 4].map(i => ({ value: { i } }))), /EIO/)
+  await producer.send('t', { value: { i: 5 } })
+  await producer.flush()
+  assert.deepEqual(values(client), [5])
+  await producer.close({ timeoutMs: 100 })
+})
+
+test('after failed writes left a segment with no record, flush() still resolves and close() finishes', async t => {
+  const dir = await tempDir(t)
+  const client = new FakeClient({ t: 1 })
+  client.respond = () => 'hang'
+  const fs = failingWritesFs()
+  const producer = new SpooledProducer({ ...options(dir), spool: { dir, fsync: 'always', segmentBytes: 4096, maxBytes: 1 << 20 } }, { fs, relay: { client }, housekeepingDelayMs: 0, queueMemoryBytes: 256 })
+  t.after(() => producer.close({ timeoutMs: 100 }))
+  for (let i = 0; i < 10; i++) await producer.send('t', { value: { i, pad: 'p'.repeat(100) } })
+  // Two failing writes: the second one on a fresh segment, which keeps only its header.
+  fs.failOn = fs.writes + 1
+  await assert.rejects(producer.send('t', { value: { i: 100 } }), /EIO/)
+  fs.failOn = fs.writes + 1
+  await assert.rejects(producer.send('t', { value: { i: 101 } }), /EIO/)
+  client.respond = () => undefined
+  const release = setInterval(() => client.releaseHanging(), 5)
+  t.after(() => clearInterval(release))
+  await producer.flush()
+  clearInterval(release)
+  assert.deepEqual(values(client), Array.from({ length: 10 }, (_, i) => i))
+  await producer.close({ timeoutMs: 100 })
+})
