@@ -65,15 +65,18 @@ export async function readTopic (brokers: readonly string[], topic: string, opti
       await sleep(200)
       ;({ starts, ends } = await retryUntil(deadline, () => offsetRange(consumer, topic), `end offsets of ${topic}`))
     }
+    // Reading what is there gets time of its own: waiting for minRecords (allowFewer) may have used
+    // the whole timeout, and the read must not then fail for lack of the last few milliseconds.
+    const readDeadline = Math.max(deadline, Date.now() + Math.min(options.timeoutMs, 10_000))
     const positions = new Map<number, bigint>()
     ends.forEach((end, partition) => { if (end > (starts[partition] ?? 0n)) positions.set(partition, starts[partition] ?? 0n) })
     const byPartition = new Map<number, TopicRecord[]>()
     for (const partition of positions.keys()) byPartition.set(partition, [])
     while (positions.size > 0) {
-      if (Date.now() >= deadline) {
+      if (Date.now() >= readDeadline) {
         throw new ReadTopicTimeoutError(`could not read ${topic} to its end within ${options.timeoutMs} ms (partitions ${[...positions.keys()].join(', ')} unfinished)`)
       }
-      const metadata = await retryUntil(deadline, () => consumer.metadata({ topics: [topic], forceUpdate: true }), `metadata of ${topic}`)
+      const metadata = await retryUntil(readDeadline, () => consumer.metadata({ topics: [topic], forceUpdate: true }), `metadata of ${topic}`)
       const info = metadata.topics.get(topic)
       if (info === undefined) throw new Error(`topic ${topic} is not in the cluster's metadata`)
       // One Fetch per leader, for that leader's unfinished partitions.
