@@ -41,8 +41,11 @@ runChild(async (w: Workload) => {
     firstError ??= error instanceof Error ? `${error.name}: ${error.message}` : String(error)
   }
   const cold = new Latencies(w.warmupMessages ?? 0)
-  /** Failed warm-up sends (counted in `failed` too, for the error; not in the measured count). */
+  /** Paced runs: failed warm-up sends (not in `failed`: reported apart), and when they were scheduled. */
   let warmFailed = 0
+  let warmFirstError = ''
+  let warmFromS = Infinity
+  let warmToS = -Infinity
   let start = now()
 
   if (mode === 'awaited') {
@@ -78,13 +81,20 @@ runChild(async (w: Workload) => {
     // starts at the scheduled time of the first message after them.
     const warm = w.warmupMessages ?? 0
     const window = new Window(Number.MAX_SAFE_INTEGER)
+    const first = now()
     await paced(warm + w.messages, w.rate, (i, scheduledAt) => {
       if (i === warm) start = scheduledAt
       const into = i < warm ? cold : lat
       window.acquire()
       producer.send(w.topic, message(i)).then(() => { into.add(now() - scheduledAt); window.release() }, (error: unknown) => {
-        if (i < warm) warmFailed++
-        fail(error)
+        if (i < warm) {
+          if (warmFailed++ === 0) warmFirstError = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+          const at = (scheduledAt - first) / 1000
+          warmFromS = Math.min(warmFromS, at)
+          warmToS = Math.max(warmToS, at)
+        } else {
+          fail(error)
+        }
         window.release()
       })
     })
@@ -101,8 +111,18 @@ runChild(async (w: Workload) => {
     ? ['prebuilt string values (no JSON), default headers off']
     : ['JSON values, headers on (produced-at, producer-id, message-id: the defaults)']
   const extra = { producerStats: stats }
-  // Warm-up messages acknowledged (they are in the topic too); the measured count leaves out only measured failures.
-  const warmup = cold.count > 0 ? { warmupMessages: cold.count, coldLatency: cold.summary() } : {}
-  if (failed > 0) return { messages: w.messages - (failed - warmFailed), elapsedMs, latency: lat.summary(), notes, extra, ...warmup, error: `${failed} sends failed; first: ${firstError}` }
+  // Warm-up messages acknowledged (they are in the topic too); failed ones are reported apart.
+  const warmup = cold.count > 0 || warmFailed > 0
+    ? {
+        warmupMessages: cold.count,
+        coldLatency: cold.summary(),
+        ...(warmFailed > 0 ? { warmupFailed: { count: warmFailed, firstError: warmFirstError, fromS: round2(warmFromS), toS: round2(warmToS) } } : {})
+      }
+    : {}
+  if (failed > 0) return { messages: w.messages - failed, elapsedMs, latency: lat.summary(), notes, extra, ...warmup, error: `${failed} sends failed; first: ${firstError}` }
   return { messages: w.messages, elapsedMs, latency: lat.summary(), notes, extra, ...warmup }
 })
+
+function round2 (n: number): number {
+  return Math.round(n * 100) / 100
+}

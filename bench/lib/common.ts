@@ -57,6 +57,11 @@ export interface ChildResult {
   warmupMessages?: number
   /** The latency of those warm-up messages: what a fresh process delivered in its first seconds. */
   coldLatency?: LatencySummary
+  /**
+   * Warm-up sends that failed (a fresh process refused them, e.g. BufferExhaustedError while it fell
+   * behind in its first seconds): reported beside the row, not a failure of the measured part.
+   */
+  warmupFailed?: { count: number, firstError: string, fromS: number, toS: number }
 }
 
 export interface LatencySummary {
@@ -242,9 +247,9 @@ export function runChild (main: (w: Workload) => Promise<Omit<ChildResult, 'cpuS
 }
 
 /**
- * Sends `workload.messages` messages paced at `workload.rate` per second (1 ms ticks), calling
- * `sendOne(i, scheduledAt)` for each; the latency of a paced message counts from its scheduled time
- * (no coordinated omission: a stalled loop shows up as latency). Resolves when every call is issued.
+ * Sends `count` messages paced at `rate` per second (1 ms ticks), calling `sendOne(i, scheduledAt)`
+ * for each; the latency of a paced message counts from its scheduled time (no coordinated omission:
+ * a stalled loop shows up as latency). Resolves when every call is issued.
  */
 export async function paced (count: number, rate: number, sendOne: (i: number, scheduledAt: number) => void): Promise<void> {
   const start = now()

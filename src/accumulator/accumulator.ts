@@ -2,6 +2,13 @@
 // partition while a batch lingers travel together. A batch is ready when it is full (`batchSize`
 // bytes), has waited `lingerMs`, or a flush/close asked for everything.
 //
+// A produce request carries one batch per partition. When full batches queue up behind the one
+// about to be sent (requests in flight were at their limit, or a large call filled several at once),
+// they are joined into it, up to the growth limit (`batchMaxSize`, within the request and topic
+// limits): a backlog goes out in a few large requests instead of one `batchSize` batch per
+// partition per request. Only batches never sent are joined, so sequence numbers and retries are
+// untouched; with no backlog nothing is joined and batches stay as built.
+//
 // Up to `maxInFlightPerPartition` batches of a partition are in flight at once, always the oldest
 // ones (in-flight batches are a prefix of the queue). When one fails and will be retried, the
 // partition is "blocked": nothing more is sent for it until everything in flight has come back,
@@ -102,6 +109,11 @@ interface PartitionQueue {
 
 export interface AccumulatorOptions {
   batchSize: number
+  /**
+   * The largest batch (bytes, as counted against batchSize) that queued batches of `topic` may be
+   * joined into (batchMaxSize within the request and topic limits). Default: no joining.
+   */
+  growthLimit?: (topic: string) => number
   lingerMs: number
   deliveryTimeoutMs: number
   /** 5 with idempotence (the broker remembers the last 5 batches per producer), else 1 to keep order. */
@@ -214,7 +226,7 @@ export class Accumulator {
       const next = this.#candidate(queue)
       if (next === undefined || next.retryAtMs > nowMs) continue
       if (next.closed || flushAll || next.attempts > 0 || nowMs - next.createdAtMs >= this.#options.lingerMs || next !== queue.batches.at(-1)) {
-        ready.push(next)
+        ready.push(next === queue.batches.at(-1) ? next : this.#join(queue, next))
       }
     }
     return ready
@@ -423,6 +435,55 @@ export class Accumulator {
     return all
   }
 
+  /**
+   * Moves the full batches queued right behind `first` into it, as many as fit the growth limit
+   * (counted exactly: the bytes the records take in `first`'s section, with their offset and
+   * timestamp deltas from its base), and returns `first`. Only batches that were never sent and hold
+   * only unsettled records take part (a split's parts were sent: they stay apart). Records are moved
+   * as bytes, each once: a batch that waits on (its requests in flight are at their limit) takes
+   * the next full batches on later drains without copying what it holds again. The moved batches'
+   * buffers are kept for new batches.
+   */
+  #join (queue: PartitionQueue, first: Batch): Batch {
+    const growthLimit = this.#options.growthLimit
+    if (growthLimit === undefined || !joinable(first)) return first
+    const limit = growthLimit(queue.topic)
+    if (limit <= this.#options.batchSize) return first
+    const at = queue.batches.indexOf(first)
+    const writer = first.writer
+    let bytes = RECORD_BATCH_HEADER_BYTES + writer.length
+    let end = at + 1
+    for (; end < queue.batches.length; end++) {
+      const part = queue.batches[end]
+      if (!part.closed || !joinable(part)) break
+      const section = part.writer.peek()
+      const tails = recordTails(section.section)
+      // The exact size in `first`: the tails at the offsets and timestamps they would get there.
+      let added = 0
+      for (let i = 0; i < tails.length; i++) added += writer.tailSizeAt(part.timestamps[i], tails[i].length, writer.count + i)
+      if (bytes + added > limit) break
+      bytes += added
+      writer.countValues(section.valueBytes, section.compressedValueBytes)
+      for (let i = 0; i < tails.length; i++) {
+        writer.appendTail(part.timestamps[i], tails[i])
+        first.sinks.push(part.sinks[i])
+        first.indexes.push(part.indexes[i])
+        first.timestamps.push(part.timestamps[i])
+        first.acceptedAtMs.push(part.acceptedAtMs[i])
+        first.sizes.push(part.sizes[i])
+      }
+      first.unsettled += part.unsettled
+      first.recordBytes += part.recordBytes
+      first.sizeBytes += part.sizeBytes - RECORD_BATCH_HEADER_BYTES
+      if (part.deadlineMs < first.deadlineMs) first.deadlineMs = part.deadlineMs
+      if (part.settledWaiters !== undefined) (first.settledWaiters ??= []).push(...part.settledWaiters)
+      const buffer = part.writer.release()
+      if (buffer.length === RECORD_BATCH_HEADER_BYTES + this.#options.batchSize && this.#spareBuffers.length < MAX_SPARE_BUFFERS) this.#spareBuffers.push(buffer)
+    }
+    if (end > at + 1) queue.batches.splice(at + 1, end - at - 1)
+    return first
+  }
+
   /** The batch of a partition that would be sent next, if the partition may send at all. */
   #candidate (queue: PartitionQueue): Batch | undefined {
     if (queue.blocked) return queue.inFlight === 0 ? queue.batches[0] : undefined
@@ -492,4 +553,10 @@ export function recordSizeBytes (record: WireRecord): number {
   let size = 21 + (record.key?.length ?? 0) + (value === null ? 0 : typeof value === 'string' ? (record.valueLength ?? Buffer.byteLength(value, 'utf8')) : value.length)
   for (const [name, headerValue] of record.headers) size += 2 + headerName(name).length + headerValue.length
   return size
+}
+
+/** A batch that may be joined with others: never sent, no record settled yet (none expired or failed). */
+function joinable (batch: Batch): boolean {
+  return batch.attempts === 0 && !batch.everSent && !batch.inFlight && batch.identity === undefined &&
+    batch.lastError === undefined && batch.unsettled === batch.sinks.length
 }

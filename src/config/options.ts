@@ -45,6 +45,7 @@ export const DEFAULTS: Readonly<ResolvedConfig> = deepFreeze({
   metadataMaxAgeMs: 300000,
   maxInFlightRequests: 5,
   batchSize: 16384,
+  batchMaxSize: 262144,
   lingerMs: 5,
   bufferMemory: 33554432,
   maxBlockMs: 60000,
@@ -123,7 +124,16 @@ export const OPTIONS: readonly OptionSpec[] = deepFreeze<OptionSpec[]>([
     env: 'KAFKA_MAX_IN_FLIGHT',
     description: 'Unacknowledged requests per broker connection. At most 5 with idempotence (the broker remembers the last 5 batches).'
   },
-  { path: 'batchSize', type: 'integer', min: 1, unit: 'bytes', default: DEFAULTS.batchSize, env: 'KAFKA_BATCH_SIZE', description: 'Target bytes per partition batch; a bigger record gets a batch of its own.' },
+  { path: 'batchSize', type: 'integer', min: 1, unit: 'bytes', default: DEFAULTS.batchSize, env: 'KAFKA_BATCH_SIZE', description: 'Bytes at which a partition batch is full and ready to send; a bigger record gets a batch of its own.' },
+  {
+    path: 'batchMaxSize',
+    type: 'integer',
+    min: 1,
+    unit: 'bytes',
+    default: DEFAULTS.batchMaxSize,
+    env: 'KAFKA_BATCH_MAX_SIZE',
+    description: "The largest batch a backlog is joined into: when full batches of a partition queue up behind the next one to send (requests in flight at their limit, a large call, a busy event loop), they are moved into it as it is sent, so the backlog goes out in a few large requests (a request carries one batch per partition). Counted exactly as encoded; never past `maxRequestSize` or the topic's `max.message.bytes`. At least `batchSize` (a smaller value is an error; left unset, it is raised to `batchSize`); equal to `batchSize`: fixed batches, as in the Java client."
+  },
   { path: 'lingerMs', type: 'integer', min: 0, max: MAX_TIMER_MS, unit: 'ms', default: DEFAULTS.lingerMs, env: 'KAFKA_LINGER_MS', description: 'How long a batch waits for more records (Kafka 4.0 default).' },
   { path: 'bufferMemory', type: 'integer', min: 1, unit: 'bytes', default: DEFAULTS.bufferMemory, env: 'KAFKA_BUFFER_MEMORY', description: 'Total bytes of records waiting to be sent; when full, `send()` waits up to `maxBlockMs`.' },
   { path: 'maxBlockMs', type: 'integer', min: 0, max: MAX_TIMER_MS, unit: 'ms', default: DEFAULTS.maxBlockMs, env: 'KAFKA_MAX_BLOCK_MS', description: 'One budget, from the `send()` call, for all waiting before its records are accepted: buffer space, connecting (and the producer id), metadata. Past it the call fails and nothing of it was sent.' },

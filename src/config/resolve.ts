@@ -144,6 +144,15 @@ function validate (merged: Layer, note: (path: string) => string): Readonly<Reso
       { allowed: `1 to ${MAX_IDEMPOTENT_IN_FLIGHT} while idempotent is true` })
   }
 
+  // A full batch grows up to batchMaxSize while it waits; below batchSize it could not grow at all.
+  const batchSize = value<number>('batchSize')
+  const batchMaxSizeGiven = merged.batchMaxSize as number | undefined
+  if (batchMaxSizeGiven !== undefined && batchMaxSizeGiven < batchSize) {
+    throw new ConfigError('batchMaxSize', `${batchMaxSizeGiven}${note('batchMaxSize')} is less than batchSize ${batchSize}${note('batchSize')}; a full batch can only grow from batchSize. Set it to batchSize or more (equal: fixed batches)`,
+      { allowed: `${batchSize} or more (batchSize and up)` })
+  }
+  const batchMaxSize = batchMaxSizeGiven ?? Math.max(DEFAULTS.batchMaxSize, batchSize)
+
   if (merged.logger !== undefined && merged.logCreator !== undefined) {
     throw new ConfigError('logCreator', 'give either logger or logCreator, not both')
   }
@@ -168,7 +177,8 @@ function validate (merged: Layer, note: (path: string) => string): Readonly<Reso
     connectionTimeoutMs: value('connectionTimeoutMs'),
     metadataMaxAgeMs: value('metadataMaxAgeMs'),
     maxInFlightRequests,
-    batchSize: value('batchSize'),
+    batchSize,
+    batchMaxSize,
     lingerMs,
     bufferMemory: value('bufferMemory'),
     maxBlockMs: value('maxBlockMs'),

@@ -154,7 +154,7 @@ export interface ProducerOptions {
    */
   maxInFlightRequests?: number
   /**
-   * Target bytes per partition batch; a bigger record gets a batch of its own.
+   * Bytes at which a partition batch is full and ready to send; a bigger record gets a batch of its own.
    *
    * Type: integer (bytes), >= 1.
    * Environment variable: `KAFKA_BATCH_SIZE`.
@@ -162,6 +162,15 @@ export interface ProducerOptions {
    * @see docs/configuration.md
    */
   batchSize?: number
+  /**
+   * The largest batch a backlog is joined into: when full batches of a partition queue up behind the next one to send (requests in flight at their limit, a large call, a busy event loop), they are moved into it as it is sent, so the backlog goes out in a few large requests (a request carries one batch per partition). Counted exactly as encoded; never past `maxRequestSize` or the topic's `max.message.bytes`. At least `batchSize` (a smaller value is an error; left unset, it is raised to `batchSize`); equal to `batchSize`: fixed batches, as in the Java client.
+   *
+   * Type: integer (bytes), >= 1.
+   * Environment variable: `KAFKA_BATCH_MAX_SIZE`.
+   * @default `262144`
+   * @see docs/configuration.md
+   */
+  batchMaxSize?: number
   /**
    * How long a batch waits for more records (Kafka 4.0 default).
    *
@@ -423,6 +432,7 @@ export interface ResolvedConfig {
   metadataMaxAgeMs: number
   maxInFlightRequests: number
   batchSize: number
+  batchMaxSize: number
   lingerMs: number
   bufferMemory: number
   maxBlockMs: number

@@ -182,6 +182,9 @@ export class Producer {
     this.#forgotten = new ForgottenFailures(this.#buffer, this.logger, this.#now)
     this.#accumulator = new Accumulator({
       batchSize: this.config.batchSize,
+      // A waiting batch grows no larger than a request, nor than the topic's max.message.bytes (the
+      // limit counts a compressed batch; this, the uncompressed bytes: on the safe side).
+      growthLimit: topic => Math.min(this.config.batchMaxSize, this.config.maxRequestSize, this.#topicLimits.limitFor(topic)?.bytes ?? Infinity),
       lingerMs: this.config.lingerMs,
       deliveryTimeoutMs: this.config.deliveryTimeoutMs,
       // Without idempotence a retried batch could overtake a later one: keep one in flight.

@@ -195,6 +195,21 @@ export class RecordsWriter {
    * (key, value, headers; see recordTails). Used when a batch is split or rebuilt without some of
    * its records: the records are moved as bytes, only their deltas are written anew.
    */
+  /**
+   * The exact bytes a record tail of `tailLength` bytes takes in this section at `offsetDelta` with
+   * `timestamp` (its delta from this section's base; the first record's own when it is empty).
+   */
+  tailSizeAt (timestamp: bigint, tailLength: number, offsetDelta: number): number {
+    let deltaSize = 1
+    if (this.#count > 0) {
+      const n = Number(timestamp)
+      const fast = Number.isSafeInteger(n) && Number.isSafeInteger(this.#baseNumber) && Math.abs(n - this.#baseNumber) <= MAX_FAST_DELTA
+      deltaSize = fast ? varlongSize(n - this.#baseNumber) : bigVarlongSize(timestamp - this.#baseTimestamp)
+    }
+    const body = 1 + deltaSize + varintSize(offsetDelta) + tailLength
+    return varintSize(body) + body
+  }
+
   appendTail (timestamp: bigint, tail: Buffer): void {
     if (this.#encoded !== undefined || this.#released) throw new Error('RecordsWriter: records were appended after the section was taken or the buffer released')
     const offsetDelta = this.#count
@@ -205,17 +220,39 @@ export class RecordsWriter {
     } else if (timestamp > this.#maxTimestamp) {
       this.#maxTimestamp = timestamp
     }
-    const bigDelta = timestamp - this.#baseTimestamp
-    const body = 1 + bigVarlongSize(bigDelta) + varintSize(offsetDelta) + tail.length
+    // As in append(): the delta as a double when it is safely one (always, for real clocks).
+    const n = Number(timestamp)
+    const fast = Number.isSafeInteger(n) && Number.isSafeInteger(this.#baseNumber) && Math.abs(n - this.#baseNumber) <= MAX_FAST_DELTA
+    const delta = fast ? n - this.#baseNumber : 0
+    const bigDelta = fast ? 0n : timestamp - this.#baseTimestamp
+    const body = 1 + (fast ? varlongSize(delta) : bigVarlongSize(bigDelta)) + varintSize(offsetDelta) + tail.length
     this.#ensure(5 + body)
     const buf = this.#buf
     let pos = writeVarint(buf, RECORD_BATCH_HEADER_BYTES + this.#length, body)
     buf[pos++] = 0
-    pos = writeBigVarlong(buf, pos, bigDelta)
+    pos = fast ? writeVarlong(buf, pos, delta) : writeBigVarlong(buf, pos, bigDelta)
     pos = writeVarint(buf, pos, offsetDelta)
     pos += tail.copy(buf, pos)
     this.#length = pos - RECORD_BATCH_HEADER_BYTES
     this.#count++
+  }
+
+  /**
+   * Adds to the value byte counts of the section (records moved in with appendTail bring their
+   * batch's counts along, for the compression policy's look at values that are compressed already).
+   */
+  countValues (valueBytes: number, compressedValueBytes: number): void {
+    this.#valueBytes += valueBytes
+    this.#compressedValueBytes += compressedValueBytes
+  }
+
+  /**
+   * A view of the section as written so far, and its value byte counts, without closing it (unlike
+   * encoded()): valid until the next append.
+   */
+  peek (): { section: Buffer, valueBytes: number, compressedValueBytes: number } {
+    if (this.#released) throw new Error('RecordsWriter: the buffer was released')
+    return { section: this.#buf.subarray(RECORD_BATCH_HEADER_BYTES, RECORD_BATCH_HEADER_BYTES + this.#length), valueBytes: this.#valueBytes, compressedValueBytes: this.#compressedValueBytes }
   }
 
   /** The section as written; no more records may be appended after this. */

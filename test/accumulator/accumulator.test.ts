@@ -3,6 +3,8 @@ import { test } from 'node:test'
 import { Accumulator, recordSizeBytes, type Batch, type PendingRecord } from '../../src/accumulator/accumulator.ts'
 import { TimeoutError } from '../../src/errors.ts'
 import { createDeliveryReport } from '../../src/producer/delivery-report.ts'
+import { RECORD_BATCH_HEADER_BYTES } from '../../src/wire/record-batch.ts'
+import { readVarint } from '../../src/wire/varint.ts'
 
 function record (partition: number, valueBytes: number, acceptedAtMs = 0): PendingRecord {
   const base = { key: null, value: Buffer.alloc(valueBytes), headers: [] as Array<[string, Buffer]>, timestamp: 0n }
@@ -210,4 +212,187 @@ test('a finished batch lets go of its per-record lists, acknowledged on the firs
   const [open] = acc.ready(1_000, true)
   acc.recycle(open)
   assert.equal(open.sinks.length, 1)
+})
+
+// --- Joining queued batches (batchMaxSize) ---
+
+/** Each record of a records section: its timestamp delta, offset delta and value, in order. */
+function parseSection (section: Buffer): Array<{ timestampDelta: number, offsetDelta: number, value: string }> {
+  const out: Array<{ timestampDelta: number, offsetDelta: number, value: string }> = []
+  let pos = 0
+  while (pos < section.length) {
+    const length = readVarint(section, pos)
+    const end = length.next + length.value
+    let p = length.next + 1 // attributes
+    const ts = readVarint(section, p)
+    p = ts.next
+    const offset = readVarint(section, p)
+    p = offset.next
+    const key = readVarint(section, p)
+    p = key.next + Math.max(0, key.value)
+    const value = readVarint(section, p)
+    out.push({ timestampDelta: ts.value, offsetDelta: offset.value, value: section.subarray(value.next, value.next + value.value).toString('utf8') })
+    pos = end
+  }
+  return out
+}
+
+function textRecord (partition: number, text: string, timestamp: number, index: number, sink: PendingRecord['sink'] = { settle () {} }): PendingRecord {
+  const base = { key: null, value: Buffer.from(text), headers: [] as Array<[string, Buffer]>, timestamp: BigInt(timestamp) }
+  return { ...base, topic: 't', partition, sizeBytes: recordSizeBytes(base), acceptedAtMs: timestamp, sink, index }
+}
+
+test('full batches queued behind the next one are joined into it, in order, up to the growth limit', () => {
+  released = 0
+  const limits: string[] = []
+  const acc = new Accumulator({ ...options, lingerMs: 0, growthLimit: topic => { limits.push(topic); return 3500 } })
+  const texts = Array.from({ length: 40 }, (_, i) => `record-${i}-`.padEnd(150, 'x'))
+  texts.forEach((text, i) => acc.append(textRecord(0, text, 1_000 + i * 7, i)))
+  const [joined] = acc.ready(0, false)
+  assert.ok(joined.sinks.length > 6, `batches of batchSize hold 5-6 of these records; the joined one holds ${joined.sinks.length}`)
+  assert.ok(RECORD_BATCH_HEADER_BYTES + joined.writer.length <= 3500, `its encoded size is within the limit (${RECORD_BATCH_HEADER_BYTES + joined.writer.length})`)
+  assert.ok(RECORD_BATCH_HEADER_BYTES + joined.writer.length > 3500 - options.batchSize, 'whole batches join while one more fits')
+  assert.deepEqual(limits, ['t'], "the limit is asked for the batch's topic")
+  assert.deepEqual(joined.indexes, [...Array(joined.sinks.length).keys()], 'records keep their order and call indexes')
+  const section = joined.writer.encoded()
+  assert.equal(section.count, joined.sinks.length)
+  assert.equal(section.baseTimestamp, 1000n)
+  const parsed = parseSection(section.section)
+  assert.deepEqual(parsed.map(r => r.offsetDelta), [...Array(joined.sinks.length).keys()], 'offset deltas renumbered from 0')
+  assert.deepEqual(parsed.map(r => r.timestampDelta), parsed.map((_, i) => i * 7), 'timestamp deltas from the joined batch\'s base')
+  assert.deepEqual(parsed.map(r => r.value), texts.slice(0, joined.sinks.length))
+  assert.equal(section.valueBytes, texts.slice(0, joined.sinks.length).reduce((n, t) => n + t.length, 0), 'value byte counts carried over')
+
+  // The rest is still queued, in order, and goes next once the joined batch is done.
+  acc.markInFlight(joined)
+  settleAll(acc, joined)
+  acc.complete(joined)
+  const [next] = acc.ready(0, false)
+  assert.equal(next.indexes[0], joined.sinks.length)
+  let total = joined.sinks.length
+  for (let batch = next; batch !== undefined; batch = acc.ready(0, true)[0]) {
+    acc.markInFlight(batch)
+    total += batch.sinks.length
+    settleAll(acc, batch)
+    acc.complete(batch)
+  }
+  assert.equal(total, 40)
+  assert.equal(acc.recordCount, 0)
+  assert.equal(released, texts.reduce((n, t, i) => n + textRecord(0, t, 0, i).sizeBytes, 0), 'every record\'s buffer bytes given back once')
+})
+
+test('without a growth limit (or one at batchSize) batches are not joined', () => {
+  for (const growthLimit of [undefined, () => options.batchSize]) {
+    const acc = new Accumulator({ ...options, lingerMs: 0, ...(growthLimit ? { growthLimit } : {}) })
+    for (let i = 0; i < 40; i++) acc.append(textRecord(0, 'v'.repeat(150), 1000, i))
+    const [batch] = acc.ready(0, false)
+    assert.ok(batch.sizeBytes <= options.batchSize)
+  }
+})
+
+test('the open batch at the tail, a batch sent before, a split part and a batch with a settled record are never joined', () => {
+  // The open tail: one full batch and an open one behind it.
+  let acc = new Accumulator({ ...options, lingerMs: 0, growthLimit: () => 100_000 })
+  for (let i = 0; i < 7; i++) acc.append(textRecord(0, 'v'.repeat(150), 1000, i))
+  let [head] = acc.ready(0, false)
+  assert.ok(head.closed)
+  assert.ok(head.sinks.length < 7, 'the open batch behind stays apart')
+
+  // A retried head (attempts > 0) goes as it was; the ones behind wait.
+  acc = new Accumulator({ ...options, lingerMs: 0, growthLimit: () => 100_000 })
+  for (let i = 0; i < 30; i++) acc.append(textRecord(0, 'v'.repeat(150), 1000, i))
+  ;[head] = acc.ready(0, false)
+  const size = head.sinks.length
+  acc.markInFlight(head)
+  head.attempts = 1
+  acc.requeue(head, 0)
+  const [again] = acc.ready(0, false)
+  assert.equal(again, head)
+  assert.equal(again.sinks.length, size)
+
+  // A split part (sent before: everSent) is not joined with what follows.
+  acc = new Accumulator({ ...options, lingerMs: 0, growthLimit: () => 100_000 })
+  for (let i = 0; i < 5; i++) acc.append(textRecord(0, 'v'.repeat(150), 1000, i))
+  const [whole] = acc.ready(0, true)
+  whole.everSent = true
+  const [a] = acc.rebuild(whole, [[0, 1], [2, 3, 4]], { freshAttempts: true })
+  for (let i = 5; i < 30; i++) acc.append(textRecord(0, 'v'.repeat(150), 1000, i))
+  const [first] = acc.ready(0, false)
+  assert.equal(first, a, 'the first part goes as it is')
+  assert.equal(first.sinks.length, 2)
+
+  // A batch with a settled record (expired while queued) is not joined.
+  acc = new Accumulator({ ...options, lingerMs: 0, growthLimit: () => 100_000 })
+  for (let i = 0; i < 30; i++) acc.append(textRecord(0, 'v'.repeat(150), 1000, i))
+  const queued = acc.all()
+  acc.settle(queued[1], 0, new TimeoutError('expired'))
+  const [lone] = acc.ready(0, false)
+  assert.equal(lone, queued[0], 'the head is not joined with a batch holding a settled record')
+})
+
+test('waiting for a joined batch: flush waiters and outcomes of every part go with it', () => {
+  const outcomes: number[] = []
+  const sink = { settle (index: number) { outcomes.push(index) } }
+  const acc = new Accumulator({ ...options, lingerMs: 0, growthLimit: () => 100_000 })
+  for (let i = 0; i < 30; i++) acc.append(textRecord(0, 'v'.repeat(150), 1000, i, sink))
+  let waited = 0
+  for (const batch of acc.all()) acc.whenSettled(batch, () => { waited++ })
+  const parts = acc.all().length
+  assert.ok(parts > 3)
+  const [joined] = acc.ready(0, true)
+  const tail = acc.all().at(-1) as Batch
+  assert.notEqual(tail, joined, 'the open tail stays apart (records may still join it)')
+  assert.equal(joined.sinks.length + tail.sinks.length, 30)
+  acc.markInFlight(joined)
+  settleAll(acc, joined)
+  acc.complete(joined)
+  assert.equal(waited, parts - 1, 'every waiter of every joined batch was called')
+  const [last] = acc.ready(0, true)
+  assert.equal(last, tail)
+  acc.markInFlight(last)
+  settleAll(acc, last)
+  assert.equal(waited, parts)
+  assert.deepEqual(outcomes, [...Array(30).keys()])
+})
+
+test('the growth limit counts the exact encoded size: large headers and timestamps far apart stay within it', () => {
+  const limit = 20_000
+  const acc = new Accumulator({ ...options, lingerMs: 0, growthLimit: () => limit })
+  for (let i = 0; i < 300; i++) {
+    const base = {
+      key: Buffer.from(`key-${i}`),
+      value: Buffer.from('v'.repeat(40)),
+      // Values of 100 bytes and names of 70 take 2-byte length prefixes; timestamps hours apart.
+      headers: Array.from({ length: 4 }, (_, h) => [`h${h}-`.padEnd(70, 'n'), Buffer.alloc(100, h)] as [string, Buffer]),
+      timestamp: BigInt(1_700_000_000_000 + i * 3_600_000)
+    }
+    acc.append({ ...base, topic: 't', partition: 0, sizeBytes: recordSizeBytes(base), acceptedAtMs: 0, sink: { settle () {} }, index: i })
+  }
+  let sent = 0
+  for (let batch = acc.ready(0, false)[0]; batch !== undefined; batch = acc.ready(0, true)[0]) {
+    const encoded = RECORD_BATCH_HEADER_BYTES + batch.writer.length
+    assert.ok(encoded <= limit, `batch of ${batch.sinks.length} records encodes to ${encoded} bytes, within ${limit}`)
+    const parsed = parseSection(batch.writer.encoded().section)
+    assert.deepEqual(parsed.map(r => r.offsetDelta), [...Array(batch.sinks.length).keys()])
+    acc.markInFlight(batch)
+    settleAll(acc, batch)
+    acc.complete(batch)
+    sent += batch.sinks.length
+  }
+  assert.equal(sent, 300)
+})
+
+test('a joined batch that cannot be sent yet takes later full batches on later drains, without copying its records again', () => {
+  const acc = new Accumulator({ ...options, lingerMs: 0, growthLimit: () => 100_000 })
+  for (let i = 0; i < 20; i++) acc.append(textRecord(0, `a${i}`.padEnd(150, 'x'), 1000 + i, i))
+  const [head] = acc.ready(0, false)
+  const held = head.sinks.length
+  const before = Buffer.from(head.writer.peek().section)
+  // Not sent (say the broker's requests in flight are at their limit); more records arrive.
+  for (let i = 20; i < 60; i++) acc.append(textRecord(0, `a${i}`.padEnd(150, 'x'), 1000 + i, i))
+  const [again] = acc.ready(0, false)
+  assert.equal(again, head, 'the same batch, grown')
+  assert.ok(again.sinks.length > held)
+  assert.deepEqual(again.writer.peek().section.subarray(0, before.length), before, 'what it held is unchanged')
+  assert.deepEqual(parseSection(again.writer.encoded().section).map(r => r.value), Array.from({ length: again.sinks.length }, (_, i) => `a${i}`.padEnd(150, 'x')))
 })

@@ -27,7 +27,7 @@ test('the defaults follow the tutorial and the Java client', () => {
     {
       brokers: ['127.0.0.1:9092'], brokersDefaulted: true, clientId: 'kafka-courier', acks: -1, idempotent: true,
       retry: 'idempotent-unbounded', deliveryTimeoutMs: 120000, requestTimeoutMs: 30000, connectionTimeoutMs: 10000,
-      metadataMaxAgeMs: 300000, maxInFlightRequests: 5, batchSize: 16384, lingerMs: 5, bufferMemory: 33554432,
+      metadataMaxAgeMs: 300000, maxInFlightRequests: 5, batchSize: 16384, batchMaxSize: 262144, lingerMs: 5, bufferMemory: 33554432,
       maxBlockMs: 60000, maxRequestSize: 1048576, compression: 'none', compressionLevel: undefined, compressionByTopic: undefined, allowAutoTopicCreation: false, partitioner: 'murmur2',
       headers: { producedAt: true, producerId: true, messageId: true }, circularReferences: 'error', serializer: undefined,
       tls: undefined, sasl: undefined, logLevel: 'info', logger: undefined, logCreator: undefined, tracing: 'call', maxOpenProducersWarning: 10,

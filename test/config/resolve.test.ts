@@ -91,6 +91,13 @@ test('code options override the environment, field by field inside groups', () =
   assert.deepEqual(config.headers, { producedAt: false, producerId: true, messageId: true })
 })
 
+test('batchMaxSize: 256 KiB by default, raised to a larger batchSize when unset, equal to batchSize allowed, from the environment', () => {
+  assert.equal(resolveConfig({}, {}).batchMaxSize, 262144)
+  assert.equal(resolveConfig({ batchSize: 1_000_000 }, {}).batchMaxSize, 1_000_000)
+  assert.equal(resolveConfig({ batchSize: 16384, batchMaxSize: 16384 }, {}).batchMaxSize, 16384)
+  assert.equal(resolveConfig({}, { KAFKA_BATCH_MAX_SIZE: '65536' }).batchMaxSize, 65536)
+})
+
 test('an option set to undefined in code does not hide the environment', () => {
   assert.equal(resolveConfig({ lingerMs: undefined }, { KAFKA_LINGER_MS: '7' }).lingerMs, 7)
 })
@@ -174,6 +181,8 @@ const badInputs: { name: string, options: unknown, env?: Record<string, string>,
   { name: 'Infinity where not allowed', options: { deliveryTimeoutMs: Infinity }, path: 'deliveryTimeoutMs' },
   { name: 'timer overflow', options: { maxBlockMs: 2 ** 31 }, path: 'maxBlockMs' },
   { name: 'batchSize 0', options: { batchSize: 0 }, path: 'batchSize', includes: '>= 1' },
+  { name: 'batchMaxSize below batchSize', options: { batchSize: 32768, batchMaxSize: 16384 }, path: 'batchMaxSize', includes: 'less than batchSize 32768' },
+  { name: 'KAFKA_BATCH_MAX_SIZE below the default batchSize', options: {}, env: { KAFKA_BATCH_MAX_SIZE: '1000' }, path: 'batchMaxSize', includes: '1000 (from KAFKA_BATCH_MAX_SIZE) is less than batchSize 16384' },
   { name: 'maxInFlightRequests 0', options: { maxInFlightRequests: 0, idempotent: false }, path: 'maxInFlightRequests' },
   { name: 'acks 2', options: { acks: 2 }, path: 'acks', includes: "allowed: -1, 0, 1, 'all'" },
   { name: "acks '1' as a string", options: { acks: '1' }, path: 'acks' },

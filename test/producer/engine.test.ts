@@ -31,7 +31,8 @@ test('1000 concurrent single sends travel in far fewer produce requests, each wi
 test('per-partition order is the order of acceptance, across many batches', async t => {
   const topic = uniqueTopic('order')
   await createTopic(brokers, topic, { partitions: 1 })
-  const producer = createProducer({ brokers, batchSize: 2048, lingerMs: 2, ...quiet })
+  // batchMaxSize = batchSize: queued batches are not joined, so the test spans many requests.
+  const producer = createProducer({ brokers, batchSize: 2048, batchMaxSize: 2048, lingerMs: 2, ...quiet })
   t.after(() => producer.close())
   const sends = []
   for (let i = 0; i < 2000; i++) sends.push(producer.send(topic, { value: { i, pad: 'y'.repeat(100) } }))
@@ -47,7 +48,7 @@ test('thousands of batches (their buffers reused once acknowledged) read back by
   const topic = uniqueTopic('reuse')
   await createTopic(brokers, topic, { partitions: 6 })
   // Small batches: thousands of them, so finished batches' buffers are written again many times.
-  const producer = createProducer({ brokers, batchSize: 4096, lingerMs: 1, ...quiet })
+  const producer = createProducer({ brokers, batchSize: 4096, batchMaxSize: 4096, lingerMs: 1, ...quiet })
   t.after(() => producer.close())
   await producer.connect()
   const count = 20_000
@@ -73,6 +74,45 @@ test('thousands of batches (their buffers reused once acknowledged) read back by
   }
   assert.equal(seen.size, count, 'every record once')
   assert.ok(producer.stats().requestTotal > 100, `many requests (${producer.stats().requestTotal})`)
+})
+
+test('a backlog goes out joined into batches up to batchMaxSize, in order and byte for byte; a topic\'s max.message.bytes caps them', async t => {
+  const count = 4000
+  const valueOf = (i: number): string => `${i}:` + String(i * 7919).repeat(40).slice(0, 200 + (i % 89))
+  /** Sends `count` records to one partition in separate calls, all at once (a backlog), and reads them back. */
+  const run = async (options: { batchMaxSize?: number }, topicConfig: Record<string, string> = {}) => {
+    const topic = uniqueTopic('join')
+    await createTopic(brokers, topic, { partitions: 1, config: topicConfig })
+    const producer = createProducer({ brokers, lingerMs: 5, ...options, ...quiet })
+    t.after(() => producer.close())
+    await producer.connect()
+    let largest = 0
+    producer.on('request', event => { largest = Math.max(largest, event.sizeBytes) })
+    const reports = (await Promise.all(Array.from({ length: count }, (_, i) => producer.send(topic, { key: `k${i}`, value: valueOf(i) })))).map(r => r[0])
+    for (let i = 1; i < count; i++) assert.ok(reports[i].offset > reports[i - 1].offset, `offset of send ${i} follows send ${i - 1}`)
+    const records = await readAll(brokers, topic, count)
+    records.sort((a, b) => (a.offset < b.offset ? -1 : 1))
+    assert.equal(records.length, count)
+    records.forEach((record, i) => {
+      assert.equal(record.value?.toString(), valueOf(i), `value ${i}`)
+      assert.equal(record.key?.toString(), `k${i}`, `key ${i}`)
+    })
+    const stats = producer.stats()
+    return { requests: stats.requestTotal, splits: stats.batchSplitTotal, largest }
+  }
+  const fixed = await run({ batchMaxSize: 16384 })
+  const joined = await run({})
+  const capped = await run({}, { 'max.message.bytes': '40000' })
+  t.diagnostic(`4000 records of ~270 B to one partition: fixed batches ${fixed.requests} requests (largest ${fixed.largest} B), joined ${joined.requests} (largest ${joined.largest} B), topic capped at 40000 B ${capped.requests} (largest ${capped.largest} B)`)
+  assert.ok(fixed.largest <= 16384, 'batchMaxSize = batchSize: fixed batches')
+  // (The request event's sizeBytes is the producer's estimate before encoding; the exact encoded
+  // size against the limits is checked in test/accumulator/accumulator.test.ts. Here the broker
+  // itself judges: a joined batch over max.message.bytes would be refused and split.)
+  assert.ok(joined.largest > 16384 * 4, `joined batches grow past batchSize (${joined.largest})`)
+  assert.ok(joined.requests * 4 <= fixed.requests, `far fewer requests joined (${joined.requests}) than fixed (${fixed.requests})`)
+  assert.ok(capped.largest > 16384 && capped.requests < fixed.requests, `joined on the capped topic too (${capped.largest}, ${capped.requests} requests)`)
+  assert.equal(capped.splits, 0, 'the broker refused no joined batch as larger than max.message.bytes (none was split)')
+  assert.equal(joined.splits, 0)
 })
 
 test('keyless records stick to a partition until a batch fills, then move on', async t => {
