@@ -2,7 +2,7 @@
 
 export { Producer } from './producer/producer.ts'
 export { createProducer, createSpooledProducer } from './producer/create.ts'
-export type { DeliveryReport, CloseOptions } from './producer/producer.ts'
+export type { DeliveryReport, CloseOptions, ConnectOptions } from './producer/producer.ts'
 export type { Message, Headers, HeaderValue, TopicMessages } from './pipeline/prepare.ts'
 export type { ProducerEvents, EventName } from './producer/events.ts'
 export type { ProducerStatsSnapshot } from './producer/stats.ts'

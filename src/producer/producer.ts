@@ -23,6 +23,7 @@ import { createJsonSerializer } from '../serialization/index.ts'
 import type { Serializer } from '../serialization/types.ts'
 import { createAlerting, type Alerting } from './alerting.ts'
 import { BlockBudget, WaitAbort } from './block-budget.ts'
+import { topicNameProblem } from '../util/topic-name.ts'
 import { retryWithinMaxBlock } from './blocking.ts'
 import { EventHub, type EventName, type ProducerEvents } from './events.ts'
 import { KeepAlive } from './keep-alive.ts'
@@ -41,6 +42,15 @@ import type { DeadLetterStage } from '../dead-letter/stage.ts'
 import type { StandardHeaderValues } from '../pipeline/headers.ts'
 
 export type { DeliveryReport, RecordOutcome } from './outcomes.ts'
+
+export interface ConnectOptions {
+  /**
+   * Topics to get ready for before the first send(): their metadata (leaders) and size limits
+   * (`max.message.bytes`) are read as part of connecting, so the first calls to them take the fast
+   * path instead of each waiting for those answers. Unknown topics fail connect() as send() would.
+   */
+  topics?: readonly string[]
+}
 
 export interface CloseOptions {
   /** How long to wait for accepted messages to be delivered before failing the rest. Default: deliveryTimeoutMs. */
@@ -259,11 +269,27 @@ export class Producer {
   /**
    * Connects once: concurrent callers share the same attempt. Waits at most `maxBlockMs` for a
    * reachable broker (and a producer id when idempotent), then fails with a typed error. Refused
-   * once close() was called.
+   * once close() was called. With `topics`, also reads their metadata and size limits (within the
+   * same maxBlockMs), so a burst of first sends does not queue up behind those answers.
    */
-  connect (): Promise<void> {
+  connect (options: ConnectOptions = {}): Promise<void> {
     if (this.#closeRequested) return Promise.reject(new ProducerClosedError('The producer is closed: connect() after close() is refused'))
-    return this.#connectOnce()
+    let topics: string[]
+    try {
+      topics = connectTopics(options)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    if (topics.length === 0) return this.#connectOnce()
+    const budget = new BlockBudget(this.config.maxBlockMs, this.config.deliveryTimeoutMs, this.#now(), this.#now)
+    const abort = this.#closeTimedOut
+    return this.#connectOnce().then(async () => {
+      const metadata = this.#metadata.knowsAll(topics.map(topic => ({ topic })))
+        ? undefined
+        : budget.wait(this.#metadata.ensureTopics(topics), `metadata for topic(s) ${topics.join(', ')}`, abort)
+      const limits = budget.wait(this.#topicLimits.ensure(topics), `size limits (max.message.bytes) of topic(s) ${topics.join(', ')}`, abort)
+      await Promise.all([metadata, limits])
+    })
   }
 
   /** The shared connection attempt; also used by calls accepted before close() was called. */
@@ -660,4 +686,17 @@ function bytesOf (records: readonly PreparedRecord[]): number {
   let bytes = 0
   for (const record of records) bytes += record.sizeBytes
   return bytes
+}
+
+/** connect()'s `topics`, checked: an array of valid topic names (a ConfigError names the bad one). */
+function connectTopics (options: ConnectOptions): string[] {
+  if (options === null || typeof options !== 'object') throw new ConfigError('connect', `expected an options object, got ${options === null ? 'null' : typeof options}`)
+  const topics = options.topics
+  if (topics === undefined) return []
+  if (!Array.isArray(topics)) throw new ConfigError('connect.topics', `expected an array of topic names, got ${typeof topics}`)
+  topics.forEach((topic: unknown, i) => {
+    const problem = topicNameProblem(topic)
+    if (problem !== undefined) throw new ConfigError(`connect.topics[${i}]`, `the topic name ${problem}`)
+  })
+  return [...new Set(topics as string[])]
 }

@@ -216,3 +216,57 @@ test('parseLimits tells a topic override from the broker default and reports err
   assert.equal((out.get('c') as { unknownTopic?: boolean }).unknownTopic, true)
   assert.ok('problem' in (out.get('d') as object))
 })
+
+/** FakeLimits whose answers wait until `open()` is called. */
+class GatedLimits extends FakeLimits {
+  #open: () => void = () => {}
+  readonly #gate = new Promise<void>(resolve => { this.#open = resolve })
+  open (): void { this.#open() }
+  override async describe (topics: string[]): Promise<Map<string, TopicLimitAnswer>> {
+    const answer = super.describe(topics)
+    await this.#gate
+    return answer
+  }
+}
+
+test('connect({ topics }) reads their size limits and metadata before it resolves; sends then ask nothing more', async t => {
+  const client = new FakeClient({ t: 3, u: 1 })
+  const limits = new GatedLimits({ t: { bytes: 10_000, name: 'topic max.message.bytes' }, u: { bytes: 20_000, name: 'topic max.message.bytes' } })
+  const producer = producerWith(client, {}, { topicLimits: limits })
+  t.after(() => producer.close({ timeoutMs: 100 }))
+  let connected = false
+  const connecting = producer.connect({ topics: ['t', 'u', 't'] }).then(() => { connected = true })
+  // Wait for the question (connecting comes first), however slow the machine is.
+  for (let waited = 0; limits.asked.length === 0 && waited < 10_000; waited += 5) await new Promise(resolve => setTimeout(resolve, 5))
+  await new Promise(resolve => setTimeout(resolve, 20))
+  assert.equal(connected, false, 'connect() waits for the size limits')
+  assert.deepEqual(limits.asked, [['t', 'u']], 'asked once for both topics (duplicates dropped)')
+  limits.open()
+  await connecting
+  await producer.send('t', { value: 'a' })
+  await producer.send('u', { value: 'b' })
+  assert.deepEqual(limits.asked, [['t', 'u']], 'the sends asked nothing more')
+  assert.deepEqual([...client.values('t'), ...client.values('u')], ['a', 'b'])
+  // The limit read by connect() applies to the first send.
+  await assert.rejects(producer.send('t', { value: 'x'.repeat(20_000) }), MessageTooLargeError)
+
+  // Plain connect() reads no limits.
+  const plainLimits = new FakeLimits({})
+  const plain = producerWith(new FakeClient({ t: 1 }), {}, { topicLimits: plainLimits })
+  t.after(() => plain.close({ timeoutMs: 100 }))
+  await plain.connect()
+  assert.deepEqual(plainLimits.asked, [])
+})
+
+test('connect({ topics }): a bad list is a ConfigError naming the entry; an unknown topic fails as send() would', async t => {
+  const client = new FakeClient({ t: 1 })
+  const producer = producerWith(client, { maxBlockMs: 300, retry: { initialBackoffMs: 10, maxBackoffMs: 20 } }, { topicLimits: new FakeLimits({ gone: { problem: 'error code 3', unknownTopic: true } }) })
+  t.after(() => producer.close({ timeoutMs: 100 }))
+  await assert.rejects(producer.connect({ topics: 'orders' as never }), (error: unknown) => error instanceof ConfigError && error.path === 'connect.topics' && /array of topic names/.test(error.message))
+  await assert.rejects(producer.connect({ topics: ['t', 'bad topic!'] }), (error: unknown) => error instanceof ConfigError && error.path === 'connect.topics[1]')
+  await assert.rejects(producer.connect({ topics: ['t', 42 as never] }), (error: unknown) => error instanceof ConfigError && error.path === 'connect.topics[1]' && /string/.test(error.message))
+  await assert.rejects(producer.connect({ topics: ['gone'] }), (error: unknown) => error instanceof UnknownTopicError && /gone/.test(error.message))
+  await producer.connect({ topics: ['t'] })
+  await producer.send('t', { value: 'after' })
+  assert.deepEqual(client.values('t'), ['after'])
+})

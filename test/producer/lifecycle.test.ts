@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { ProducerClosedError, createProducer } from '../../src/index.ts'
+import { MessageTooLargeError, ProducerClosedError, UnknownTopicError, createProducer } from '../../src/index.ts'
 import { brokersFromEnv, createTopic, readAll, uniqueTopic } from '../helpers/cluster.ts'
 
 const brokers = brokersFromEnv()
@@ -113,4 +113,18 @@ test('many producers left open raise one producer-leak warning', async t => {
   const leaks = warnings.filter(w => w.kind === 'producer-leak')
   assert.equal(leaks.length, 1, 'warned once when the 4th producer opened, not again for the 5th')
   assert.match(leaks[0].msg ?? '', /4 kafka-courier producers are open/)
+})
+
+test('connect({ topics }) gets a topic ready on the real broker; an unknown topic fails connect() with UnknownTopicError', async t => {
+  const topic = uniqueTopic('connect-topics')
+  await createTopic(brokers, topic, { partitions: 3, config: { 'max.message.bytes': '4096' } })
+  const producer = createProducer({ brokers, maxBlockMs: 3000, ...quiet })
+  t.after(() => producer.close())
+  await producer.connect({ topics: [topic] })
+  const [report] = await producer.send(topic, { key: 'k', value: { ok: true } })
+  assert.equal(report.topic, topic)
+  // The topic's own limit, read by connect(), applies to the first oversized record.
+  await assert.rejects(producer.send(topic, { value: 'x'.repeat(8000) }), (error: unknown) => error instanceof MessageTooLargeError && error.limitName === 'topic max.message.bytes')
+  await assert.rejects(producer.connect({ topics: [uniqueTopic('never-created')] }), (error: unknown) => error instanceof UnknownTopicError)
+  assert.equal((await readAll(brokers, topic, 1)).length, 1)
 })
