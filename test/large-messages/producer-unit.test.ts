@@ -230,7 +230,7 @@ class GatedLimits extends FakeLimits {
 }
 
 test('connect({ topics }) reads their size limits and metadata before it resolves; sends then ask nothing more', async t => {
-  const client = new FakeClient({ t: 3, u: 1 })
+  const client = new FakeClient({ t: 1, u: 1 })
   const limits = new GatedLimits({ t: { bytes: 10_000, name: 'topic max.message.bytes' }, u: { bytes: 20_000, name: 'topic max.message.bytes' } })
   const producer = producerWith(client, {}, { topicLimits: limits })
   t.after(() => producer.close({ timeoutMs: 100 }))
