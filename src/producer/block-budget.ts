@@ -26,7 +26,7 @@ export class BlockBudget {
    * `abort` (close() ran out of time) ends the wait at once with its reason. Nothing is left
    * attached to `abort` once this wait is over.
    */
-  wait<T> (promise: Promise<T>, what: string, abort: WaitAbort): Promise<T> {
+  wait<T> (promise: Promise<T>, what: string, abort: WaitAbort, of = 'of the send() call; nothing of this call was sent'): Promise<T> {
     if (abort.reason !== undefined) return Promise.reject(abort.reason)
     return new Promise<T>((resolve, reject) => {
       const done = (): void => {
@@ -39,7 +39,7 @@ export class BlockBudget {
       })
       const timer = setTimeout(() => {
         forget()
-        reject(new TimeoutError(`No ${what} within maxBlockMs=${this.#limitMs} ms of the send() call; nothing of this call was sent`, {
+        reject(new TimeoutError(`No ${what} within maxBlockMs=${this.#limitMs} ms ${of}`, {
           persistence: 'not-persisted',
           retriable: false
         }))

@@ -136,6 +136,8 @@ export class Producer {
   #closing: Promise<void> | undefined
   /** Aborted when close() runs out of time: calls still waiting to be accepted stop waiting. */
   readonly #closeTimedOut = new WaitAbort()
+  /** Aborted as soon as close() is called (connect({ topics }) stops waiting then). */
+  readonly #closeStarted = new WaitAbort()
   /** Aborted once close() is done: a connect still retrying stops. */
   readonly #closeDone = new AbortController()
   /** send() calls between the call and the accumulator (waiting for buffer room, connect or metadata). */
@@ -281,15 +283,32 @@ export class Producer {
       return Promise.reject(error)
     }
     if (topics.length === 0) return this.#connectOnce()
+    return this.#connectOnce().then(() => this.#getTopicsReady(topics))
+  }
+
+  /**
+   * connect({ topics }) after connecting: their metadata and size limits, within maxBlockMs from
+   * now. close() ends the wait at once (ProducerClosedError); the first wait to fail ends the other,
+   * so no timer outlives the call.
+   */
+  async #getTopicsReady (topics: string[]): Promise<void> {
+    const closed = (): ProducerClosedError => new ProducerClosedError('The producer was closed while connect() was getting topics ready')
+    if (this.#closeRequested) throw closed()
     const budget = new BlockBudget(this.config.maxBlockMs, this.config.deliveryTimeoutMs, this.#now(), this.#now)
-    const abort = this.#closeTimedOut
-    return this.#connectOnce().then(async () => {
-      const metadata = this.#metadata.knowsAll(topics.map(topic => ({ topic })))
-        ? undefined
-        : budget.wait(this.#metadata.ensureTopics(topics), `metadata for topic(s) ${topics.join(', ')}`, abort)
-      const limits = budget.wait(this.#topicLimits.ensure(topics), `size limits (max.message.bytes) of topic(s) ${topics.join(', ')}`, abort)
-      await Promise.all([metadata, limits])
-    })
+    const abort = new WaitAbort()
+    const forgetClose = this.#closeStarted.add(() => abort.abort(closed()))
+    const of = 'of the connect() call'
+    const list = topics.join(', ')
+    try {
+      const waits: Array<Promise<unknown>> = [budget.wait(this.#topicLimits.ensure(topics), `size limits (max.message.bytes) of topic(s) ${list}`, abort, of)]
+      if (!this.#metadata.knowsAll(topics.map(topic => ({ topic })))) waits.push(budget.wait(this.#metadata.ensureTopics(topics), `metadata for topic(s) ${list}`, abort, of))
+      await Promise.all(waits.map(wait => wait.catch((error: unknown) => {
+        abort.abort(error as Error)
+        throw error
+      })))
+    } finally {
+      forgetClose()
+    }
   }
 
   /** The shared connection attempt; also used by calls accepted before close() was called. */
@@ -472,6 +491,7 @@ export class Producer {
    */
   close (options: CloseOptions = {}): Promise<void> {
     this.#closeRequested = true
+    this.#closeStarted.abort(new ProducerClosedError('The producer was closed'))
     this.#closing ??= this.#doClose(options.timeoutMs ?? this.config.deliveryTimeoutMs)
     return this.#closing
   }
@@ -693,10 +713,11 @@ function connectTopics (options: ConnectOptions): string[] {
   if (options === null || typeof options !== 'object') throw new ConfigError('connect', `expected an options object, got ${options === null ? 'null' : typeof options}`)
   const topics = options.topics
   if (topics === undefined) return []
-  if (!Array.isArray(topics)) throw new ConfigError('connect.topics', `expected an array of topic names, got ${typeof topics}`)
-  topics.forEach((topic: unknown, i) => {
-    const problem = topicNameProblem(topic)
+  if (!Array.isArray(topics)) throw new ConfigError('connect.topics', `expected an array of topic names, got ${topics === null ? 'null' : typeof topics === 'object' ? (topics as object).constructor?.name ?? 'an object' : typeof topics}`)
+  // An indexed loop, not forEach: a hole in a sparse array is checked (and refused) too.
+  for (let i = 0; i < topics.length; i++) {
+    const problem = topicNameProblem(topics[i])
     if (problem !== undefined) throw new ConfigError(`connect.topics[${i}]`, `the topic name ${problem}`)
-  })
+  }
   return [...new Set(topics as string[])]
 }

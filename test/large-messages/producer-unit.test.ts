@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { FakeClient } from '../helpers/fake-client.ts'
 import { Producer, type ProducerInternals } from '../../src/producer/producer.ts'
-import { ConfigError, FsBlobStore, MessageTooLargeError, UnknownTopicError, partitionForKey, resolveConfig, type ProducerEvents, type ProducerOptions } from '../../src/index.ts'
+import { ConfigError, CourierError, FsBlobStore, MessageTooLargeError, ProducerClosedError, UnknownTopicError, partitionForKey, resolveConfig, type ProducerEvents, type ProducerOptions } from '../../src/index.ts'
 import type { TopicLimitAnswer, TopicLimitsSource } from '../../src/producer/topic-limits.ts'
 import { parseLimits } from '../../src/producer/topic-limits.ts'
 
@@ -269,4 +269,21 @@ test('connect({ topics }): a bad list is a ConfigError naming the entry; an unkn
   await producer.connect({ topics: ['t'] })
   await producer.send('t', { value: 'after' })
   assert.deepEqual(client.values('t'), ['after'])
+})
+
+test('connect({ topics }): close() ends the wait with ProducerClosedError; a wait that runs out of time names connect(); a hole in the list is refused', async t => {
+  const closing = producerWith(new FakeClient({ t: 1 }), {}, { topicLimits: new GatedLimits({}) })
+  const waiting = closing.connect({ topics: ['t'] })
+  const closed = assert.rejects(waiting, (error: unknown) => error instanceof ProducerClosedError && /getting topics ready/.test(error.message))
+  await new Promise(resolve => setTimeout(resolve, 20))
+  await closing.close({ timeoutMs: 100 })
+  await closed
+
+  const slow = producerWith(new FakeClient({ t: 1 }), { maxBlockMs: 200 }, { topicLimits: new GatedLimits({}) })
+  t.after(() => slow.close({ timeoutMs: 100 }))
+  await assert.rejects(slow.connect({ topics: ['t'] }), (error: unknown) => error instanceof CourierError && error.code === 'COURIER_TIMEOUT' && /maxBlockMs=200 ms of the connect\(\) call/.test(error.message))
+
+  // eslint-disable-next-line no-sparse-arrays
+  await assert.rejects(slow.connect({ topics: ['t', , 't'] as never }), (error: unknown) => error instanceof ConfigError && error.path === 'connect.topics[1]')
+  await assert.rejects(slow.connect({ topics: new Set(['t']) as never }), (error: unknown) => error instanceof ConfigError && /got Set/.test(error.message))
 })
