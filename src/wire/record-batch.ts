@@ -142,7 +142,7 @@ export class RecordsWriter {
     // Deltas as doubles when both timestamps are safe integers close together (always, for real
     // clocks); otherwise as bigints.
     const n = Number(ts)
-    const fast = Number.isSafeInteger(n) && Number.isSafeInteger(this.#baseNumber) && Math.abs(n - this.#baseNumber) <= MAX_FAST_DELTA
+    const fast = this.#fastDelta(n)
     const delta = fast ? n - this.#baseNumber : 0
     const bigDelta = fast ? 0n : ts - this.#baseTimestamp
 
@@ -191,11 +191,6 @@ export class RecordsWriter {
   }
 
   /**
-   * Appends a record already encoded by another writer: `tail` is its bytes after the offset delta
-   * (key, value, headers; see recordTails). Used when a batch is split or rebuilt without some of
-   * its records: the records are moved as bytes, only their deltas are written anew.
-   */
-  /**
    * The exact bytes a record tail of `tailLength` bytes takes in this section at `offsetDelta` with
    * `timestamp` (its delta from this section's base; the first record's own when it is empty).
    */
@@ -203,13 +198,18 @@ export class RecordsWriter {
     let deltaSize = 1
     if (this.#count > 0) {
       const n = Number(timestamp)
-      const fast = Number.isSafeInteger(n) && Number.isSafeInteger(this.#baseNumber) && Math.abs(n - this.#baseNumber) <= MAX_FAST_DELTA
+      const fast = this.#fastDelta(n)
       deltaSize = fast ? varlongSize(n - this.#baseNumber) : bigVarlongSize(timestamp - this.#baseTimestamp)
     }
     const body = 1 + deltaSize + varintSize(offsetDelta) + tailLength
     return varintSize(body) + body
   }
 
+  /**
+   * Appends a record already encoded by another writer: `tail` is its bytes after the offset delta
+   * (key, value, headers; see recordTails). Used when a batch is split or rebuilt without some of
+   * its records: the records are moved as bytes, only their deltas are written anew.
+   */
   appendTail (timestamp: bigint, tail: Buffer): void {
     if (this.#encoded !== undefined || this.#released) throw new Error('RecordsWriter: records were appended after the section was taken or the buffer released')
     const offsetDelta = this.#count
@@ -222,7 +222,7 @@ export class RecordsWriter {
     }
     // As in append(): the delta as a double when it is safely one (always, for real clocks).
     const n = Number(timestamp)
-    const fast = Number.isSafeInteger(n) && Number.isSafeInteger(this.#baseNumber) && Math.abs(n - this.#baseNumber) <= MAX_FAST_DELTA
+    const fast = this.#fastDelta(n)
     const delta = fast ? n - this.#baseNumber : 0
     const bigDelta = fast ? 0n : timestamp - this.#baseTimestamp
     const body = 1 + (fast ? varlongSize(delta) : bigVarlongSize(bigDelta)) + varintSize(offsetDelta) + tail.length
@@ -269,6 +269,14 @@ export class RecordsWriter {
       compressedValueBytes: this.#compressedValueBytes
     }
     return this.#encoded
+  }
+
+  /**
+   * Whether timestamp `n` (as a double) is a safe distance from this section's base, so its delta
+   * can be computed and written as a double rather than a bigint (always, for real clocks).
+   */
+  #fastDelta (n: number): boolean {
+    return Number.isSafeInteger(n) && Number.isSafeInteger(this.#baseNumber) && Math.abs(n - this.#baseNumber) <= MAX_FAST_DELTA
   }
 
   #ensure (bytes: number): void {

@@ -325,9 +325,12 @@ test('the open batch at the tail, a batch sent before, a split part and a batch 
   acc = new Accumulator({ ...options, lingerMs: 0, growthLimit: () => 100_000 })
   for (let i = 0; i < 30; i++) acc.append(textRecord(0, 'v'.repeat(150), 1000, i))
   const queued = acc.all()
+  const headRecords = queued[0].sinks.length
   acc.settle(queued[1], 0, new TimeoutError('expired'))
   const [lone] = acc.ready(0, false)
-  assert.equal(lone, queued[0], 'the head is not joined with a batch holding a settled record')
+  assert.equal(lone, queued[0])
+  assert.equal(lone.sinks.length, headRecords, 'the head is not joined with a batch holding a settled record')
+  assert.equal(acc.all()[1], queued[1], 'that batch stays in the queue behind it')
 })
 
 test('waiting for a joined batch: flush waiters and outcomes of every part go with it', () => {
