@@ -451,7 +451,10 @@ export class Accumulator {
     if (limit <= this.#options.batchSize) return first
     const at = queue.batches.indexOf(first)
     const writer = first.writer
+    // First which batches fit, counted exactly; then room for all of them at once, then the copy.
     let bytes = RECORD_BATCH_HEADER_BYTES + writer.length
+    let records = writer.count
+    const moving: Array<{ part: Batch, tails: Buffer[], valueBytes: number, compressedValueBytes: number }> = []
     let end = at + 1
     for (; end < queue.batches.length; end++) {
       const part = queue.batches[end]
@@ -460,10 +463,16 @@ export class Accumulator {
       const tails = recordTails(section.section)
       // The exact size in `first`: the tails at the offsets and timestamps they would get there.
       let added = 0
-      for (let i = 0; i < tails.length; i++) added += writer.tailSizeAt(part.timestamps[i], tails[i].length, writer.count + i)
+      for (let i = 0; i < tails.length; i++) added += writer.tailSizeAt(part.timestamps[i], tails[i].length, records + i)
       if (bytes + added > limit) break
       bytes += added
-      writer.countValues(section.valueBytes, section.compressedValueBytes)
+      records += tails.length
+      moving.push({ part, tails, valueBytes: section.valueBytes, compressedValueBytes: section.compressedValueBytes })
+    }
+    if (moving.length === 0) return first
+    writer.reserve(bytes - RECORD_BATCH_HEADER_BYTES - writer.length)
+    for (const { part, tails, valueBytes, compressedValueBytes } of moving) {
+      writer.countValues(valueBytes, compressedValueBytes)
       for (let i = 0; i < tails.length; i++) {
         writer.appendTail(part.timestamps[i], tails[i])
         first.sinks.push(part.sinks[i])

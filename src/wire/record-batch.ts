@@ -226,7 +226,8 @@ export class RecordsWriter {
     const delta = fast ? n - this.#baseNumber : 0
     const bigDelta = fast ? 0n : timestamp - this.#baseTimestamp
     const body = 1 + (fast ? varlongSize(delta) : bigVarlongSize(bigDelta)) + varintSize(offsetDelta) + tail.length
-    this.#ensure(5 + body)
+    // Exactly what it takes (as tailSizeAt counts it), so a reserve() made for a join suffices.
+    this.#ensure(varintSize(body) + body)
     const buf = this.#buf
     let pos = writeVarint(buf, RECORD_BATCH_HEADER_BYTES + this.#length, body)
     buf[pos++] = 0
@@ -277,6 +278,20 @@ export class RecordsWriter {
    */
   #fastDelta (n: number): boolean {
     return Number.isSafeInteger(n) && Number.isSafeInteger(this.#baseNumber) && Math.abs(n - this.#baseNumber) <= MAX_FAST_DELTA
+  }
+
+  /**
+   * Makes room for `bytes` more bytes of records in one step, to exactly that size: a caller that
+   * knows what it will append (a join of whole batches) copies what is written once, instead of
+   * once per doubling.
+   */
+  reserve (bytes: number): void {
+    if (this.#released) throw new Error('RecordsWriter: the buffer was released')
+    const used = RECORD_BATCH_HEADER_BYTES + this.#length
+    if (used + bytes <= this.#buf.length) return
+    const grown = Buffer.allocUnsafe(used + bytes)
+    this.#buf.copy(grown, 0, 0, used)
+    this.#buf = grown
   }
 
   #ensure (bytes: number): void {

@@ -399,3 +399,22 @@ test('a joined batch that cannot be sent yet takes later full batches on later d
   assert.deepEqual(again.writer.peek().section.subarray(0, before.length), before, 'what it held is unchanged')
   assert.deepEqual(parseSection(again.writer.encoded().section).map(r => r.value), Array.from({ length: again.sinks.length }, (_, i) => `a${i}`.padEnd(150, 'x')))
 })
+
+test('a join makes room once, to the exact size: one allocation for all the batches it takes', () => {
+  const acc = new Accumulator({ ...options, lingerMs: 0, growthLimit: () => 100_000 })
+  // Timestamps far apart and values of varied sizes: record sizes change when moved (their deltas grow).
+  for (let i = 0; i < 30; i++) acc.append(textRecord(0, `b${i}`.padEnd(150 + (i % 7) * 13, 'y'), 1000 + i * 100_000, i))
+  const sizes: number[] = []
+  const allocUnsafe = Buffer.allocUnsafe
+  Buffer.allocUnsafe = (size: number) => { sizes.push(size); return allocUnsafe(size) }
+  let joined
+  try {
+    [joined] = acc.ready(0, false)
+  } finally {
+    Buffer.allocUnsafe = allocUnsafe
+  }
+  assert.ok(joined.sinks.length > 6, 'batches were joined')
+  // One allocation, of exactly the header and the records: no doubling, no slack.
+  assert.deepEqual(sizes, [RECORD_BATCH_HEADER_BYTES + joined.writer.length])
+  assert.deepEqual(parseSection(joined.writer.encoded().section).map(r => r.value), Array.from({ length: joined.sinks.length }, (_, i) => `b${i}`.padEnd(150 + (i % 7) * 13, 'y')))
+})
