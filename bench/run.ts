@@ -5,7 +5,7 @@
 //   npm run bench -- [--quick] [--messages N] [--value-bytes B] [--partitions P] [--acks all|1|0]
 //                    [--idempotent true|false] [--compression none|gzip|snappy|lz4|zstd]
 //                    [--linger-ms MS] [--keys K (0 = keyless)] [--only courier,engine,spool,kcat,...]
-//                    [--outage-seconds S] [--outage-mode forget|window] [--buffer-memory BYTES] [--window W] [--batch B]
+//                    [--outage-seconds S] [--outage-mode check,no-check,window] [--buffer-memory BYTES] [--window W] [--batch B]
 //                    [--kafkajs-awaited-cap N] [--warmup N | --no-warmup] [--repeat N] [--out DIR]
 //
 // KAFKA_BROKERS set: use that cluster (topics are created and deleted on it) and skip the
@@ -37,9 +37,25 @@ interface Options extends Omit<Workload, 'brokers' | 'topic' | 'mode' | 'rate'> 
   warmupMessages: number
   /** Runs per throughput (client, mode); the median is reported. */
   repeat: number
-  /** forget: sendAndForget in a loop; window: send() with up to 2 x bufferMemory / valueBytes promises held. */
-  outageMode: 'forget' | 'window'
+  /**
+   * The broker-down runs, in order. check: the application checks `producer.overloaded` before
+   * building a message and sheds it while full, else sendAndForget(); no-check: sendAndForget()
+   * whatever the state; window: send() with up to 2 x bufferMemory / valueBytes promises held.
+   */
+  outageModes: OutageMode[]
   out: string
+}
+
+type OutageMode = 'check' | 'no-check' | 'window'
+const OUTAGE_MODES: Record<OutageMode, string> = { check: 'broker-down', 'no-check': 'broker-down-no-check', window: 'broker-down-window' }
+
+function outageModes (text: string): OutageMode[] {
+  const modes = text.split(',').map(m => m.trim()).filter(m => m !== '').map(m => m === 'forget' ? 'no-check' : m)
+  for (const m of modes) {
+    if (!(m in OUTAGE_MODES)) throw new Error(`--outage-mode: unknown mode "${m}" (known: ${Object.keys(OUTAGE_MODES).join(', ')})`)
+  }
+  if (modes.length === 0) throw new Error('--outage-mode: give at least one mode')
+  return [...new Set(modes)] as OutageMode[]
 }
 
 /** Seconds a paced (half-rate) run sends at its rate before the measured messages. */
@@ -101,7 +117,7 @@ function parseArgs (argv: string[]): Options {
     kafkajsAwaitedCap: int('kafkajs-awaited-cap', quick ? 2000 : 5000, 1),
     quick,
     repeat: int('repeat', 1, 1),
-    outageMode: flags.get('outage-mode') === 'window' ? 'window' : 'forget',
+    outageModes: outageModes(flags.get('outage-mode') ?? (quick ? 'check' : 'check,no-check')),
     warmupMessages: flags.has('no-warmup') ? 0 : int('warmup', quick ? 200_000 : 1_500_000, 0),
     out: resolve(flags.get('out') ?? join(here, 'results'))
   }
@@ -548,8 +564,11 @@ async function main (): Promise<void> {
     }
   }
 
+  const outageRows: ResultRow[] = []
   if (wanted('outage')) {
-    outageRow = await outageRun(opts, external.length === 0, rowOf, rows)
+    for (const mode of opts.outageModes) outageRows.push(await outageRun(opts, mode, external.length === 0, rowOf, rows))
+    // The target is checked on the application that uses the producer's capacity check, when run.
+    outageRow = outageRows[opts.outageModes.indexOf('check')] ?? outageRows[0]
   }
 
   // Target checks.
@@ -644,6 +663,13 @@ async function main (): Promise<void> {
   if (engineConcurrent) engineConcurrent.targetChecks = engineChecks
   if (halfRate) halfRate.targetChecks = checks.filter(c => c.target.startsWith('p99 delivery latency'))
   if (outageRow) outageRow.targetChecks = checks.filter(c => c.target.includes('RSS') || c.target.includes('retained'))
+  for (const other of outageRows) {
+    if (other === outageRow || other.peakRssMb === null) continue
+    const target = `(information) peak RSS of the ${String(other.mode)} run (${other.mode === 'broker-down-no-check' ? 'the application calls sendAndForget() without checking producer.overloaded' : 'the application holds a promise per send()'})`
+    const limit = round(opts.bufferMemory / 2 ** 20 + 64, 1)
+    other.targetChecks = [{ target, measured: `peak RSS ${other.peakRssMb} MiB (before the outage ${Number(other.extra?.baselineRssMb ?? NaN)} MiB)`, value: other.peakRssMb, threshold: limit, status: 'INFO' }]
+    checks.push(...other.targetChecks)
+  }
 
   const info: RunInfo = {
     date: new Date().toISOString(),
@@ -661,7 +687,7 @@ async function main (): Promise<void> {
       'concurrent window': `${opts.window} unsettled sends`,
       'batch size (batch modes)': opts.batch,
       'awaited runs capped at': opts.kafkajsAwaitedCap,
-      'outage run': `${opts.outageSeconds} s, bufferMemory ${opts.bufferMemory} B`,
+      'outage run': `${opts.outageSeconds} s, bufferMemory ${opts.bufferMemory} B, modes ${opts.outageModes.join(', ')}`,
       'replication factor': 1
     },
     loadAvgBefore,
@@ -680,9 +706,9 @@ async function main (): Promise<void> {
 }
 
 /** The memory-with-the-broker-down run: its own broker, stopped by pid once the producer is connected. */
-async function outageRun (opts: Options, ownBrokers: boolean, rowOf: (spec: Spec) => ResultRow, rows: ResultRow[]): Promise<ResultRow> {
-  const mode = opts.outageMode === 'window' ? 'broker-down-window' : 'broker-down'
-  const spec: Spec = { key: 'outage', client: 'kafka-courier', mode, file: 'courier-outage.ts', messages: 0 }
+async function outageRun (opts: Options, outageMode: OutageMode, ownBrokers: boolean, rowOf: (spec: Spec) => ResultRow, rows: ResultRow[]): Promise<ResultRow> {
+  const mode = OUTAGE_MODES[outageMode]
+  const spec: Spec = { key: outageMode === 'check' ? 'outage' : `outage-${outageMode}`, client: 'kafka-courier', mode, file: 'courier-outage.ts', messages: 0 }
   const row = rowOf(spec)
   row.verified = 'n/a'
   rows.push(row)

@@ -1,6 +1,13 @@
 // Memory with the broker down: kafka-courier keeps calling send() for `outageSeconds` after its
 // broker was stopped. Protocol with the runner: connect and deliver a few messages, print READY,
 // wait for GO on stdin (the runner has stopped the broker by then), then send in a loop.
+// Three applications (the workload's mode):
+// - broker-down (default): checks `producer.overloaded` before building a message, as
+//   docs/producer.md advises, and sheds the message (counts it) while the producer is full: the
+//   producer refuses before any per-call object exists, the application's included.
+// - broker-down-no-check: calls sendAndForget() whatever the state; each refused call still costs
+//   the application's message object, so the loop allocates at full speed.
+// - broker-down-window: send() with up to `cap` promises held by the application.
 // The loop keeps at most 2 x bufferMemory / valueBytes sends unsettled, so the producer's own
 // bound (bufferMemory, then maxBlockMs -> BufferExhaustedError) is what limits memory, not the
 // loop; without such a bound in the producer, memory grows until the loop's cap.
@@ -57,9 +64,16 @@ runChild(async (w: Workload) => {
   const start = now()
   const end = start + w.outageSeconds * 1000
   const forget = w.mode !== 'broker-down-window'
+  const check = w.mode === 'broker-down'
+  let shed = 0
   const onError = (e: unknown): void => count(e instanceof Error ? e.name : 'error')
   while (now() < end) {
-    if (forget) {
+    if (check && producer.overloaded) {
+      // The application sheds what it would have sent (an HTTP server would answer 503) and
+      // builds nothing for it.
+      calls++
+      shed++
+    } else if (forget) {
       // The application keeps sending and holds nothing per call: failures arrive in onError.
       calls++
       producer.sendAndForget(w.topic, message(calls), onError)
@@ -99,9 +113,11 @@ runChild(async (w: Workload) => {
     messages: calls,
     elapsedMs: now() - start,
     latency: { count: 0, p50Ms: 0, p99Ms: 0, maxMs: 0, meanMs: 0 },
-    notes: [forget
-      ? `${calls} sendAndForget() calls in ${w.outageSeconds} s with the broker stopped (the application holds nothing per call)`
-      : `${calls} send() calls in ${w.outageSeconds} s with the broker stopped; the application holds up to ${cap} unsettled promises`],
+    notes: [check
+      ? `${calls} attempts in ${w.outageSeconds} s with the broker stopped: ${calls - shed} sendAndForget() calls, ${shed} shed by the application while producer.overloaded was true`
+      : forget
+        ? `${calls} sendAndForget() calls in ${w.outageSeconds} s with the broker stopped (the application holds nothing per call and does not check producer.overloaded)`
+        : `${calls} send() calls in ${w.outageSeconds} s with the broker stopped; the application holds up to ${cap} unsettled promises`],
     extra: {
       baselineRssMb: round(baselineRssMb, 1),
       // Before the outage: what the process held with the producer connected and idle.
@@ -114,7 +130,7 @@ runChild(async (w: Workload) => {
       heapSpacesAfterGc: heapSpaces ?? 'gc not exposed',
       rssSamplesMb: samples,
       unsettledAtEnd: forget ? 'n/a (fire-and-forget)' : window.inFlight,
-      outcomes,
+      outcomes: check ? { ...outcomes, shedWhileOverloaded: shed } : outcomes,
       bufferMemory: w.bufferMemory,
       stats
     }
