@@ -45,8 +45,8 @@ export interface PendingRecord extends WireRecord {
   index: number
 }
 
-/** Spare batch buffers kept at most (64 x 16 KiB = 1 MiB with the default batchSize). */
-const MAX_SPARE_BUFFERS = 64
+/** Spare batch buffers kept at most, unless the options say (64 x 16 KiB = 1 MiB with the default batchSize). */
+const DEFAULT_SPARE_BUFFERS = 64
 
 export interface Batch {
   topic: string
@@ -120,6 +120,12 @@ export interface AccumulatorOptions {
   maxInFlightPerPartition: number
   /** Gives a finished batch's buffer bytes back (to the BufferPool). */
   release: (bytes: number) => void
+  /**
+   * How many finished batches' buffers (of batchSize) to keep for new batches; default 64. A join
+   * frees a dozen or more at once per partition when its request goes out, so too few spares are
+   * full then and empty (new allocations) until the next round.
+   */
+  spareBuffers?: number
 }
 
 const NONE: Batch[] = []
@@ -165,9 +171,14 @@ export class Accumulator {
     batch.acceptedAtMs.length = 0
     batch.sizes.length = 0
     if (batch.attempts !== 1) return
-    if (this.#spareBuffers.length >= MAX_SPARE_BUFFERS) return
-    const buffer = batch.writer.release()
-    if (buffer.length === RECORD_BATCH_HEADER_BYTES + this.#options.batchSize) this.#spareBuffers.push(buffer)
+    if (this.#spareBuffers.length >= (this.#options.spareBuffers ?? DEFAULT_SPARE_BUFFERS)) return
+    this.#keepSpare(batch.writer.release())
+  }
+
+  /** Keeps a buffer no batch reads any more for a new batch, if it is of the standard size and there is room. */
+  #keepSpare (buffer: Buffer | undefined): void {
+    if (buffer === undefined || buffer.length !== RECORD_BATCH_HEADER_BYTES + this.#options.batchSize) return
+    if (this.#spareBuffers.length < (this.#options.spareBuffers ?? DEFAULT_SPARE_BUFFERS)) this.#spareBuffers.push(buffer)
   }
 
   /** Records accepted and not yet settled (queued or in flight). */
@@ -470,7 +481,8 @@ export class Accumulator {
       moving.push({ part, tails, valueBytes: section.valueBytes, compressedValueBytes: section.compressedValueBytes })
     }
     if (moving.length === 0) return first
-    writer.reserve(bytes - RECORD_BATCH_HEADER_BYTES - writer.length)
+    // The head's own buffer, never sent (joinable), is free once its records are in the larger one.
+    this.#keepSpare(writer.reserve(bytes - RECORD_BATCH_HEADER_BYTES - writer.length))
     for (const { part, tails, valueBytes, compressedValueBytes } of moving) {
       writer.countValues(valueBytes, compressedValueBytes)
       for (let i = 0; i < tails.length; i++) {
@@ -486,8 +498,7 @@ export class Accumulator {
       first.sizeBytes += part.sizeBytes - RECORD_BATCH_HEADER_BYTES
       if (part.deadlineMs < first.deadlineMs) first.deadlineMs = part.deadlineMs
       if (part.settledWaiters !== undefined) (first.settledWaiters ??= []).push(...part.settledWaiters)
-      const buffer = part.writer.release()
-      if (buffer.length === RECORD_BATCH_HEADER_BYTES + this.#options.batchSize && this.#spareBuffers.length < MAX_SPARE_BUFFERS) this.#spareBuffers.push(buffer)
+      this.#keepSpare(part.writer.release())
     }
     if (end > at + 1) queue.batches.splice(at + 1, end - at - 1)
     return first

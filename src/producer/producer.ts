@@ -201,7 +201,9 @@ export class Producer {
       deliveryTimeoutMs: this.config.deliveryTimeoutMs,
       // Without idempotence a retried batch could overtake a later one: keep one in flight.
       maxInFlightPerPartition: this.config.idempotent ? this.config.maxInFlightRequests : 1,
-      release: bytes => this.#buffer.release(bytes)
+      release: bytes => this.#buffer.release(bytes),
+      // An eighth of bufferMemory in spare batch buffers (256 with the defaults), at least 64.
+      spareBuffers: Math.max(64, Math.floor(this.config.bufferMemory / 8 / this.config.batchSize))
     })
     this.#keepAlive = new KeepAlive(() => this.#accumulator.recordCount > 0 || this.#pendingCalls.size > 0)
     this.#alerting = createAlerting(this.config, this.logger, this.#events, this.#now)

@@ -283,15 +283,18 @@ export class RecordsWriter {
   /**
    * Makes room for `bytes` more bytes of records in one step, to exactly that size: a caller that
    * knows what it will append (a join of whole batches) copies what is written once, instead of
-   * once per doubling.
+   * once per doubling. Returns the buffer it wrote into before, when it moved to a larger one (no
+   * view of it may be in use: only for a section never taken with encoded()), else undefined.
    */
-  reserve (bytes: number): void {
-    if (this.#released) throw new Error('RecordsWriter: the buffer was released')
+  reserve (bytes: number): Buffer | undefined {
+    if (this.#released || this.#encoded !== undefined) throw new Error('RecordsWriter: reserve() after the section was taken or the buffer released')
     const used = RECORD_BATCH_HEADER_BYTES + this.#length
-    if (used + bytes <= this.#buf.length) return
+    if (used + bytes <= this.#buf.length) return undefined
+    const before = this.#buf
     const grown = Buffer.allocUnsafe(used + bytes)
-    this.#buf.copy(grown, 0, 0, used)
+    before.copy(grown, 0, 0, used)
     this.#buf = grown
+    return before
   }
 
   #ensure (bytes: number): void {

@@ -418,3 +418,35 @@ test('a join makes room once, to the exact size: one allocation for all the batc
   assert.deepEqual(sizes, [RECORD_BATCH_HEADER_BYTES + joined.writer.length])
   assert.deepEqual(parseSection(joined.writer.encoded().section).map(r => r.value), Array.from({ length: joined.sinks.length }, (_, i) => `b${i}`.padEnd(150 + (i % 7) * 13, 'y')))
 })
+
+test('a join keeps the buffers it frees, the head\'s own included, for new batches, as many as spareBuffers allows', () => {
+  const allocations = (run: () => void): number => {
+    let count = 0
+    const allocUnsafe = Buffer.allocUnsafe
+    Buffer.allocUnsafe = (size: number) => { count++; return allocUnsafe(size) }
+    try {
+      run()
+    } finally {
+      Buffer.allocUnsafe = allocUnsafe
+    }
+    return count
+  }
+  const text = (i: number): string => `c${String(i).padStart(3, '0')}`.padEnd(150, 'z')
+  const perBatch = Math.floor((options.batchSize - RECORD_BATCH_HEADER_BYTES) / textRecord(0, text(0), 0, 0).sizeBytes)
+  const closed = 6
+  const initial = closed * perBatch + 1
+  for (const [spareBuffers, expected] of [[undefined, 0], [closed - 1, 1]] as const) {
+    const acc = new Accumulator({ ...options, lingerMs: 0, growthLimit: () => 100_000, maxInFlightPerPartition: 5, ...(spareBuffers === undefined ? {} : { spareBuffers }) })
+    // `closed` full batches and an open one holding a record; the full ones are joined into the first.
+    for (let i = 0; i < initial; i++) acc.append(textRecord(0, text(i), 1000 + i, i))
+    const [joined] = acc.ready(0, false)
+    assert.equal(joined.sinks.length, closed * perBatch, 'every full batch was joined')
+    acc.markInFlight(joined)
+    // Fill the open batch, then `closed` new batches: each writes into a buffer the join freed (its
+    // parts' and the head's first one), unless fewer spares are kept.
+    const fresh = allocations(() => {
+      for (let i = initial; i < initial + (perBatch - 1) + closed * perBatch; i++) acc.append(textRecord(0, text(i), 1000 + i, i))
+    })
+    assert.equal(fresh, expected, `new buffers allocated with spareBuffers ${String(spareBuffers)}`)
+  }
+})
