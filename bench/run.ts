@@ -47,12 +47,12 @@ interface Options extends Omit<Workload, 'brokers' | 'topic' | 'mode' | 'rate'> 
 }
 
 type OutageMode = 'check' | 'no-check' | 'window'
-const OUTAGE_MODES: Record<OutageMode, string> = { check: 'broker-down', 'no-check': 'broker-down-no-check', window: 'broker-down-window' }
+const OUTAGE_MODES: Record<OutageMode, string> = { check: 'broker-down-check', 'no-check': 'broker-down-no-check', window: 'broker-down-window' }
 
 function outageModes (text: string): OutageMode[] {
   const modes = text.split(',').map(m => m.trim()).filter(m => m !== '').map(m => m === 'forget' ? 'no-check' : m)
   for (const m of modes) {
-    if (!(m in OUTAGE_MODES)) throw new Error(`--outage-mode: unknown mode "${m}" (known: ${Object.keys(OUTAGE_MODES).join(', ')})`)
+    if (!Object.hasOwn(OUTAGE_MODES, m)) throw new Error(`--outage-mode: unknown mode "${m}" (known: ${Object.keys(OUTAGE_MODES).join(', ')})`)
   }
   if (modes.length === 0) throw new Error('--outage-mode: give at least one mode')
   return [...new Set(modes)] as OutageMode[]

@@ -1,16 +1,15 @@
-// Memory with the broker down: kafka-courier keeps calling send() for `outageSeconds` after its
+// Memory with the broker down: the application keeps producing for `outageSeconds` after its
 // broker was stopped. Protocol with the runner: connect and deliver a few messages, print READY,
 // wait for GO on stdin (the runner has stopped the broker by then), then send in a loop.
 // Three applications (the workload's mode):
-// - broker-down (default): checks `producer.overloaded` before building a message, as
+// - broker-down-check (the target's run): checks `producer.overloaded` before building a message, as
 //   docs/producer.md advises, and sheds the message (counts it) while the producer is full: the
 //   producer refuses before any per-call object exists, the application's included.
 // - broker-down-no-check: calls sendAndForget() whatever the state; each refused call still costs
 //   the application's message object, so the loop allocates at full speed.
-// - broker-down-window: send() with up to `cap` promises held by the application.
-// The loop keeps at most 2 x bufferMemory / valueBytes sends unsettled, so the producer's own
-// bound (bufferMemory, then maxBlockMs -> BufferExhaustedError) is what limits memory, not the
-// loop; without such a bound in the producer, memory grows until the loop's cap.
+// - broker-down-window: send() with up to `cap` promises held by the application: that loop keeps
+//   at most 2 x bufferMemory / valueBytes sends unsettled, so the producer's own bound
+//   (bufferMemory, then maxBlockMs -> BufferExhaustedError) is what limits memory, not the loop.
 // RSS is sampled every second; the peak is the larger of the samples and VmHWM at the end. After
 // the loop a full GC shows how much of that was retained rather than uncollected garbage.
 
@@ -64,7 +63,7 @@ runChild(async (w: Workload) => {
   const start = now()
   const end = start + w.outageSeconds * 1000
   const forget = w.mode !== 'broker-down-window'
-  const check = w.mode === 'broker-down'
+  const check = w.mode === 'broker-down-check'
   let shed = 0
   const onError = (e: unknown): void => count(e instanceof Error ? e.name : 'error')
   while (now() < end) {

@@ -48,6 +48,15 @@ export interface PendingRecord extends WireRecord {
 /** Spare batch buffers kept at most, unless the options say (64 x 16 KiB = 1 MiB with the default batchSize). */
 const DEFAULT_SPARE_BUFFERS = 64
 
+/**
+ * How many spare batch buffers a producer keeps: an eighth of `bufferMemory`, at least 1 MiB and at
+ * most 4 MiB, in buffers of `batchSize` (256 with the defaults); at least one. They are held in
+ * addition to `bufferMemory`, for the producer's lifetime.
+ */
+export function spareBufferCount (bufferMemory: number, batchSize: number): number {
+  return Math.max(1, Math.floor(Math.min(Math.max(bufferMemory / 8, 2 ** 20), 4 * 2 ** 20) / batchSize))
+}
+
 export interface Batch {
   topic: string
   partition: number
@@ -150,9 +159,11 @@ export class Accumulator {
    * the collector must chase and memory outside the heap that makes V8 collect more often.
    */
   readonly #spareBuffers: Buffer[] = []
+  readonly #maxSpareBuffers: number
 
   constructor (options: AccumulatorOptions) {
     this.#options = options
+    this.#maxSpareBuffers = options.spareBuffers ?? DEFAULT_SPARE_BUFFERS
   }
 
   /**
@@ -171,14 +182,14 @@ export class Accumulator {
     batch.acceptedAtMs.length = 0
     batch.sizes.length = 0
     if (batch.attempts !== 1) return
-    if (this.#spareBuffers.length >= (this.#options.spareBuffers ?? DEFAULT_SPARE_BUFFERS)) return
+    if (this.#spareBuffers.length >= this.#maxSpareBuffers) return
     this.#keepSpare(batch.writer.release())
   }
 
   /** Keeps a buffer no batch reads any more for a new batch, if it is of the standard size and there is room. */
   #keepSpare (buffer: Buffer | undefined): void {
     if (buffer === undefined || buffer.length !== RECORD_BATCH_HEADER_BYTES + this.#options.batchSize) return
-    if (this.#spareBuffers.length < (this.#options.spareBuffers ?? DEFAULT_SPARE_BUFFERS)) this.#spareBuffers.push(buffer)
+    if (this.#spareBuffers.length < this.#maxSpareBuffers) this.#spareBuffers.push(buffer)
   }
 
   /** Records accepted and not yet settled (queued or in flight). */
@@ -451,9 +462,9 @@ export class Accumulator {
    * (counted exactly: the bytes the records take in `first`'s section, with their offset and
    * timestamp deltas from its base), and returns `first`. Only batches that were never sent and hold
    * only unsettled records take part (a split's parts were sent: they stay apart). Records are moved
-   * as bytes, each once: a batch that waits on (its requests in flight are at their limit) takes
-   * the next full batches on later drains without copying what it holds again. The moved batches'
-   * buffers are kept for new batches.
+   * as bytes: a batch that waits on (its requests in flight are at their limit) takes the next
+   * full batches on later drains, in a buffer that at least doubles when it must grow, so what it
+   * holds is copied a few times at most. The moved batches' buffers are kept for new batches.
    */
   #join (queue: PartitionQueue, first: Batch): Batch {
     const growthLimit = this.#options.growthLimit
@@ -482,7 +493,7 @@ export class Accumulator {
     }
     if (moving.length === 0) return first
     // The head's own buffer, never sent (joinable), is free once its records are in the larger one.
-    this.#keepSpare(writer.reserve(bytes - RECORD_BATCH_HEADER_BYTES - writer.length))
+    this.#keepSpare(writer.reserve(bytes - RECORD_BATCH_HEADER_BYTES - writer.length, limit))
     for (const { part, tails, valueBytes, compressedValueBytes } of moving) {
       writer.countValues(valueBytes, compressedValueBytes)
       for (let i = 0; i < tails.length; i++) {

@@ -4,7 +4,7 @@
 // keep-alive while anything accepted is unsettled. Each call gets its own outcome (outcomes.ts).
 
 import { randomBytes } from 'node:crypto'
-import { Accumulator } from '../accumulator/accumulator.ts'
+import { Accumulator, spareBufferCount } from '../accumulator/accumulator.ts'
 import { BufferPool } from '../accumulator/buffer-pool.ts'
 import type { CompressionStats } from '../compression/auto.ts'
 import { defaultBrokersWarning, resolveConfig } from '../config/index.ts'
@@ -202,8 +202,7 @@ export class Producer {
       // Without idempotence a retried batch could overtake a later one: keep one in flight.
       maxInFlightPerPartition: this.config.idempotent ? this.config.maxInFlightRequests : 1,
       release: bytes => this.#buffer.release(bytes),
-      // An eighth of bufferMemory in spare batch buffers (256 with the defaults), at least 64.
-      spareBuffers: Math.max(64, Math.floor(this.config.bufferMemory / 8 / this.config.batchSize))
+      spareBuffers: spareBufferCount(this.config.bufferMemory, this.config.batchSize)
     })
     this.#keepAlive = new KeepAlive(() => this.#accumulator.recordCount > 0 || this.#pendingCalls.size > 0)
     this.#alerting = createAlerting(this.config, this.logger, this.#events, this.#now)

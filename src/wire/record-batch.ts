@@ -249,7 +249,8 @@ export class RecordsWriter {
 
   /**
    * A view of the section as written so far, and its value byte counts, without closing it (unlike
-   * encoded()): valid until the next append.
+   * encoded()): valid until the next append or reserve() (after which the buffer it views may be
+   * another batch's).
    */
   peek (): { section: Buffer, valueBytes: number, compressedValueBytes: number } {
     if (this.#released) throw new Error('RecordsWriter: the buffer was released')
@@ -281,17 +282,19 @@ export class RecordsWriter {
   }
 
   /**
-   * Makes room for `bytes` more bytes of records in one step, to exactly that size: a caller that
-   * knows what it will append (a join of whole batches) copies what is written once, instead of
-   * once per doubling. Returns the buffer it wrote into before, when it moved to a larger one (no
-   * view of it may be in use: only for a section never taken with encoded()), else undefined.
+   * Makes room for `bytes` more bytes of records in one step: a caller that knows what it will
+   * append (a join of whole batches) copies what is written once, instead of once per doubling.
+   * The new buffer is at least twice the old one, up to `capBytes` (header included), so a batch
+   * that takes a few more records on each of many drains is not copied on each. Returns the
+   * buffer it wrote into before, when it moved to a larger one (no view of it may be in use: only
+   * for a section never taken with encoded()), else undefined.
    */
-  reserve (bytes: number): Buffer | undefined {
+  reserve (bytes: number, capBytes = 0): Buffer | undefined {
     if (this.#released || this.#encoded !== undefined) throw new Error('RecordsWriter: reserve() after the section was taken or the buffer released')
     const used = RECORD_BATCH_HEADER_BYTES + this.#length
     if (used + bytes <= this.#buf.length) return undefined
     const before = this.#buf
-    const grown = Buffer.allocUnsafe(used + bytes)
+    const grown = Buffer.allocUnsafe(Math.max(used + bytes, Math.min(capBytes, 2 * before.length)))
     before.copy(grown, 0, 0, used)
     this.#buf = grown
     return before

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { Accumulator, recordSizeBytes, type Batch, type PendingRecord } from '../../src/accumulator/accumulator.ts'
+import { Accumulator, recordSizeBytes, spareBufferCount, type Batch, type PendingRecord } from '../../src/accumulator/accumulator.ts'
 import { TimeoutError } from '../../src/errors.ts'
 import { createDeliveryReport } from '../../src/producer/delivery-report.ts'
 import { RECORD_BATCH_HEADER_BYTES } from '../../src/wire/record-batch.ts'
@@ -400,10 +400,41 @@ test('a joined batch that cannot be sent yet takes later full batches on later d
   assert.deepEqual(parseSection(again.writer.encoded().section).map(r => r.value), Array.from({ length: again.sinks.length }, (_, i) => `a${i}`.padEnd(150, 'x')))
 })
 
+test('a batch that takes one more batch on each of many drains grows its buffer by doubling, not once per drain', () => {
+  const limit = 100_000
+  const acc = new Accumulator({ ...options, lingerMs: 0, growthLimit: () => limit })
+  const text = (i: number): string => `d${i}`.padEnd(150, 'x')
+  const perBatch = Math.floor((options.batchSize - RECORD_BATCH_HEADER_BYTES) / textRecord(0, text(0), 0, 0).sizeBytes)
+  let n = 0
+  const fill = (batches: number): void => { for (const end = n + batches * perBatch; n < end; n++) acc.append(textRecord(0, text(n), 1000 + n, n)) }
+  fill(2)
+  acc.append(textRecord(0, text(n), 1000 + n, n++))
+  const [head] = acc.ready(0, false)
+  const growths: number[] = []
+  const allocUnsafe = Buffer.allocUnsafe
+  Buffer.allocUnsafe = (size: number) => { if (size > RECORD_BATCH_HEADER_BYTES + options.batchSize) growths.push(size); return allocUnsafe(size) }
+  try {
+    // The head cannot be sent (say the broker's requests in flight are at their limit): on each
+    // drain one more full batch is queued behind it and joined.
+    for (let drain = 0; drain < 110; drain++) {
+      fill(1)
+      assert.equal(acc.ready(0, false)[0], head)
+    }
+  } finally {
+    Buffer.allocUnsafe = allocUnsafe
+  }
+  assert.ok(RECORD_BATCH_HEADER_BYTES + head.writer.length > limit / 2, `it grew to ${RECORD_BATCH_HEADER_BYTES + head.writer.length} bytes`)
+  // From batchSize to the limit by doubling: 7 steps here, not one per drain.
+  assert.ok(growths.length <= Math.ceil(Math.log2(limit / (RECORD_BATCH_HEADER_BYTES + options.batchSize))), `grew ${growths.length} times: ${growths.join(', ')}`)
+  assert.ok(growths.every(size => size <= limit), 'never past the growth limit')
+  assert.deepEqual(parseSection(head.writer.encoded().section).map(r => r.value), Array.from({ length: head.sinks.length }, (_, i) => text(i)))
+})
+
 test('a join makes room once, to the exact size: one allocation for all the batches it takes', () => {
   const acc = new Accumulator({ ...options, lingerMs: 0, growthLimit: () => 100_000 })
-  // Timestamps far apart and values of varied sizes: record sizes change when moved (their deltas grow).
-  for (let i = 0; i < 30; i++) acc.append(textRecord(0, `b${i}`.padEnd(150 + (i % 7) * 13, 'y'), 1000 + i * 100_000, i))
+  // Timestamps far apart (some 2^62 ms away: their deltas take the bigint path) and values of varied
+  // sizes: record sizes change when moved (their deltas grow), exactly as counted.
+  for (let i = 0; i < 30; i++) acc.append(textRecord(0, `b${i}`.padEnd(150 + (i % 7) * 13, 'y'), i % 4 === 3 ? 2 ** 62 : 1000 + i * 100_000, i))
   const sizes: number[] = []
   const allocUnsafe = Buffer.allocUnsafe
   Buffer.allocUnsafe = (size: number) => { sizes.push(size); return allocUnsafe(size) }
@@ -448,5 +479,15 @@ test('a join keeps the buffers it frees, the head\'s own included, for new batch
       for (let i = initial; i < initial + (perBatch - 1) + closed * perBatch; i++) acc.append(textRecord(0, text(i), 1000 + i, i))
     })
     assert.equal(fresh, expected, `new buffers allocated with spareBuffers ${String(spareBuffers)}`)
+    // The joined batch's bytes are its own: the new batches wrote into buffers it no longer uses.
+    assert.deepEqual(parseSection(joined.writer.encoded().section).map(r => r.value), Array.from({ length: joined.sinks.length }, (_, i) => text(i)))
   }
+})
+
+test('spare buffers: an eighth of bufferMemory, between 1 and 4 MiB, in buffers of batchSize, at least one', () => {
+  assert.equal(spareBufferCount(32 * 2 ** 20, 16_384), 256)
+  assert.equal(spareBufferCount(4 * 2 ** 20, 16_384), 64, '1 MiB at least')
+  assert.equal(spareBufferCount(2 ** 30, 16_384), 256, '4 MiB at most')
+  assert.equal(spareBufferCount(32 * 2 ** 20, 2 ** 20), 4)
+  assert.equal(spareBufferCount(32 * 2 ** 20, 8 * 2 ** 20), 1)
 })
