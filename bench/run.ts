@@ -136,6 +136,38 @@ async function settleDisk (): Promise<void> {
   await new Promise(resolve => setTimeout(resolve, 1000))
 }
 
+/** CPU seconds (user + system) process `pid` has used so far, from /proc; undefined when unreadable. */
+function processCpuSec (pid: number): number | undefined {
+  try {
+    // Fields after the command name (which may hold spaces): state is field 3; utime, stime are 14, 15.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / 100
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Waits until the broker is idle: under 10% of a core over half a second, at most 20 s. The
+ * broker keeps working for a while after a heavy run (the warm-up's million and a half records,
+ * a previous row): without this the row that comes next would share the CPU with that work.
+ * Returns how long it waited, or undefined when the broker's CPU cannot be read.
+ */
+async function waitForQuietBroker (pid: number): Promise<{ waitedMs: number, quiet: boolean } | undefined> {
+  const start = Date.now()
+  let before = processCpuSec(pid)
+  if (before === undefined) return undefined
+  while (Date.now() - start < 20_000) {
+    await new Promise(resolve => setTimeout(resolve, 500))
+    const now = processCpuSec(pid)
+    if (now === undefined) return undefined
+    if (now - before < 0.05) return { waitedMs: Date.now() - start, quiet: true }
+    before = now
+  }
+  return { waitedMs: Date.now() - start, quiet: false }
+}
+
 function log (message: string): void {
   process.stderr.write(`[bench] ${message}\n`)
 }
@@ -376,6 +408,10 @@ async function main (): Promise<void> {
     const topic = uniqueTopic(`bench-${spec.key}`)
     await createTopic(brokers, topic, { partitions: opts.partitions })
     await settleDisk()
+    if (cluster) {
+      const quiet = await waitForQuietBroker(cluster.nodes[0].pid)
+      if (quiet !== undefined && (quiet.waitedMs > 600 || !quiet.quiet)) log(`  waited ${quiet.waitedMs} ms for the broker to go idle${quiet.quiet ? '' : ' (it did not: measuring anyway)'}`)
+    }
     const timeoutMs = Math.max(300_000, (spec.messages + (spec.warmupMessages ?? 0)) * 5)
     const { result, problem } = await runChild(spec.file, base(topic, spec.mode, spec.messages, spec.rate, spec.warmupMessages), { timeoutMs, env: spec.env })
     try {
