@@ -401,6 +401,21 @@ class ClusterHandle implements LocalCluster {
     return !isKafkaPid(node.pid, node.configFile)
   }
 
+  /** The broker ids `node`'s own metadata lists (sorted), once it also knows a controller. */
+  async #brokersSeenBy (node: NodeRuntime): Promise<{ ids?: number[], text: string }> {
+    const admin = new Admin({ clientId: 'kafka-courier-launcher', bootstrapBrokers: [`${HOST}:${node.port}`], retries: 0, timeout: 3000, connectTimeout: 2000, requestTimeout: 3000, ...this.#init.adminClientOptions })
+    try {
+      const metadata = await admin.metadata({ topics: [], forceUpdate: true })
+      const ids = [...metadata.brokers.keys()].sort((a, b) => a - b)
+      const text = `brokers [${ids.join(', ')}], controller ${metadata.controllerId}`
+      return metadata.controllerId >= 0 ? { ids, text } : { text }
+    } catch (err) {
+      return { text: (err as Error).message }
+    } finally {
+      await admin.close().catch(() => {})
+    }
+  }
+
   async waitForBrokers (nodeIds?: number[], timeoutMs?: number): Promise<void> {
     const want = [...(nodeIds ?? this.#nodes.filter((n) => n.state !== 'stopped').map((n) => n.nodeId))].sort((a, b) => a - b)
     const deadline = Date.now() + (timeoutMs ?? this.#init.readyTimeoutMs)
@@ -410,20 +425,20 @@ class ClusterHandle implements LocalCluster {
         const node = this.#node(id)
         if (node.exited) throw this.#exitError(node)
       }
-      const bootstrap = this.#nodes.filter((n) => n.state === 'running').map((n) => `${HOST}:${n.port}`)
-      if (bootstrap.length > 0) {
-        const admin = new Admin({ clientId: 'kafka-courier-launcher', bootstrapBrokers: bootstrap, retries: 0, timeout: 3000, connectTimeout: 2000, requestTimeout: 3000, ...this.#init.adminClientOptions })
-        try {
-          const metadata = await admin.metadata({ topics: [], forceUpdate: true })
-          const ids = [...metadata.brokers.keys()].sort((a, b) => a - b)
-          lastSeen = `brokers [${ids.join(', ')}], controller ${metadata.controllerId}`
-          if (ids.length === want.length && ids.every((id, i) => id === want[i]) && metadata.controllerId >= 0) return
-        } catch (err) {
-          lastSeen = (err as Error).message
-        } finally {
-          await admin.close().catch(() => {})
+      // Every running node must list them: each broker answers metadata from its own copy of the
+      // cluster's metadata log, and one that is behind lists fewer brokers (a client that asked it
+      // right after start saw [1] of [0, 1, 2] while another node already listed all three).
+      const running = this.#nodes.filter((n) => n.state === 'running')
+      let complete = running.length > 0
+      for (const node of running) {
+        const seen = await this.#brokersSeenBy(node)
+        lastSeen = `node ${node.nodeId}: ${seen.text}`
+        if (seen.ids === undefined || seen.ids.length !== want.length || !seen.ids.every((id, i) => id === want[i])) {
+          complete = false
+          break
         }
       }
+      if (complete) return
       if (Date.now() >= deadline) {
         const logs = want.map((id) => this.#logTail(this.#node(id))).join('\n')
         throw new Error(`kafka-courier: timed out waiting for brokers [${want.join(', ')}] at ${this.bootstrapBrokers} (last metadata: ${lastSeen})\n${logs}`)
