@@ -291,21 +291,23 @@ export class RecordsWriter {
    */
   reserve (bytes: number, capBytes = 0): Buffer | undefined {
     if (this.#released || this.#encoded !== undefined) throw new Error('RecordsWriter: reserve() after the section was taken or the buffer released')
-    const used = RECORD_BATCH_HEADER_BYTES + this.#length
-    if (used + bytes <= this.#buf.length) return undefined
-    const before = this.#buf
-    const grown = Buffer.allocUnsafe(Math.max(used + bytes, Math.min(capBytes, 2 * before.length)))
-    before.copy(grown, 0, 0, used)
-    this.#buf = grown
-    return before
+    const needed = RECORD_BATCH_HEADER_BYTES + this.#length + bytes
+    if (needed <= this.#buf.length) return undefined
+    return this.#moveTo(Math.max(needed, Math.min(capBytes, 2 * this.#buf.length)))
   }
 
   #ensure (bytes: number): void {
-    const used = RECORD_BATCH_HEADER_BYTES + this.#length
-    if (used + bytes <= this.#buf.length) return
-    const grown = Buffer.allocUnsafe(Math.max(this.#buf.length * 2, used + bytes))
-    this.#buf.copy(grown, 0, 0, used)
-    this.#buf = grown
+    const needed = RECORD_BATCH_HEADER_BYTES + this.#length + bytes
+    if (needed <= this.#buf.length) return
+    this.#moveTo(Math.max(needed, 2 * this.#buf.length))
+  }
+
+  /** Moves what is written (header room and records) into a new buffer of `capacity` bytes; returns the old one. */
+  #moveTo (capacity: number): Buffer {
+    const before = this.#buf
+    this.#buf = Buffer.allocUnsafe(capacity)
+    before.copy(this.#buf, 0, 0, RECORD_BATCH_HEADER_BYTES + this.#length)
+    return before
   }
 }
 
