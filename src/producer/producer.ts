@@ -17,10 +17,9 @@ import { messageCount, ProducerMetrics, type ProducerMetricsSnapshot } from '../
 import { ProducerLog } from '../observability/producer-log.ts'
 import { SendTracer } from '../observability/tracing.ts'
 import { publishCreated, publishSend, sendObserved } from '../observability/diagnostics.ts'
-import { createStandardHeaders, prepareMessages, type Message, type PreparedRecord, type TopicMessages } from '../pipeline/prepare.ts'
+import { createStandardHeaders, Preparer, type Message, type PreparedRecord, type TopicMessages } from '../pipeline/prepare.ts'
 import { createUuidV7BytesGenerator } from '../pipeline/uuid.ts'
 import { createJsonSerializer } from '../serialization/index.ts'
-import type { Serializer } from '../serialization/types.ts'
 import { createAlerting, type Alerting } from './alerting.ts'
 import { BlockBudget, WaitAbort } from './block-budget.ts'
 import { topicNameProblem } from '../util/topic-name.ts'
@@ -39,7 +38,6 @@ import { TopicWatch } from './topic-watch.ts'
 import type { ProducerStatsSnapshot } from './stats.ts'
 import { createDeadLetterStage } from './dead-letters.ts'
 import type { DeadLetterStage } from '../dead-letter/stage.ts'
-import type { StandardHeaderValues } from '../pipeline/headers.ts'
 
 export type { DeliveryReport, RecordOutcome } from './outcomes.ts'
 
@@ -99,7 +97,6 @@ export class Producer {
   readonly #sender: Sender
   readonly #metrics: ProducerMetrics
   readonly #tracer: SendTracer
-  readonly #serializer: Serializer
   readonly #placer: RecordPlacer
   readonly #forgotten: ForgottenFailures
   /** How a fire-and-forget call's failure is told: to onError, else to the log (rate-limited) and the `error` event. */
@@ -120,7 +117,7 @@ export class Producer {
   }
 
   readonly #keepAlive: KeepAlive
-  readonly #standardHeaders: (nowMs: number) => StandardHeaderValues
+  readonly #preparer: Preparer
   readonly #now: () => number
   readonly #topicLimits: TopicLimits
   readonly #sizeStage: SizeStage
@@ -159,8 +156,13 @@ export class Producer {
     const brokersWarning = defaultBrokersWarning(this.config)
     if (brokersWarning !== undefined) this.logger.warn({ kind: 'default-brokers' }, brokersWarning)
     this.#events = new EventHub((error, event) => this.logger.warn({ err: error, event }, 'an event listener threw'))
-    this.#serializer = this.config.serializer ?? createJsonSerializer({ circularReferences: this.config.circularReferences })
-    this.#standardHeaders = createStandardHeaders(this.config.clientId, createUuidV7BytesGenerator({ clock: this.#now, random: randomBytes }))
+    const serializer = this.config.serializer ?? createJsonSerializer({ circularReferences: this.config.circularReferences })
+    this.#preparer = new Preparer({
+      config: this.config,
+      serializer,
+      now: this.#now,
+      standardHeaders: createStandardHeaders(this.config.clientId, createUuidV7BytesGenerator({ clock: this.#now, random: randomBytes }))
+    })
     this.#client = internals.client ?? new KafkaClient(this.config, {
       // OAUTHBEARER: a failed token refresh is reported, each time (the manager keeps retrying).
       onRefreshFailed: ({ error, attempt, retryInMs, tokenStillValid }) => {
@@ -391,12 +393,7 @@ export class Producer {
     let totalBytes = 0
     let spans
     try {
-      prepared = prepareMessages(batches, {
-        config: this.config,
-        serializer: this.#serializer,
-        now: this.#now,
-        standardHeaders: this.#standardHeaders
-      })
+      prepared = this.#preparer.prepare(batches)
       messages = prepared
       callSize = prepared.length
       // Tracing headers are added before sizes are checked and counted (undefined when tracing is off).

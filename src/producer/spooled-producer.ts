@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto'
 import { resolveConfig } from '../config/index.ts'
 import type { ResolvedConfig, SpooledProducerOptions } from '../config/types.ts'
 import { BufferExhaustedError, ConfigError, isCourierError, ProducerClosedError, type CourierError } from '../errors.ts'
-import { createStandardHeaders, prepareMessages, type Message, type TopicMessages } from '../pipeline/prepare.ts'
+import { createStandardHeaders, Preparer, type Message, type TopicMessages } from '../pipeline/prepare.ts'
 import { createUuidV7BytesGenerator } from '../pipeline/uuid.ts'
 import { createJsonSerializer } from '../serialization/index.ts'
 import type { Serializer } from '../serialization/types.ts'
@@ -120,8 +120,7 @@ export class SpooledProducer {
   readonly #log: SegmentLog
   readonly #fs: SpoolFs
   readonly #housekeepingDelayMs: number
-  readonly #serializer: Serializer
-  readonly #standardHeaders
+  readonly #preparer: Preparer
   readonly #deadLetters: DeadLetterStage
   /**
    * Spooled, not handed to the relay yet, in sequence order: the records from the relay's position
@@ -191,8 +190,8 @@ export class SpooledProducer {
     this.#housekeepingDelayMs = internals.housekeepingDelayMs ?? 100
     this.#queueMemoryBytes = internals.queueMemoryBytes ?? this.config.bufferMemory
     this.#slabs = new FrameSlabs(internals.slabBytes)
-    this.#serializer = this.config.serializer ?? createJsonSerializer({ circularReferences: this.config.circularReferences })
-    this.#standardHeaders = createStandardHeaders(this.config.clientId, createUuidV7BytesGenerator({ random: randomBytes }))
+    const serializer = this.config.serializer ?? createJsonSerializer({ circularReferences: this.config.circularReferences })
+    this.#preparer = new Preparer({ config: this.config, serializer, now: Date.now, standardHeaders: createStandardHeaders(this.config.clientId, createUuidV7BytesGenerator({ random: randomBytes })) })
     this.#log = new SegmentLog({ dir: spool.dir, segmentBytes: spool.segmentBytes, fsync: spool.fsync, fsyncIntervalMs: spool.fsyncIntervalMs, fs: this.#fs, seqOf })
     const { spool: _spool, ...producerOptions } = options
     // The relay waits out any outage: only a refusal for good settles a record that was not delivered.
@@ -256,7 +255,7 @@ export class SpooledProducer {
   async sendBatch (batches: TopicMessages[]): Promise<SpoolReceipt[]> {
     if (this.#closing) throw new ProducerClosedError('The spooled producer is closed: send() after close() is refused')
     await this.connect()
-    const prepared = prepareMessages(batches, { config: this.config, serializer: this.#serializer, now: Date.now, standardHeaders: this.#standardHeaders })
+    const prepared = this.#preparer.prepare(batches)
     // The spool holds records as they will be sent: one larger than maxRequestSize could never go
     // (no chunking or claim-check here), so the whole call is refused before anything is spooled.
     const limit = recordLimit(this.config.maxRequestSize, undefined)

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { resolveConfig } from '../../src/config/resolve.ts'
 import { CourierError, SerializationError, ValidationError } from '../../src/errors.ts'
-import { createStandardHeaders, prepareMessages, type Message } from '../../src/pipeline/prepare.ts'
+import { createStandardHeaders, Preparer, prepareMessages, type Message, type PrepareContext } from '../../src/pipeline/prepare.ts'
 import { createJsonSerializer } from '../../src/serialization/json.ts'
 import type { Serializer } from '../../src/serialization/types.ts'
 
@@ -135,4 +135,58 @@ test('validation problems win over a serializer failure, and every rejection is 
   assert.ok(error instanceof ValidationError)
   assert.ok(error instanceof CourierError)
   assert.deepEqual(error.issues.map(i => [i.index, i.field]), [[1, 'value']])
+})
+
+function preparerContext (serializer: Serializer = createJsonSerializer(), now = () => 1_700_000_000_000): PrepareContext {
+  return { config, serializer, now, standardHeaders: createStandardHeaders('test', () => 'id') }
+}
+
+test('a Preparer reused across calls: each call gets its own list, clock reading and findings', () => {
+  let clock = 1_700_000_000_000
+  const preparer = new Preparer(preparerContext(createJsonSerializer(), () => clock))
+  const first = preparer.prepare([{ topic: 'orders', messages: [{ key: 'a', value: 1 }, { value: 2 }] }])
+  clock += 5
+  // A refused call in between leaves nothing behind for the next one.
+  const refused = thrown(() => preparer.prepare([{ topic: 'orders', messages: [{ value: 3 }, { value: undefined }] }]))
+  assert.ok(refused instanceof ValidationError)
+  assert.deepEqual(refused.issues.map(i => [i.index, i.field]), [[1, 'value']])
+  const second = preparer.prepare([{ topic: 'orders', messages: { value: 4 } }])
+  const third = preparer.prepare([{ topic: 'orders', messages: [{ value: 5 }] }, { topic: 'payments', messages: [{ value: 6 }, { value: 7 }] }])
+  assert.notEqual(first, second)
+  assert.deepEqual(first.map(r => [r.index, String(r.value), r.timestamp]), [[0, '1', 1_700_000_000_000n], [1, '2', 1_700_000_000_000n]])
+  assert.deepEqual(second.map(r => [r.index, String(r.value), r.timestamp]), [[0, '4', 1_700_000_000_005n]])
+  assert.deepEqual(third.map(r => [r.topic, r.index, String(r.value)]), [['orders', 0, '5'], ['payments', 1, '6'], ['payments', 2, '7']])
+  // No holes: one topic's list is made at its exact length.
+  for (const list of [first, second, third]) assert.equal(Object.keys(list).length, list.length)
+  // A later call does not touch an earlier call's list.
+  assert.equal(first.length, 2)
+})
+
+test('a Preparer: a serializer that prepares another call from inside a call gets a run of its own', () => {
+  let inner: ReturnType<Preparer['prepare']> | undefined
+  const holder: { preparer?: Preparer } = {}
+  const json = createJsonSerializer()
+  const serializer: Serializer = {
+    serializeKey: (key, context) => json.serializeKey(key, context),
+    serializeValue (value, context) {
+      if (value === 'outer' && inner === undefined) inner = holder.preparer?.prepare([{ topic: 'audit', messages: [{ value: 'inner-1' }, { value: 'inner-2' }] }])
+      return json.serializeValue(value, context)
+    }
+  }
+  const preparer = holder.preparer = new Preparer(preparerContext(serializer))
+  const outer = preparer.prepare([{ topic: 'orders', messages: [{ value: 'first' }, { value: 'outer' }, { value: 'last' }] }])
+  assert.deepEqual(outer.map(r => [r.topic, r.index, String(r.value)]), [['orders', 0, 'first'], ['orders', 1, 'outer'], ['orders', 2, 'last']])
+  assert.deepEqual(inner?.map(r => [r.topic, r.index, String(r.value)]), [['audit', 0, 'inner-1'], ['audit', 1, 'inner-2']])
+  // Both runs are idle again: the next call works as usual.
+  assert.deepEqual(preparer.prepare([{ topic: 'orders', messages: { value: 'next' } }]).map(r => String(r.value)), ['next'])
+})
+
+test('a Preparer: an array whose length changes while it is read gives a list without holes', () => {
+  const preparer = new Preparer(preparerContext())
+  const messages: Message[] = [{ value: 1 }, { value: 2 }, { value: 3 }]
+  // Reading the second message shortens the array: the third is never read.
+  Object.defineProperty(messages, 1, { get () { messages.length = 2; return { value: 2 } }, configurable: true, enumerable: true })
+  const records = preparer.prepare([{ topic: 'orders', messages }])
+  assert.deepEqual(records.map(r => String(r.value)), ['1', '2'])
+  assert.equal(records.length, 2)
 })
