@@ -169,7 +169,15 @@ export class Preparer {
   }
 }
 
-const NOTHING_PREPARED: PreparedRecord[] = []
+/** An idle run's list, and a one-topic call's until its batch is read: frozen, so nothing can be put in it. */
+const NOTHING_PREPARED: PreparedRecord[] = Object.freeze([]) as unknown as PreparedRecord[]
+
+/** The list for a one-topic call: as long as its messages (a sane length), else empty, to grow. */
+function newList (messages: unknown): PreparedRecord[] {
+  if (!Array.isArray(messages)) return new Array(1)
+  const n: unknown = messages.length
+  return typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= 2 ** 32 - 1 ? new Array(n) : []
+}
 
 /**
  * One call's preparation: its clock reading, scratch fields and findings. Its steps are methods
@@ -207,7 +215,9 @@ class PrepareRun {
     if (!Array.isArray(batches)) {
       throw new ValidationError([{ index: 0, field: 'batches', reason: 'expected an array of { topic, messages }' }])
     }
-    this.#begin(batches.length)
+    // Read once: a getter reading a batch may change the list while it is read.
+    const single = batches.length === 1
+    this.#begin(single)
     let index = 0
     for (const batch of batches) {
       let topic: string
@@ -222,7 +232,7 @@ class PrepareRun {
       this.context.topic = topic
       // A call to one topic (the common case) knows its record count: the list is made that long
       // at once, instead of growing from empty (which allocates room for 17 records).
-      if (batches.length === 1) this.prepared = new Array(Array.isArray(messages) ? messages.length : 1)
+      if (this.prepared === NOTHING_PREPARED) this.prepared = single ? newList(messages) : []
       if (Array.isArray(messages)) {
         if (messages.length === 0) this.report({ index, field: 'messages', reason: `an empty array for topic "${String(topic)}": nothing to send` })
         for (let i = 0; i < messages.length; i++) this.prepareOne(messages[i], index++, topic)
@@ -233,14 +243,14 @@ class PrepareRun {
     return this.result()
   }
 
-  /** A new call: its clock reading, an empty list (made in prepareAll for one topic), no findings. */
-  #begin (batchCount: number): void {
+  /** A new call: its clock reading, no list yet (prepareAll makes it), no findings. */
+  #begin (single: boolean): void {
     const nowMs = this.#ctx.now()
     this.nowMs = nowMs
     this.standard = this.#ctx.standardHeaders(nowMs)
     // Records without their own timestamp share one BigInt, made once per millisecond.
     this.nowBig = this.standard.producedAt === nowMs && this.standard.producedAtBig !== undefined ? this.standard.producedAtBig : BigInt(nowMs)
-    if (batchCount !== 1) this.prepared = []
+    this.prepared = single ? NOTHING_PREPARED : []
     this.#count = 0
     this.issues = undefined
     this.firstCause = undefined

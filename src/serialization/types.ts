@@ -2,7 +2,10 @@
 // throws a SerializationError (naming the path inside the value) when it cannot. JSON is the default;
 // a JSON Schema or Avro serializer implements the same two methods.
 
-/** Valid during the call only: the producer reuses one context object for a whole send() call. */
+/**
+ * Valid during the call only: the producer reuses one context object for a whole send() call and
+ * for its later calls (a send() made from inside a serializer gets another). Copy what you keep.
+ */
 export interface SerializeContext {
   topic: string
   /** Index of the record within its `send()` call. */

@@ -177,7 +177,7 @@ test('a Preparer: a serializer that prepares another call from inside a call get
   const outer = preparer.prepare([{ topic: 'orders', messages: [{ value: 'first' }, { value: 'outer' }, { value: 'last' }] }])
   assert.deepEqual(outer.map(r => [r.topic, r.index, String(r.value)]), [['orders', 0, 'first'], ['orders', 1, 'outer'], ['orders', 2, 'last']])
   assert.deepEqual(inner?.map(r => [r.topic, r.index, String(r.value)]), [['audit', 0, 'inner-1'], ['audit', 1, 'inner-2']])
-  // Both runs are idle again: the next call works as usual.
+  // The outer run is idle again (the inner one was let go): the next call works as usual.
   assert.deepEqual(preparer.prepare([{ topic: 'orders', messages: { value: 'next' } }]).map(r => String(r.value)), ['next'])
 })
 
@@ -189,4 +189,55 @@ test('a Preparer: an array whose length changes while it is read gives a list wi
   const records = preparer.prepare([{ topic: 'orders', messages }])
   assert.deepEqual(records.map(r => String(r.value)), ['1', '2'])
   assert.equal(records.length, 2)
+})
+
+test('a Preparer: a serializer that throws mid-call, then a good call; nested calls two deep, one of them refused', () => {
+  const json = createJsonSerializer()
+  const holder: { preparer?: Preparer } = {}
+  const seen: Array<[string, number]> = []
+  let nested: unknown
+  const serializer: Serializer = {
+    serializeKey: (key, context) => json.serializeKey(key, context),
+    serializeValue (value, context) {
+      if (value === 'boom') throw new Error('boom')
+      if (value === 'nest') {
+        // Two levels down, the innermost call refused; the middle one still succeeds.
+        nested = holder.preparer?.prepare([{ topic: 'middle', messages: [{ value: 'deeper' }] }])
+        seen.push([context.topic, context.index])
+      }
+      if (value === 'deeper') {
+        assert.throws(() => holder.preparer?.prepare([{ topic: 'inner', messages: [{ value: undefined }] }]), ValidationError)
+        seen.push([context.topic, context.index])
+      }
+      return json.serializeValue(value, context)
+    }
+  }
+  const preparer = holder.preparer = new Preparer(preparerContext(serializer))
+  assert.throws(() => preparer.prepare([{ topic: 'orders', messages: [{ value: 'a' }, { value: 'boom' }, { value: 'c' }] }]), SerializationError)
+  const next = preparer.prepare([{ topic: 'orders', messages: [{ value: 'x' }, { value: 'nest' }] }])
+  assert.deepEqual(next.map(r => [r.topic, r.index, String(r.value)]), [['orders', 0, 'x'], ['orders', 1, 'nest']])
+  assert.deepEqual((nested as ReturnType<Preparer['prepare']>).map(r => [r.topic, String(r.value)]), [['middle', 'deeper']])
+  // Each serializer call saw its own call's context, also after a nested call returned.
+  assert.deepEqual(seen, [['middle', 0], ['orders', 1]])
+  assert.deepEqual(preparer.prepare([{ topic: 'orders', messages: { value: 'last' } }]).map(r => String(r.value)), ['last'])
+})
+
+test('a Preparer: the list of batches grows or shrinks while it is read: every record read is in the list, no holes', () => {
+  const preparer = new Preparer(preparerContext())
+  // Grows: reading the first batch adds a second one.
+  const growing: Array<{ topic: string, messages: Message[] }> = []
+  growing.push({ topic: 'orders', get messages () { growing.push({ topic: 'payments', messages: [{ value: 3 }] }); return [{ value: 1 }, { value: 2 }] } } as unknown as { topic: string, messages: Message[] })
+  const grown = preparer.prepare(growing)
+  assert.deepEqual(grown.map(r => [r.topic, String(r.value)]), [['orders', '1'], ['orders', '2'], ['payments', '3']])
+  assert.equal(Object.keys(grown).length, grown.length)
+  // Shrinks: reading the second batch drops it from the list (it was read all the same).
+  const shrinking: Array<{ topic: string, messages: Message[] }> = [{ topic: 'orders', messages: [{ value: 1 }] }]
+  shrinking.push({ topic: 'payments', get messages () { shrinking.length = 1; return [{ value: 2 }] } } as unknown as { topic: string, messages: Message[] })
+  const shrunk = preparer.prepare(shrinking)
+  assert.deepEqual(shrunk.map(r => [r.topic, String(r.value)]), [['orders', '1'], ['payments', '2']])
+  assert.equal(Object.keys(shrunk).length, shrunk.length)
+  // A messages array whose length reads as nonsense: the records it yields, nothing thrown but a CourierError.
+  let lengthReads = 0
+  const odd = new Proxy([{ value: 7 }], { get: (target, key, receiver) => key === 'length' ? (lengthReads++ === 0 ? -1 : target.length) : Reflect.get(target, key, receiver) })
+  assert.deepEqual(preparer.prepare([{ topic: 'orders', messages: odd }]).map(r => String(r.value)), ['7'])
 })
