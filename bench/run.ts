@@ -6,7 +6,7 @@
 //                    [--idempotent true|false] [--compression none|gzip|snappy|lz4|zstd]
 //                    [--linger-ms MS] [--keys K (0 = keyless)] [--only courier,engine,spool,kcat,...]
 //                    [--outage-seconds S] [--outage-mode check,no-check,window] [--buffer-memory BYTES] [--window W] [--batch B]
-//                    [--kafkajs-awaited-cap N] [--warmup N | --no-warmup] [--repeat N] [--out DIR]
+//                    [--kafkajs-awaited-cap N] [--warmup N | --no-warmup] [--repeat N] [--rounds N] [--out DIR]
 //
 // KAFKA_BROKERS set: use that cluster (topics are created and deleted on it) and skip the
 // broker-outage run, which needs a broker of its own to stop.
@@ -37,6 +37,8 @@ interface Options extends Omit<Workload, 'brokers' | 'topic' | 'mode' | 'rate'> 
   warmupMessages: number
   /** Runs per throughput (client, mode); the median is reported. */
   repeat: number
+  /** Rounds of the ratio targets' rows, the first being the main rows (see ratioRounds). */
+  rounds: number
   /**
    * The broker-down runs, in order. check: the application checks `producer.overloaded` before
    * building a message and sheds it while full, else sendAndForget(); no-check: sendAndForget()
@@ -80,7 +82,7 @@ function parseArgs (argv: string[]): Options {
     else if (arg === '--no-warmup') flags.set('no-warmup', 'true')
     else flags.set(arg.slice(2), argv[++i] ?? '')
   }
-  const known = new Set(['repeat', 'outage-mode', 'no-warmup', 'warmup', 'messages', 'value-bytes', 'partitions', 'acks', 'idempotent', 'compression', 'linger-ms', 'keys', 'only', 'outage-seconds', 'buffer-memory', 'window', 'batch', 'kafkajs-awaited-cap', 'quick', 'out'])
+  const known = new Set(['repeat', 'rounds', 'outage-mode', 'no-warmup', 'warmup', 'messages', 'value-bytes', 'partitions', 'acks', 'idempotent', 'compression', 'linger-ms', 'keys', 'only', 'outage-seconds', 'buffer-memory', 'window', 'batch', 'kafkajs-awaited-cap', 'quick', 'out'])
   for (const k of flags.keys()) if (!known.has(k)) throw new Error(`unknown flag --${k} (see --help)`)
   const quick = flags.get('quick') === 'true'
   const int = (name: string, dflt: number, min = 0): number => {
@@ -117,6 +119,7 @@ function parseArgs (argv: string[]): Options {
     kafkajsAwaitedCap: int('kafkajs-awaited-cap', quick ? 2000 : 5000, 1),
     quick,
     repeat: int('repeat', 1, 1),
+    rounds: int('rounds', quick ? 1 : 3, 1),
     outageModes: outageModes(flags.get('outage-mode') ?? (quick ? 'check' : 'check,no-check')),
     warmupMessages: flags.has('no-warmup') ? 0 : int('warmup', quick ? 200_000 : 1_500_000, 0),
     out: resolve(flags.get('out') ?? join(here, 'results'))
@@ -440,6 +443,7 @@ async function main (): Promise<void> {
   async function run (spec: Spec): Promise<ResultRow> {
     const row = rowOf(spec)
     rows.push(row)
+    specs.set(spec.key, spec)
     if (spec.skipped) {
       row.skipped = spec.skipped
       log(`${spec.client} ${spec.mode}: skipped: ${spec.skipped}`)
@@ -518,6 +522,10 @@ async function main (): Promise<void> {
 
   const N = opts.messages
   const checks: TargetCheck[] = []
+  /** The spec of each row run, by key (the interleaved rounds run some again). */
+  const specs = new Map<string, Spec>()
+  /** msgs/s per round of the ratio targets' rows, by key; round 1 is the main row. */
+  const roundRates = new Map<string, number[]>()
   let courierConcurrent: ResultRow | undefined
   let halfRate: ResultRow | undefined
   let javaHalfRate: ResultRow | undefined
@@ -573,6 +581,31 @@ async function main (): Promise<void> {
     }
     if (wanted('java')) {
       javaRow = await run({ key: 'java', repeat: opts.repeat, client: 'java ProducerPerformance', mode: 'perf-test', file: 'java.ts', messages: N, extraNotes: ['--throughput -1'] })
+    }
+    // Interleaved rounds: the rows the ratio targets compare, run again in another order each round,
+    // so the machine's drift (20% and more between runs minutes apart on this kind of machine) falls
+    // on both sides of a ratio alike. The report gives each round's ratio and their median beside
+    // the main rows' single-run figures.
+    for (const [key, row] of [['courier-concurrent', courierConcurrent], ['courier-batch', courierBatch], ['confluent-native', confluentNativeRow], ['java', javaRow]] as const) {
+      if (row?.msgsPerSec != null && !row.failed && !row.skipped) roundRates.set(key, [row.msgsPerSec])
+    }
+    for (let r = 2; r <= opts.rounds && roundRates.size >= 2; r++) {
+      const keys = [...roundRates.keys()]
+      const shift = (r - 1) % keys.length
+      const order = r % 2 === 0 ? keys.reverse() : [...keys.slice(shift), ...keys.slice(0, shift)]
+      for (const key of order) {
+        const spec = specs.get(key) as Spec
+        log(`round ${r} of ${opts.rounds}: ${spec.client} ${spec.mode}: ${spec.messages} messages`)
+        const once = await measureOnce({ ...spec, repeat: 1 })
+        const rates = roundRates.get(key) as number[]
+        if (once.result && !once.failed && !once.skipped) {
+          rates.push(once.result.messages / (once.result.elapsedMs / 1000))
+          log(`  ${round(rates[rates.length - 1], 0)} msgs/s, verified ${once.verified}`)
+        } else {
+          rates.push(NaN)
+          log(`  not measured: ${once.failed ?? once.skipped ?? 'no result'}`)
+        }
+      }
     }
     if (wanted('half-rate')) {
       const max = courierConcurrent?.msgsPerSec
@@ -633,6 +666,31 @@ async function main (): Promise<void> {
     ratioCheck('kafka-courier one send() per message >= 1.0x @confluentinc/kafka-javascript KafkaJS API', courierConcurrent, confluentRow, '@confluentinc/kafka-javascript concurrent', 1.0)
   ]
   const batchChecks = [ratioCheck(`kafka-courier ${opts.batch}-message send() calls >= 1.3x Java ProducerPerformance`, courierBatch, javaRow, 'Java ProducerPerformance', 1.3)]
+  // The same ratios over the interleaved rounds (information beside the single-run checks above).
+  const roundsCheck = (label: string, a: string, b: string, threshold: number): TargetCheck | undefined => {
+    const as = roundRates.get(a)
+    const bs = roundRates.get(b)
+    if (as === undefined || bs === undefined || as.length < 2) return undefined
+    const ratios = as.map((v, i) => v / bs[i]).filter(x => Number.isFinite(x))
+    if (ratios.length === 0) return { target: `(interleaved rounds) ${label}`, measured: 'no round measured both rows', value: null, threshold, status: 'NOT MEASURED' }
+    const sorted = [...ratios].sort((x, y) => x - y)
+    const median = sorted.length % 2 === 1 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2
+    return {
+      target: `(interleaved rounds) ${label}: the median of ${ratios.length} rounds' ratios`,
+      measured: `ratios ${ratios.map(x => round(x, 2)).join(', ')} (msgs/s ${as.map(v => Math.round(v)).join(', ')} / ${bs.map(v => Math.round(v)).join(', ')}); median ${round(median, 2)}x against ${threshold}x`,
+      value: round(median, 2),
+      threshold,
+      status: 'INFO'
+    }
+  }
+  for (const [list, label, a, b, threshold] of [
+    [concurrentChecks, 'one send() per message vs Java ProducerPerformance', 'courier-concurrent', 'java', 1.0],
+    [concurrentChecks, 'one send() per message vs librdkafka native produce()', 'courier-concurrent', 'confluent-native', 1.0],
+    [batchChecks, `${opts.batch}-message send() calls vs Java ProducerPerformance`, 'courier-batch', 'java', 1.3]
+  ] as const) {
+    const check = roundsCheck(label, a, b, threshold)
+    if (check !== undefined) list.push(check)
+  }
   const engineChecks: TargetCheck[] = []
   {
     const limit = 7
