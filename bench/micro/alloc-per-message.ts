@@ -12,6 +12,7 @@
 import { Session } from 'node:inspector/promises'
 import { parseArgs } from 'node:util'
 import { createProducer } from '../../src/index.ts'
+import { createPayloads, Window } from '../lib/common.ts'
 import { withTopic } from './broker.ts'
 
 const { values } = parseArgs({
@@ -42,28 +43,23 @@ await withTopic(27650, 'alloc-per-message', 6, async (brokers, topic) => {
     ...(engine ? { headers: { producedAt: false, producerId: false, messageId: false } } : {})
   })
   await producer.connect({ topics: [topic] })
-  const pad = 'x'.repeat(990)
-  const object = (i: number) => ({ id: String(i).padStart(10, '0'), ts: Date.now(), pad })
-  const pool = Array.from({ length: 1024 }, (_, i) => JSON.stringify(object(i)))
-  const message = engine ? (i: number) => ({ key: `key-${i % 10_000}`, value: pool[i & 1023] }) : (i: number) => ({ key: `key-${i % 10_000}`, value: object(i) })
+  // The benchmark's payloads and, for engine values, its pool of 1,024 prebuilt strings.
+  const payloads = createPayloads(1024, 10_000)
+  const pool = Array.from({ length: 1024 }, (_, i) => payloads.json(i))
+  const message = engine ? (i: number) => ({ key: payloads.key(i), value: pool[i & 1023] }) : (i: number) => ({ key: payloads.key(i), value: payloads.value(i) })
   const session = new Session()
   session.connect()
   const from = Math.floor(total / 3)
-  let inFlight = 0
-  let wake: (() => void) | undefined
+  const window = new Window(1000)
   for (let i = 0; i < total; i++) {
     // The first third warms the process up (JIT, the young generation's size), unsampled.
     if (i === from) await session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true })
-    if (inFlight >= 1000) await new Promise<void>(resolve => { wake = resolve })
-    inFlight++
-    producer.send(topic, message(i)).then(() => {
-      inFlight--
-      const w = wake
-      wake = undefined
-      w?.()
-    }, (error: unknown) => { throw error })
+    const wait = window.acquire()
+    if (wait) await wait
+    // A failed send is left unhandled on purpose: the run stops with its error.
+    void producer.send(topic, message(i)).then(() => window.release())
   }
-  await producer.flush()
+  await window.drain()
   const { profile } = await session.post('HeapProfiler.stopSampling') as { profile: { head: SamplingNode } }
   session.disconnect()
   await producer.close()

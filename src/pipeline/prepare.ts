@@ -7,7 +7,7 @@ import { SerializationError, ValidationError, isCourierError, type CourierError,
 import { recordSizeBytes, type PendingRecord, type RecordSink } from '../accumulator/accumulator.ts'
 import type { SerializeContext, Serializer } from '../serialization/types.ts'
 import { addStandardHeaders, HEADER_PRODUCED_AT, HEADER_PRODUCER_ID, type HeaderList, type HeaderValue, type StandardHeaderValues } from './headers.ts'
-import { collectHeaders, newRecordFields, readRecordFields, textProblem, validateFields, type RecordFields, type ReportIssue } from './validate.ts'
+import { clearRecordFields, collectHeaders, newRecordFields, readRecordFields, textProblem, validateFields, type RecordFields, type ReportIssue } from './validate.ts'
 
 export type { HeaderValue }
 export type Headers = Record<string, HeaderValue | HeaderValue[]> | Map<string, HeaderValue | HeaderValue[]>
@@ -264,9 +264,7 @@ class PrepareRun {
     this.firstCause = undefined
     this.serializationError = undefined
     this.context.topic = ''
-    const f = this.fields
-    f.topic = f.key = f.value = f.headers = f.partition = f.timestamp = f.tombstone = undefined
-    f.unknown = undefined
+    clearRecordFields(this.fields)
   }
 
   /** The records, or the call's ValidationError (every problem found) or first serializer error. */

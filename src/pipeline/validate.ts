@@ -62,9 +62,14 @@ export type ReportIssue = (issue: ValidationIssue, cause?: unknown) => void
  * Reads every field of `record` into `into`, each exactly once. Returns false (after reporting)
  * when the record is not a plain object or reading it threw (a getter, a Proxy trap).
  */
+/** Empties every slot (before a record is read, and when a reused set of slots goes idle). */
+export function clearRecordFields (fields: RecordFields): void {
+  fields.topic = fields.key = fields.value = fields.headers = fields.partition = fields.timestamp = fields.tombstone = undefined
+  fields.unknown = undefined
+}
+
 export function readRecordFields (record: unknown, index: number, into: RecordFields, report: ReportIssue): boolean {
-  into.topic = into.key = into.value = into.headers = into.partition = into.timestamp = into.tombstone = undefined
-  into.unknown = undefined
+  clearRecordFields(into)
   let field = 'record'
   try {
     if (!isPlainObject(record)) {
