@@ -2,12 +2,14 @@
 // partition while a batch lingers travel together. A batch is ready when it is full (`batchSize`
 // bytes), has waited `lingerMs`, or a flush/close asked for everything.
 //
-// A produce request carries one batch per partition. When full batches queue up behind the one
-// about to be sent (requests in flight were at their limit, or a large call filled several at once),
-// they are joined into it, up to the growth limit (`batchMaxSize`, within the request and topic
+// A produce request carries one batch per partition. A batch that is full but not sent yet (requests
+// in flight are at their limit, or a large call fills it faster than a drain runs) keeps taking its
+// partition's records, up to the growth limit (`batchMaxSize`, within the request and topic
 // limits): a backlog goes out in a few large requests instead of one `batchSize` batch per
-// partition per request. Only batches never sent are joined, so sequence numbers and retries are
-// untouched; with no backlog nothing is joined and batches stay as built.
+// partition per request. It moves once to a buffer of the grown size (pooled like the standard
+// ones), so its records are written once and never copied on (an earlier design joined full batches
+// into the one being sent, copying every record once more). Only batches never sent grow, so
+// sequence numbers and retries are untouched; with no backlog nothing grows and batches stay as built.
 //
 // Up to `maxInFlightPerPartition` batches of a partition are in flight at once, always the oldest
 // ones (in-flight batches are a prefix of the queue). When one fails and will be retried, the
@@ -57,6 +59,17 @@ export function spareBufferCount (bufferMemory: number, batchSize: number): numb
   return Math.max(1, Math.floor(Math.min(Math.max(bufferMemory / 8, 2 ** 20), 4 * 2 ** 20) / batchSize))
 }
 
+/** A grown batch's buffer moves to at most this many bytes in its first step (then it doubles as it needs). */
+const MAX_GROWN_BUFFER_BYTES = 2 ** 20
+
+/**
+ * Bytes of the buffer a full batch moves to when it grows past batchSize: the largest it may grow
+ * to (batchMaxSize, within maxRequestSize), at most 1 MiB, never less than a standard batch buffer.
+ */
+export function grownBufferBytes (batchSize: number, batchMaxSize: number, maxRequestSize: number): number {
+  return Math.max(RECORD_BATCH_HEADER_BYTES + batchSize + 1, Math.min(batchMaxSize, maxRequestSize, MAX_GROWN_BUFFER_BYTES))
+}
+
 export interface Batch {
   topic: string
   partition: number
@@ -78,7 +91,7 @@ export interface Batch {
   /** Batch header + records, as counted against batchSize. */
   sizeBytes: number
   createdAtMs: number
-  /** Full, or closed by flush: no more records join it. */
+  /** No more records join it: it was sent, is full and may not grow, or a record did not fit. */
   closed: boolean
   /** Produce attempts made so far. */
   attempts: number
@@ -119,8 +132,9 @@ interface PartitionQueue {
 export interface AccumulatorOptions {
   batchSize: number
   /**
-   * The largest batch (bytes, as counted against batchSize) that queued batches of `topic` may be
-   * joined into (batchMaxSize within the request and topic limits). Default: no joining.
+   * The largest batch (bytes, header included) that a full batch of `topic` not sent yet may grow
+   * to, counted exactly as encoded (batchMaxSize within the request and topic limits). Default: no
+   * growth, batches of batchSize.
    */
   growthLimit?: (topic: string) => number
   lingerMs: number
@@ -130,11 +144,18 @@ export interface AccumulatorOptions {
   /** Gives a finished batch's buffer bytes back (to the BufferPool). */
   release: (bytes: number) => void
   /**
-   * How many finished batches' buffers (of batchSize) to keep for new batches; default 64. A join
-   * frees a dozen or more at once per partition when its request goes out, so too few spares are
-   * full then and empty (new allocations) until the next round.
+   * How many finished batches' buffers (of batchSize) to keep for new batches; default 64. Many
+   * batches are acknowledged at once when a request of one batch per partition comes back, so too
+   * few spares are full then and empty (new allocations) until the next round.
    */
   spareBuffers?: number
+  /**
+   * Bytes of the buffer a full batch moves to when it grows past batchSize (header room included);
+   * default: its growth limit. A batch that grows beyond it doubles its buffer as it needs.
+   */
+  grownBufferBytes?: number
+  /** How many finished grown batches' buffers (of grownBufferBytes) to keep; default 0. */
+  grownSpareBuffers?: number
 }
 
 const NONE: Batch[] = []
@@ -160,10 +181,14 @@ export class Accumulator {
    */
   readonly #spareBuffers: Buffer[] = []
   readonly #maxSpareBuffers: number
+  /** The same for the buffers of batches that grew past batchSize (grownBufferBytes each). */
+  readonly #grownSpares: Buffer[] = []
+  readonly #maxGrownSpares: number
 
   constructor (options: AccumulatorOptions) {
     this.#options = options
     this.#maxSpareBuffers = options.spareBuffers ?? DEFAULT_SPARE_BUFFERS
+    this.#maxGrownSpares = options.grownBufferBytes === undefined ? 0 : options.grownSpareBuffers ?? 0
   }
 
   /**
@@ -182,14 +207,20 @@ export class Accumulator {
     batch.acceptedAtMs.length = 0
     batch.sizes.length = 0
     if (batch.attempts !== 1) return
-    if (this.#spareBuffers.length >= this.#maxSpareBuffers) return
     this.#keepSpare(batch.writer.release())
   }
 
-  /** Keeps a buffer no batch reads any more for a new batch, if it is of the standard size and there is room. */
+  /**
+   * Keeps a buffer no batch reads any more for a new batch, if it is of the standard size (or of
+   * the grown size) and there is room.
+   */
   #keepSpare (buffer: Buffer | undefined): void {
-    if (buffer === undefined || buffer.length !== RECORD_BATCH_HEADER_BYTES + this.#options.batchSize) return
-    if (this.#spareBuffers.length < this.#maxSpareBuffers) this.#spareBuffers.push(buffer)
+    if (buffer === undefined) return
+    if (buffer.length === RECORD_BATCH_HEADER_BYTES + this.#options.batchSize) {
+      if (this.#spareBuffers.length < this.#maxSpareBuffers) this.#spareBuffers.push(buffer)
+    } else if (buffer.length === this.#options.grownBufferBytes) {
+      if (this.#grownSpares.length < this.#maxGrownSpares) this.#grownSpares.push(buffer)
+    }
   }
 
   /** Records accepted and not yet settled (queued or in flight). */
@@ -199,27 +230,29 @@ export class Accumulator {
 
   /**
    * Adds a record to its partition's open batch. Returns true when a batch of that partition
-   * became full (this record filled it, or did not fit and closed it): it is ready to send, and a
-   * sticky partitioner should move on. `sink` receives the record's outcome (default: its own
-   * `sink` field).
+   * became full (this record took it to batchSize, or did not fit and closed it): it is ready to
+   * send, and a sticky partitioner should move on. A full batch not sent yet keeps taking records
+   * up to the growth limit. `sink` receives the record's outcome (default: its own `sink` field).
    */
   append (record: PendingRecord, sink: RecordSink = record.sink): boolean {
+    const batchSize = this.#options.batchSize
     const queue = this.#queue(record.topic, record.partition)
     const last = queue.batches.at(-1)
-    const fits = last !== undefined && !last.closed && last.attempts === 0 &&
-      last.sizeBytes + record.sizeBytes <= this.#options.batchSize
-    let batch: Batch
+    let batch: Batch | undefined
     let closedPrevious = false
-    if (fits) {
-      batch = last
-    } else {
-      if (last && !last.closed) {
+    if (last !== undefined && !last.closed) {
+      if (last.attempts === 0 && (last.sizeBytes + record.sizeBytes <= batchSize || this.#grow(last, record))) {
+        batch = last
+      } else {
         last.closed = true
         closedPrevious = true
       }
-      batch = this.#newBatch(record.topic, record.partition, Math.max(this.#options.batchSize, record.sizeBytes + 64), record.acceptedAtMs)
+    }
+    if (batch === undefined) {
+      batch = this.#newBatch(record.topic, record.partition, Math.max(batchSize, record.sizeBytes + 64), record.acceptedAtMs)
       queue.batches.push(batch)
     }
+    const wasFull = batch.sizeBytes >= batchSize
     batch.writer.append(record)
     batch.sinks.push(sink)
     batch.indexes.push(record.index)
@@ -233,8 +266,39 @@ export class Accumulator {
     batch.recordBytes += record.sizeBytes
     batch.sizeBytes += record.sizeBytes
     this.#recordCount++
-    if (batch.sizeBytes >= this.#options.batchSize) batch.closed = true
-    return closedPrevious || batch.closed
+    const full = batch.sizeBytes >= batchSize
+    // Full, and it may not grow: no more records join it.
+    if (full && this.#growthLimit(batch) === undefined) batch.closed = true
+    return closedPrevious || (full && !wasFull)
+  }
+
+  /**
+   * Whether `record` may join the full (or nearly full) batch `last` past batchSize: it may grow
+   * (never sent, nothing settled, a growth limit above batchSize) and the record fits within the
+   * limit, counted exactly as encoded. Makes room for it: the first time, the batch moves to a
+   * buffer of the grown size in one step, so what it holds is copied once.
+   */
+  #grow (last: Batch, record: PendingRecord): boolean {
+    const limit = this.#growthLimit(last)
+    if (limit === undefined) return false
+    const writer = last.writer
+    const needed = RECORD_BATCH_HEADER_BYTES + writer.length + writer.sizeOf(record)
+    if (needed > limit) return false
+    const grown = this.#options.grownBufferBytes ?? limit
+    if (needed > writer.capacity && writer.capacity < grown) {
+      const buffer = grown >= needed ? (this.#grownSpares.pop() ?? Buffer.allocUnsafe(grown)) : Buffer.allocUnsafe(needed)
+      // The standard buffer it leaves was never sent (the batch may grow): free for a new batch.
+      this.#keepSpare(writer.moveInto(buffer))
+    }
+    return true
+  }
+
+  /** The size `batch` may grow to, if it may grow at all (undefined: it may not). */
+  #growthLimit (batch: Batch): number | undefined {
+    const growthLimit = this.#options.growthLimit
+    if (growthLimit === undefined || !growable(batch)) return undefined
+    const limit = growthLimit(batch.topic)
+    return limit > this.#options.batchSize ? limit : undefined
   }
 
   /**
@@ -247,8 +311,8 @@ export class Accumulator {
     for (const queue of this.#queues) {
       const next = this.#candidate(queue)
       if (next === undefined || next.retryAtMs > nowMs) continue
-      if (next.closed || flushAll || next.attempts > 0 || nowMs - next.createdAtMs >= this.#options.lingerMs || next !== queue.batches.at(-1)) {
-        ready.push(next === queue.batches.at(-1) ? next : this.#join(queue, next))
+      if (next.closed || flushAll || next.attempts > 0 || next.sizeBytes >= this.#options.batchSize || nowMs - next.createdAtMs >= this.#options.lingerMs || next !== queue.batches.at(-1)) {
+        ready.push(next)
       }
     }
     return ready
@@ -457,64 +521,6 @@ export class Accumulator {
     return all
   }
 
-  /**
-   * Moves the full batches queued right behind `first` into it, as many as fit the growth limit
-   * (counted exactly: the bytes the records take in `first`'s section, with their offset and
-   * timestamp deltas from its base), and returns `first`. Only batches that were never sent and hold
-   * only unsettled records take part (a split's parts were sent: they stay apart). Records are moved
-   * as bytes: a batch that waits on (its requests in flight are at their limit) takes the next
-   * full batches on later drains, in a buffer that at least doubles when it must grow, so what it
-   * holds is copied a few times at most. The moved batches' buffers are kept for new batches.
-   */
-  #join (queue: PartitionQueue, first: Batch): Batch {
-    const growthLimit = this.#options.growthLimit
-    if (growthLimit === undefined || !joinable(first)) return first
-    const limit = growthLimit(queue.topic)
-    if (limit <= this.#options.batchSize) return first
-    const at = queue.batches.indexOf(first)
-    const writer = first.writer
-    // First which batches fit, counted exactly; then room for all of them at once, then the copy.
-    let bytes = RECORD_BATCH_HEADER_BYTES + writer.length
-    let records = writer.count
-    const moving: Array<{ part: Batch, tails: Buffer[], valueBytes: number, compressedValueBytes: number }> = []
-    let end = at + 1
-    for (; end < queue.batches.length; end++) {
-      const part = queue.batches[end]
-      if (!part.closed || !joinable(part)) break
-      const section = part.writer.peek()
-      const tails = recordTails(section.section)
-      // The exact size in `first`: the tails at the offsets and timestamps they would get there.
-      let added = 0
-      for (let i = 0; i < tails.length; i++) added += writer.tailSizeAt(part.timestamps[i], tails[i].length, records + i)
-      if (bytes + added > limit) break
-      bytes += added
-      records += tails.length
-      moving.push({ part, tails, valueBytes: section.valueBytes, compressedValueBytes: section.compressedValueBytes })
-    }
-    if (moving.length === 0) return first
-    // The head's own buffer, never sent (joinable), is free once its records are in the larger one.
-    this.#keepSpare(writer.reserve(bytes - RECORD_BATCH_HEADER_BYTES - writer.length, limit))
-    for (const { part, tails, valueBytes, compressedValueBytes } of moving) {
-      writer.countValues(valueBytes, compressedValueBytes)
-      for (let i = 0; i < tails.length; i++) {
-        writer.appendTail(part.timestamps[i], tails[i])
-        first.sinks.push(part.sinks[i])
-        first.indexes.push(part.indexes[i])
-        first.timestamps.push(part.timestamps[i])
-        first.acceptedAtMs.push(part.acceptedAtMs[i])
-        first.sizes.push(part.sizes[i])
-      }
-      first.unsettled += part.unsettled
-      first.recordBytes += part.recordBytes
-      first.sizeBytes += part.sizeBytes - RECORD_BATCH_HEADER_BYTES
-      if (part.deadlineMs < first.deadlineMs) first.deadlineMs = part.deadlineMs
-      if (part.settledWaiters !== undefined) (first.settledWaiters ??= []).push(...part.settledWaiters)
-      this.#keepSpare(part.writer.release())
-    }
-    if (end > at + 1) queue.batches.splice(at + 1, end - at - 1)
-    return first
-  }
-
   /** The batch of a partition that would be sent next, if the partition may send at all. */
   #candidate (queue: PartitionQueue): Batch | undefined {
     if (queue.blocked) return queue.inFlight === 0 ? queue.batches[0] : undefined
@@ -586,8 +592,8 @@ export function recordSizeBytes (record: WireRecord): number {
   return size
 }
 
-/** A batch that may be joined with others: never sent, no record settled yet (none expired or failed). */
-function joinable (batch: Batch): boolean {
+/** A batch that may grow past batchSize: never sent, no record settled yet (none expired or failed). */
+function growable (batch: Batch): boolean {
   return batch.attempts === 0 && !batch.everSent && !batch.inFlight && batch.identity === undefined &&
     batch.lastError === undefined && batch.unsettled === batch.sinks.length
 }

@@ -132,7 +132,7 @@ export const OPTIONS: readonly OptionSpec[] = deepFreeze<OptionSpec[]>([
     unit: 'bytes',
     default: DEFAULTS.batchMaxSize,
     env: 'KAFKA_BATCH_MAX_SIZE',
-    description: "The largest batch a backlog is joined into: when full batches of a partition queue up behind the next one to send (requests in flight at their limit, a large call, a busy event loop), they are moved into it as it is sent, so the backlog goes out in a few large requests (a request carries one batch per partition). Counted exactly as encoded; never past `maxRequestSize` or the topic's `max.message.bytes`. At least `batchSize` (a smaller value is an error; left unset, it is raised to `batchSize`); equal to `batchSize`: fixed batches, as in the Java client."
+    description: "The largest a batch grows to while it waits: a full batch not sent yet (requests in flight at their limit, a large call, a busy event loop) keeps taking its partition's records up to this size, so a backlog goes out in a few large requests (a request carries one batch per partition). Counted exactly as encoded; never past `maxRequestSize` or the topic's `max.message.bytes`. At least `batchSize` (a smaller value is an error; left unset, it is raised to `batchSize`); equal to `batchSize`: fixed batches, as in the Java client."
   },
   { path: 'lingerMs', type: 'integer', min: 0, max: MAX_TIMER_MS, unit: 'ms', default: DEFAULTS.lingerMs, env: 'KAFKA_LINGER_MS', description: 'How long a batch waits for more records (Kafka 4.0 default).' },
   { path: 'bufferMemory', type: 'integer', min: 1, unit: 'bytes', default: DEFAULTS.bufferMemory, env: 'KAFKA_BUFFER_MEMORY', description: 'Total bytes of records waiting to be sent; when full, `send()` waits up to `maxBlockMs`.' },

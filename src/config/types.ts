@@ -163,7 +163,7 @@ export interface ProducerOptions {
    */
   batchSize?: number
   /**
-   * The largest batch a backlog is joined into: when full batches of a partition queue up behind the next one to send (requests in flight at their limit, a large call, a busy event loop), they are moved into it as it is sent, so the backlog goes out in a few large requests (a request carries one batch per partition). Counted exactly as encoded; never past `maxRequestSize` or the topic's `max.message.bytes`. At least `batchSize` (a smaller value is an error; left unset, it is raised to `batchSize`); equal to `batchSize`: fixed batches, as in the Java client.
+   * The largest a batch grows to while it waits: a full batch not sent yet (requests in flight at their limit, a large call, a busy event loop) keeps taking its partition's records up to this size, so a backlog goes out in a few large requests (a request carries one batch per partition). Counted exactly as encoded; never past `maxRequestSize` or the topic's `max.message.bytes`. At least `batchSize` (a smaller value is an error; left unset, it is raised to `batchSize`); equal to `batchSize`: fixed batches, as in the Java client.
    *
    * Type: integer (bytes), >= 1.
    * Environment variable: `KAFKA_BATCH_MAX_SIZE`.

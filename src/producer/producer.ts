@@ -4,7 +4,7 @@
 // keep-alive while anything accepted is unsettled. Each call gets its own outcome (outcomes.ts).
 
 import { randomBytes } from 'node:crypto'
-import { Accumulator, spareBufferCount } from '../accumulator/accumulator.ts'
+import { Accumulator, grownBufferBytes, spareBufferCount } from '../accumulator/accumulator.ts'
 import { BufferPool } from '../accumulator/buffer-pool.ts'
 import type { CompressionStats } from '../compression/auto.ts'
 import { defaultBrokersWarning, resolveConfig } from '../config/index.ts'
@@ -204,7 +204,9 @@ export class Producer {
       // Without idempotence a retried batch could overtake a later one: keep one in flight.
       maxInFlightPerPartition: this.config.idempotent ? this.config.maxInFlightRequests : 1,
       release: bytes => this.#buffer.release(bytes),
-      spareBuffers: spareBufferCount(this.config.bufferMemory, this.config.batchSize)
+      spareBuffers: spareBufferCount(this.config.bufferMemory, this.config.batchSize),
+      grownBufferBytes: grownBufferBytes(this.config.batchSize, this.config.batchMaxSize, this.config.maxRequestSize),
+      grownSpareBuffers: spareBufferCount(this.config.bufferMemory, grownBufferBytes(this.config.batchSize, this.config.batchMaxSize, this.config.maxRequestSize))
     })
     this.#keepAlive = new KeepAlive(() => this.#accumulator.recordCount > 0 || this.#pendingCalls.size > 0)
     this.#alerting = createAlerting(this.config, this.logger, this.#events, this.#now)

@@ -148,19 +148,9 @@ export class RecordsWriter {
 
     const key = record.key
     const value = record.value
-    const valueLength = value === null ? -1 : typeof value === 'string' ? (record.valueLength ?? Buffer.byteLength(value, 'utf8')) : value.length
+    const valueLength = valueByteLength(record)
     const headers = record.headers
-    let body = 1 + (fast ? varlongSize(delta) : bigVarlongSize(bigDelta)) + varintSize(offsetDelta)
-    body += key === null ? 1 : varintSize(key.length) + key.length
-    body += valueLength < 0 ? 1 : varintSize(valueLength) + valueLength
-    body += varintSize(headers.length)
-    for (let h = 0; h < headers.length; h++) {
-      const header = headers[h]
-      const nameLength = headerName(header[0]).length
-      const headerValue = header[1]
-      body += varintSize(nameLength) + nameLength
-      body += headerValue === null ? 1 : varintSize(headerValue.length) + headerValue.length
-    }
+    const body = 1 + (fast ? varlongSize(delta) : bigVarlongSize(bigDelta)) + varintSize(offsetDelta) + tailBytes(record, valueLength)
 
     this.#ensure(5 + body)
     const buf = this.#buf
@@ -190,11 +180,36 @@ export class RecordsWriter {
     this.#count++
   }
 
+  /** Bytes of the buffer written into (header room included). */
+  get capacity (): number {
+    return this.#buf.length
+  }
+
+  /** The exact bytes append(record) would add to the section now. */
+  sizeOf (record: WireRecord): number {
+    return this.#tailSizeAt(record.timestamp, tailBytes(record, valueByteLength(record)), this.#count)
+  }
+
+  /**
+   * Moves what is written (header room and records) into `buffer`, which must hold at least what is
+   * written, and returns the buffer written into before: no view of it may be in use (only for a
+   * section never taken with encoded()), so it is free for another batch.
+   */
+  moveInto (buffer: Buffer): Buffer {
+    if (this.#released || this.#encoded !== undefined) throw new Error('RecordsWriter: moveInto() after the section was taken or the buffer released')
+    const used = RECORD_BATCH_HEADER_BYTES + this.#length
+    if (buffer.length < used) throw new RangeError(`RecordsWriter: moveInto() a buffer of ${buffer.length} bytes, ${used} are written`)
+    const before = this.#buf
+    before.copy(buffer, 0, 0, used)
+    this.#buf = buffer
+    return before
+  }
+
   /**
    * The exact bytes a record tail of `tailLength` bytes takes in this section at `offsetDelta` with
    * `timestamp` (its delta from this section's base; the first record's own when it is empty).
    */
-  tailSizeAt (timestamp: bigint, tailLength: number, offsetDelta: number): number {
+  #tailSizeAt (timestamp: bigint, tailLength: number, offsetDelta: number): number {
     let deltaSize = 1
     if (this.#count > 0) {
       const n = Number(timestamp)
@@ -226,7 +241,6 @@ export class RecordsWriter {
     const delta = fast ? n - this.#baseNumber : 0
     const bigDelta = fast ? 0n : timestamp - this.#baseTimestamp
     const body = 1 + (fast ? varlongSize(delta) : bigVarlongSize(bigDelta)) + varintSize(offsetDelta) + tail.length
-    // Exactly what it takes (as tailSizeAt counts it), so a reserve() made for a join suffices.
     this.#ensure(varintSize(body) + body)
     const buf = this.#buf
     let pos = writeVarint(buf, RECORD_BATCH_HEADER_BYTES + this.#length, body)
@@ -236,25 +250,6 @@ export class RecordsWriter {
     pos += tail.copy(buf, pos)
     this.#length = pos - RECORD_BATCH_HEADER_BYTES
     this.#count++
-  }
-
-  /**
-   * Adds to the value byte counts of the section (records moved in with appendTail bring their
-   * batch's counts along, for the compression policy's look at values that are compressed already).
-   */
-  countValues (valueBytes: number, compressedValueBytes: number): void {
-    this.#valueBytes += valueBytes
-    this.#compressedValueBytes += compressedValueBytes
-  }
-
-  /**
-   * A view of the section as written so far, and its value byte counts, without closing it (unlike
-   * encoded()): valid until the next append or reserve() (after which the buffer it views may be
-   * another batch's).
-   */
-  peek (): { section: Buffer, valueBytes: number, compressedValueBytes: number } {
-    if (this.#released) throw new Error('RecordsWriter: the buffer was released')
-    return { section: this.#buf.subarray(RECORD_BATCH_HEADER_BYTES, RECORD_BATCH_HEADER_BYTES + this.#length), valueBytes: this.#valueBytes, compressedValueBytes: this.#compressedValueBytes }
   }
 
   /** The section as written; no more records may be appended after this. */
@@ -281,21 +276,6 @@ export class RecordsWriter {
     return Number.isSafeInteger(n) && Number.isSafeInteger(this.#baseNumber) && Math.abs(n - this.#baseNumber) <= MAX_FAST_DELTA
   }
 
-  /**
-   * Makes room for `bytes` more bytes of records in one step: a caller that knows what it will
-   * append (a join of whole batches) copies what is written once, instead of once per doubling.
-   * The new buffer is at least twice the old one, up to `capBytes` (header included), so a batch
-   * that takes a few more records on each of many drains is not copied on each. Returns the
-   * buffer it wrote into before, when it moved to a larger one (no view of it may be in use: only
-   * for a section never taken with encoded()), else undefined.
-   */
-  reserve (bytes: number, capBytes = 0): Buffer | undefined {
-    if (this.#released || this.#encoded !== undefined) throw new Error('RecordsWriter: reserve() after the section was taken or the buffer released')
-    const needed = RECORD_BATCH_HEADER_BYTES + this.#length + bytes
-    if (needed <= this.#buf.length) return undefined
-    return this.#moveTo(Math.max(needed, Math.min(capBytes, 2 * this.#buf.length)))
-  }
-
   #ensure (bytes: number): void {
     const needed = RECORD_BATCH_HEADER_BYTES + this.#length + bytes
     if (needed <= this.#buf.length) return
@@ -304,10 +284,7 @@ export class RecordsWriter {
 
   /** Moves what is written (header room and records) into a new buffer of `capacity` bytes; returns the old one. */
   #moveTo (capacity: number): Buffer {
-    const before = this.#buf
-    this.#buf = Buffer.allocUnsafe(capacity)
-    before.copy(this.#buf, 0, 0, RECORD_BATCH_HEADER_BYTES + this.#length)
-    return before
+    return this.moveInto(Buffer.allocUnsafe(capacity))
   }
 }
 
@@ -387,6 +364,29 @@ export function encodeRecordBatch (input: RecordBatchInput): Buffer {
   batch.writeInt32BE(count, 57)
   batch.writeUInt32BE(crc32c(batch.subarray(ATTRIBUTES_OFFSET, end)), CRC_OFFSET)
   return batch
+}
+
+/** A record's value length in bytes on the wire (-1: null), measuring text only when not measured yet. */
+function valueByteLength (record: WireRecord): number {
+  const value = record.value
+  return value === null ? -1 : typeof value === 'string' ? (record.valueLength ?? Buffer.byteLength(value, 'utf8')) : value.length
+}
+
+/** Bytes of a record after its offset delta: key, value (of `valueLength`, -1 for null) and headers. */
+function tailBytes (record: WireRecord, valueLength: number): number {
+  const key = record.key
+  const headers = record.headers
+  let bytes = key === null ? 1 : varintSize(key.length) + key.length
+  bytes += valueLength < 0 ? 1 : varintSize(valueLength) + valueLength
+  bytes += varintSize(headers.length)
+  for (let h = 0; h < headers.length; h++) {
+    const header = headers[h]
+    const nameLength = headerName(header[0]).length
+    const headerValue = header[1]
+    bytes += varintSize(nameLength) + nameLength
+    bytes += headerValue === null ? 1 : varintSize(headerValue.length) + headerValue.length
+  }
+  return bytes
 }
 
 function writeBytes (buf: Buffer, pos: number, bytes: Buffer | null): number {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { Accumulator, recordSizeBytes, spareBufferCount, type Batch, type PendingRecord } from '../../src/accumulator/accumulator.ts'
+import { Accumulator, grownBufferBytes, recordSizeBytes, spareBufferCount, type Batch, type PendingRecord } from '../../src/accumulator/accumulator.ts'
 import { TimeoutError } from '../../src/errors.ts'
 import { createDeliveryReport } from '../../src/producer/delivery-report.ts'
 import { RECORD_BATCH_HEADER_BYTES } from '../../src/wire/record-batch.ts'
@@ -242,34 +242,38 @@ function textRecord (partition: number, text: string, timestamp: number, index: 
   return { ...base, topic: 't', partition, sizeBytes: recordSizeBytes(base), acceptedAtMs: timestamp, sink, index }
 }
 
-test('full batches queued behind the next one are joined into it, in order, up to the growth limit', () => {
+test('a full batch not sent yet keeps taking records up to the growth limit, in order, counted exactly', () => {
   released = 0
   const limits: string[] = []
   const acc = new Accumulator({ ...options, lingerMs: 0, growthLimit: topic => { limits.push(topic); return 3500 } })
   const texts = Array.from({ length: 40 }, (_, i) => `record-${i}-`.padEnd(150, 'x'))
-  texts.forEach((text, i) => acc.append(textRecord(0, text, 1_000 + i * 7, i)))
-  const [joined] = acc.ready(0, false)
-  assert.ok(joined.sinks.length > 6, `batches of batchSize hold 5-6 of these records; the joined one holds ${joined.sinks.length}`)
-  assert.ok(RECORD_BATCH_HEADER_BYTES + joined.writer.length <= 3500, `its encoded size is within the limit (${RECORD_BATCH_HEADER_BYTES + joined.writer.length})`)
-  assert.ok(RECORD_BATCH_HEADER_BYTES + joined.writer.length > 3500 - options.batchSize, 'whole batches join while one more fits')
-  assert.deepEqual(limits, ['t'], "the limit is asked for the batch's topic")
-  assert.deepEqual(joined.indexes, [...Array(joined.sinks.length).keys()], 'records keep their order and call indexes')
-  const section = joined.writer.encoded()
-  assert.equal(section.count, joined.sinks.length)
+  const filled = texts.map((text, i) => acc.append(textRecord(0, text, 1_000 + i * 7, i)))
+  const [grown] = acc.ready(0, false)
+  assert.ok(grown.sinks.length > 6, `a batch of batchSize holds 5-6 of these records; the grown one holds ${grown.sinks.length}`)
+  const encoded = RECORD_BATCH_HEADER_BYTES + grown.writer.length
+  assert.ok(encoded <= 3500, `its encoded size is within the limit (${encoded})`)
+  assert.ok(encoded > 3500 - 160, 'records join while one more fits')
+  assert.ok(grown.closed, 'the record that did not fit closed it')
+  assert.ok(limits.length > 0 && limits.every(topic => topic === 't'), "the limit is asked for the batch's topic")
+  assert.equal(filled.slice(0, grown.sinks.length).filter(Boolean).length, 1, 'append reports the batch full once, when it reached batchSize (a sticky partitioner moves on)')
+  assert.equal(filled[grown.sinks.length], true, 'and reports the batch the next record closed')
+  assert.deepEqual(grown.indexes, [...Array(grown.sinks.length).keys()], 'records keep their order and call indexes')
+  const section = grown.writer.encoded()
+  assert.equal(section.count, grown.sinks.length)
   assert.equal(section.baseTimestamp, 1000n)
   const parsed = parseSection(section.section)
-  assert.deepEqual(parsed.map(r => r.offsetDelta), [...Array(joined.sinks.length).keys()], 'offset deltas renumbered from 0')
-  assert.deepEqual(parsed.map(r => r.timestampDelta), parsed.map((_, i) => i * 7), 'timestamp deltas from the joined batch\'s base')
-  assert.deepEqual(parsed.map(r => r.value), texts.slice(0, joined.sinks.length))
-  assert.equal(section.valueBytes, texts.slice(0, joined.sinks.length).reduce((n, t) => n + t.length, 0), 'value byte counts carried over')
+  assert.deepEqual(parsed.map(r => r.offsetDelta), [...Array(grown.sinks.length).keys()], 'offset deltas from 0')
+  assert.deepEqual(parsed.map(r => r.timestampDelta), parsed.map((_, i) => i * 7), 'timestamp deltas from the batch\'s base')
+  assert.deepEqual(parsed.map(r => r.value), texts.slice(0, grown.sinks.length))
+  assert.equal(section.valueBytes, texts.slice(0, grown.sinks.length).reduce((n, t) => n + t.length, 0), 'value byte counts')
 
-  // The rest is still queued, in order, and goes next once the joined batch is done.
-  acc.markInFlight(joined)
-  settleAll(acc, joined)
-  acc.complete(joined)
+  // The rest is queued, in order, and goes next once the grown batch is done.
+  acc.markInFlight(grown)
+  settleAll(acc, grown)
+  acc.complete(grown)
   const [next] = acc.ready(0, false)
-  assert.equal(next.indexes[0], joined.sinks.length)
-  let total = joined.sinks.length
+  assert.equal(next.indexes[0], grown.sinks.length)
+  let total = grown.sinks.length
   for (let batch = next; batch !== undefined; batch = acc.ready(0, true)[0]) {
     acc.markInFlight(batch)
     total += batch.sinks.length
@@ -281,81 +285,57 @@ test('full batches queued behind the next one are joined into it, in order, up t
   assert.equal(released, texts.reduce((n, t, i) => n + textRecord(0, t, 0, i).sizeBytes, 0), 'every record\'s buffer bytes given back once')
 })
 
-test('without a growth limit (or one at batchSize) batches are not joined', () => {
+test('without a growth limit (or one at batchSize) batches do not grow', () => {
   for (const growthLimit of [undefined, () => options.batchSize]) {
     const acc = new Accumulator({ ...options, lingerMs: 0, ...(growthLimit ? { growthLimit } : {}) })
     for (let i = 0; i < 40; i++) acc.append(textRecord(0, 'v'.repeat(150), 1000, i))
     const [batch] = acc.ready(0, false)
     assert.ok(batch.sizeBytes <= options.batchSize)
+    assert.ok(batch.closed)
   }
 })
 
-test('the open batch at the tail, a batch sent before, a split part and a batch with a settled record are never joined', () => {
-  // The open tail: one full batch and an open one behind it.
-  let acc = new Accumulator({ ...options, lingerMs: 0, growthLimit: () => 100_000 })
-  for (let i = 0; i < 7; i++) acc.append(textRecord(0, 'v'.repeat(150), 1000, i))
-  let [head] = acc.ready(0, false)
-  assert.ok(head.closed)
-  assert.ok(head.sinks.length < 7, 'the open batch behind stays apart')
+test('a full batch is ready at once while it may still grow', () => {
+  const acc = new Accumulator({ ...options, lingerMs: 1000, growthLimit: () => 100_000 })
+  for (let i = 0; i < 6; i++) acc.append(textRecord(0, 'v'.repeat(150), 1000, i))
+  const [full] = acc.ready(0, false)
+  assert.ok(full !== undefined && !full.closed, 'full, open, and ready before its linger ends')
+  assert.ok(full.sizeBytes >= options.batchSize)
+})
 
-  // A retried head (attempts > 0) goes as it was; the ones behind wait.
-  acc = new Accumulator({ ...options, lingerMs: 0, growthLimit: () => 100_000 })
+test('a batch sent before, a split part and a batch with a settled record do not grow', () => {
+  // A retried batch (attempts > 0) goes as it was; later records open a new batch.
+  let acc = new Accumulator({ ...options, lingerMs: 0, growthLimit: () => 100_000 })
   for (let i = 0; i < 30; i++) acc.append(textRecord(0, 'v'.repeat(150), 1000, i))
-  ;[head] = acc.ready(0, false)
-  const size = head.sinks.length
+  let [head] = acc.ready(0, false)
+  assert.equal(head.sinks.length, 30, 'grown while never sent')
   acc.markInFlight(head)
   head.attempts = 1
   acc.requeue(head, 0)
-  const [again] = acc.ready(0, false)
-  assert.equal(again, head)
-  assert.equal(again.sinks.length, size)
+  for (let i = 30; i < 40; i++) acc.append(textRecord(0, 'v'.repeat(150), 1000, i))
+  ;[head] = acc.ready(0, false)
+  assert.equal(head.sinks.length, 30)
+  assert.deepEqual(acc.all().map(b => b.sinks.length), [30, 10])
 
-  // A split part (sent before: everSent) is not joined with what follows.
+  // A split part (sent before: everSent) takes no more records.
   acc = new Accumulator({ ...options, lingerMs: 0, growthLimit: () => 100_000 })
   for (let i = 0; i < 5; i++) acc.append(textRecord(0, 'v'.repeat(150), 1000, i))
   const [whole] = acc.ready(0, true)
   whole.everSent = true
-  const [a] = acc.rebuild(whole, [[0, 1], [2, 3, 4]], { freshAttempts: true })
+  acc.rebuild(whole, [[0, 1], [2, 3, 4]], { freshAttempts: true })
   for (let i = 5; i < 30; i++) acc.append(textRecord(0, 'v'.repeat(150), 1000, i))
-  const [first] = acc.ready(0, false)
-  assert.equal(first, a, 'the first part goes as it is')
-  assert.equal(first.sinks.length, 2)
+  assert.deepEqual(acc.all().map(b => b.sinks.length), [2, 3, 25])
 
-  // A batch with a settled record (expired while queued) is not joined.
+  // A batch with a settled record (expired while queued) closes at batchSize.
   acc = new Accumulator({ ...options, lingerMs: 0, growthLimit: () => 100_000 })
-  for (let i = 0; i < 30; i++) acc.append(textRecord(0, 'v'.repeat(150), 1000, i))
-  const queued = acc.all()
-  const headRecords = queued[0].sinks.length
-  acc.settle(queued[1], 0, new TimeoutError('expired'))
-  const [lone] = acc.ready(0, false)
-  assert.equal(lone, queued[0])
-  assert.equal(lone.sinks.length, headRecords, 'the head is not joined with a batch holding a settled record')
-  assert.equal(acc.all()[1], queued[1], 'that batch stays in the queue behind it')
-})
-
-test('waiting for a joined batch: flush waiters and outcomes of every part go with it', () => {
-  const outcomes: number[] = []
-  const sink = { settle (index: number) { outcomes.push(index) } }
-  const acc = new Accumulator({ ...options, lingerMs: 0, growthLimit: () => 100_000 })
-  for (let i = 0; i < 30; i++) acc.append(textRecord(0, 'v'.repeat(150), 1000, i, sink))
-  let waited = 0
-  for (const batch of acc.all()) acc.whenSettled(batch, () => { waited++ })
-  const parts = acc.all().length
-  assert.ok(parts > 3)
-  const [joined] = acc.ready(0, true)
-  const tail = acc.all().at(-1) as Batch
-  assert.notEqual(tail, joined, 'the open tail stays apart (records may still join it)')
-  assert.equal(joined.sinks.length + tail.sinks.length, 30)
-  acc.markInFlight(joined)
-  settleAll(acc, joined)
-  acc.complete(joined)
-  assert.equal(waited, parts - 1, 'every waiter of every joined batch was called')
-  const [last] = acc.ready(0, true)
-  assert.equal(last, tail)
-  acc.markInFlight(last)
-  settleAll(acc, last)
-  assert.equal(waited, parts)
-  assert.deepEqual(outcomes, [...Array(30).keys()])
+  for (let i = 0; i < 3; i++) acc.append(textRecord(0, 'v'.repeat(150), 1000, i))
+  const [first] = acc.all()
+  acc.settle(first, 0, new TimeoutError('expired'))
+  for (let i = 3; i < 30; i++) acc.append(textRecord(0, 'v'.repeat(150), 1000, i))
+  const [settledOne, behind] = acc.all()
+  assert.equal(settledOne, first)
+  assert.ok(first.closed && first.sizeBytes <= options.batchSize + 200, `it closed when full (${first.sinks.length} records)`)
+  assert.equal(behind.sinks.length, 30 - first.sinks.length, 'the batch behind it grew')
 })
 
 test('the growth limit counts the exact encoded size: large headers and timestamps far apart stay within it', () => {
@@ -375,6 +355,7 @@ test('the growth limit counts the exact encoded size: large headers and timestam
   for (let batch = acc.ready(0, false)[0]; batch !== undefined; batch = acc.ready(0, true)[0]) {
     const encoded = RECORD_BATCH_HEADER_BYTES + batch.writer.length
     assert.ok(encoded <= limit, `batch of ${batch.sinks.length} records encodes to ${encoded} bytes, within ${limit}`)
+    assert.ok(sent === 300 - batch.sinks.length || encoded > limit - 700, 'full up to the record that did not fit')
     const parsed = parseSection(batch.writer.encoded().section)
     assert.deepEqual(parsed.map(r => r.offsetDelta), [...Array(batch.sinks.length).keys()])
     acc.markInFlight(batch)
@@ -385,103 +366,90 @@ test('the growth limit counts the exact encoded size: large headers and timestam
   assert.equal(sent, 300)
 })
 
-test('a joined batch that cannot be sent yet takes later full batches on later drains, without copying its records again', () => {
-  const acc = new Accumulator({ ...options, lingerMs: 0, growthLimit: () => 100_000 })
-  for (let i = 0; i < 20; i++) acc.append(textRecord(0, `a${i}`.padEnd(150, 'x'), 1000 + i, i))
-  const [head] = acc.ready(0, false)
-  const held = head.sinks.length
-  const before = Buffer.from(head.writer.peek().section)
-  // Not sent (say the broker's requests in flight are at their limit); more records arrive.
-  for (let i = 20; i < 60; i++) acc.append(textRecord(0, `a${i}`.padEnd(150, 'x'), 1000 + i, i))
-  const [again] = acc.ready(0, false)
-  assert.equal(again, head, 'the same batch, grown')
-  assert.ok(again.sinks.length > held)
-  assert.deepEqual(again.writer.peek().section.subarray(0, before.length), before, 'what it held is unchanged')
-  assert.deepEqual(parseSection(again.writer.encoded().section).map(r => r.value), Array.from({ length: again.sinks.length }, (_, i) => `a${i}`.padEnd(150, 'x')))
-})
-
-test('a batch that takes one more batch on each of many drains grows its buffer by doubling, not once per drain', () => {
-  const limit = 100_000
-  const acc = new Accumulator({ ...options, lingerMs: 0, growthLimit: () => limit })
-  const text = (i: number): string => `d${i}`.padEnd(150, 'x')
-  const perBatch = Math.floor((options.batchSize - RECORD_BATCH_HEADER_BYTES) / textRecord(0, text(0), 0, 0).sizeBytes)
-  let n = 0
-  const fill = (batches: number): void => { for (const end = n + batches * perBatch; n < end; n++) acc.append(textRecord(0, text(n), 1000 + n, n)) }
-  fill(2)
-  acc.append(textRecord(0, text(n), 1000 + n, n++))
-  const [head] = acc.ready(0, false)
-  const growths: number[] = []
-  const allocUnsafe = Buffer.allocUnsafe
-  Buffer.allocUnsafe = (size: number) => { if (size > RECORD_BATCH_HEADER_BYTES + options.batchSize) growths.push(size); return allocUnsafe(size) }
-  try {
-    // The head cannot be sent (say the broker's requests in flight are at their limit): on each
-    // drain one more full batch is queued behind it and joined.
-    for (let drain = 0; drain < 110; drain++) {
-      fill(1)
-      assert.equal(acc.ready(0, false)[0], head)
-    }
-  } finally {
-    Buffer.allocUnsafe = allocUnsafe
-  }
-  assert.ok(RECORD_BATCH_HEADER_BYTES + head.writer.length > limit / 2, `it grew to ${RECORD_BATCH_HEADER_BYTES + head.writer.length} bytes`)
-  // From batchSize to the limit by doubling: 7 steps here, not one per drain.
-  assert.ok(growths.length <= Math.ceil(Math.log2(limit / (RECORD_BATCH_HEADER_BYTES + options.batchSize))), `grew ${growths.length} times: ${growths.join(', ')}`)
-  assert.ok(growths.every(size => size <= limit), 'never past the growth limit')
-  assert.deepEqual(parseSection(head.writer.encoded().section).map(r => r.value), Array.from({ length: head.sinks.length }, (_, i) => text(i)))
-})
-
-test('a join makes room once, to the exact size: one allocation for all the batches it takes', () => {
-  const acc = new Accumulator({ ...options, lingerMs: 0, growthLimit: () => 100_000 })
-  // Timestamps far apart (some 2^62 ms away: their deltas take the bigint path) and values of varied
-  // sizes: record sizes change when moved (their deltas grow), exactly as counted.
-  for (let i = 0; i < 30; i++) acc.append(textRecord(0, `b${i}`.padEnd(150 + (i % 7) * 13, 'y'), i % 4 === 3 ? 2 ** 62 : 1000 + i * 100_000, i))
+/** Calls `run` with Buffer.allocUnsafe watched: the sizes it was asked for. */
+function allocations (run: () => void): number[] {
   const sizes: number[] = []
   const allocUnsafe = Buffer.allocUnsafe
   Buffer.allocUnsafe = (size: number) => { sizes.push(size); return allocUnsafe(size) }
-  let joined
   try {
-    [joined] = acc.ready(0, false)
+    run()
   } finally {
     Buffer.allocUnsafe = allocUnsafe
   }
-  assert.ok(joined.sinks.length > 6, 'batches were joined')
-  // One allocation, of exactly the header and the records: no doubling, no slack.
-  assert.deepEqual(sizes, [RECORD_BATCH_HEADER_BYTES + joined.writer.length])
-  assert.deepEqual(parseSection(joined.writer.encoded().section).map(r => r.value), Array.from({ length: joined.sinks.length }, (_, i) => `b${i}`.padEnd(150 + (i % 7) * 13, 'y')))
+  return sizes
+}
+
+test('a batch that cannot be sent yet keeps growing on later drains; its records are copied once, when it first grows', () => {
+  const limit = 100_000
+  const acc = new Accumulator({ ...options, lingerMs: 0, growthLimit: () => limit })
+  const text = (i: number): string => `d${i}`.padEnd(150, 'x')
+  let n = 0
+  const more = (count: number): void => { for (const end = n + count; n < end; n++) acc.append(textRecord(0, text(n), 1000 + n, n)) }
+  more(3)
+  const [head] = acc.all()
+  const sizes = allocations(() => {
+    // The head cannot be sent (say the broker's requests in flight are at their limit): on each
+    // drain a few more records arrive and join it.
+    for (let drain = 0; drain < 110; drain++) {
+      more(5)
+      assert.equal(acc.ready(10_000, false)[0], head)
+    }
+  })
+  assert.ok(RECORD_BATCH_HEADER_BYTES + head.writer.length > limit / 2, `it grew to ${RECORD_BATCH_HEADER_BYTES + head.writer.length} bytes`)
+  // Without grownBufferBytes, from batchSize straight to the limit: one allocation.
+  assert.deepEqual(sizes, [limit])
+  assert.deepEqual(parseSection(head.writer.encoded().section).map(r => r.value), Array.from({ length: head.sinks.length }, (_, i) => text(i)))
 })
 
-test('a join keeps the buffers it frees, the head\'s own included, for new batches, as many as spareBuffers allows', () => {
-  const allocations = (run: () => void): number => {
-    let count = 0
-    const allocUnsafe = Buffer.allocUnsafe
-    Buffer.allocUnsafe = (size: number) => { count++; return allocUnsafe(size) }
-    try {
-      run()
-    } finally {
-      Buffer.allocUnsafe = allocUnsafe
-    }
-    return count
+test('a growing batch moves to a buffer of grownBufferBytes, then doubles; grown buffers and the standard one it leaves are reused', () => {
+  const text = (i: number): string => `g${String(i).padStart(4, '0')}`.padEnd(150, 'z')
+  const standard = RECORD_BATCH_HEADER_BYTES + options.batchSize
+  const grownBufferBytes = 5_000
+  const setup = (grownSpareBuffers: number) => {
+    const acc = new Accumulator({ ...options, lingerMs: 0, growthLimit: () => 12_000, grownBufferBytes, grownSpareBuffers })
+    let n = 0
+    return { acc, more: (count: number): void => { for (const end = n + count; n < end; n++) acc.append(textRecord(0, text(n), 1000 + n, n)) } }
   }
-  const text = (i: number): string => `c${String(i).padStart(3, '0')}`.padEnd(150, 'z')
-  const perBatch = Math.floor((options.batchSize - RECORD_BATCH_HEADER_BYTES) / textRecord(0, text(0), 0, 0).sizeBytes)
-  const closed = 6
-  const initial = closed * perBatch + 1
-  for (const [spareBuffers, expected] of [[undefined, 0], [closed - 1, 1]] as const) {
-    const acc = new Accumulator({ ...options, lingerMs: 0, growthLimit: () => 100_000, maxInFlightPerPartition: 5, ...(spareBuffers === undefined ? {} : { spareBuffers }) })
-    // `closed` full batches and an open one holding a record; the full ones are joined into the first.
-    for (let i = 0; i < initial; i++) acc.append(textRecord(0, text(i), 1000 + i, i))
-    const [joined] = acc.ready(0, false)
-    assert.equal(joined.sinks.length, closed * perBatch, 'every full batch was joined')
-    acc.markInFlight(joined)
-    // Fill the open batch, then `closed` new batches: each writes into a buffer the join freed (its
-    // parts' and the head's first one), unless fewer spares are kept.
-    const fresh = allocations(() => {
-      for (let i = initial; i < initial + (perBatch - 1) + closed * perBatch; i++) acc.append(textRecord(0, text(i), 1000 + i, i))
-    })
-    assert.equal(fresh, expected, `new buffers allocated with spareBuffers ${String(spareBuffers)}`)
-    // The joined batch's bytes are its own: the new batches wrote into buffers it no longer uses.
-    assert.deepEqual(parseSection(joined.writer.encoded().section).map(r => r.value), Array.from({ length: joined.sinks.length }, (_, i) => text(i)))
-  }
+  // 40 records (about 6,400 bytes): a standard buffer, the grown one, then doubling.
+  const one = setup(0)
+  assert.deepEqual(allocations(() => one.more(40)), [standard, grownBufferBytes, 2 * grownBufferBytes])
+  const [big] = one.acc.ready(0, false)
+  assert.equal(big.sinks.length, 40)
+  assert.deepEqual(parseSection(big.writer.encoded().section).map(r => r.value), Array.from({ length: 40 }, (_, i) => text(i)))
+
+  // 25 records (about 4,000 bytes) fit the grown buffer. Acknowledged on its only attempt, the batch
+  // gives it back; the next batch writes into the standard buffer the first one left, then grows
+  // into the grown one: nothing new allocated.
+  const two = setup(1)
+  assert.deepEqual(allocations(() => two.more(25)), [standard, grownBufferBytes])
+  const [grown] = two.acc.ready(0, false)
+  two.acc.markInFlight(grown)
+  grown.attempts = 1
+  settleAll(two.acc, grown)
+  two.acc.complete(grown)
+  two.acc.recycle(grown)
+  assert.deepEqual(allocations(() => two.more(25)), [], 'spares reused')
+  const [next] = two.acc.ready(0, true)
+  assert.equal(next.writer.capacity, grownBufferBytes)
+  assert.deepEqual(parseSection(next.writer.encoded().section).map(r => r.value), Array.from({ length: 25 }, (_, i) => text(25 + i)))
+
+  // Without room for grown spares, the next batch allocates its grown buffer anew.
+  const three = setup(0)
+  three.more(25)
+  const [once] = three.acc.ready(0, false)
+  three.acc.markInFlight(once)
+  once.attempts = 1
+  settleAll(three.acc, once)
+  three.acc.complete(once)
+  three.acc.recycle(once)
+  assert.deepEqual(allocations(() => three.more(25)), [grownBufferBytes])
+})
+
+test('grownBufferBytes: the largest a batch may grow to, at most 1 MiB, always above a standard buffer', () => {
+  assert.equal(grownBufferBytes(16_384, 262_144, 1_048_576), 262_144)
+  assert.equal(grownBufferBytes(16_384, 8 * 2 ** 20, 16 * 2 ** 20), 2 ** 20)
+  assert.equal(grownBufferBytes(16_384, 262_144, 100_000), 100_000, 'within maxRequestSize')
+  assert.equal(grownBufferBytes(16_384, 16_384, 1_048_576), RECORD_BATCH_HEADER_BYTES + 16_384 + 1)
 })
 
 test('spare buffers: an eighth of bufferMemory, between 1 and 4 MiB, in buffers of batchSize, at least one', () => {

@@ -37,8 +37,8 @@ test('connection-cut: produce requests cut before their answer; retries are dedu
     deliveryTimeoutMs: 120_000,
     requestTimeoutMs: 10_000,
     batchSize: 4096,
-    // Fixed batches: the cut policy counts on hundreds of produce requests (joined batches would
-    // carry the same 20,000 records in a few dozen). Joined batches meet faults in broker.test.ts
+    // Fixed batches: the cut policy counts on hundreds of produce requests (grown batches would
+    // carry the same 20,000 records in a few dozen). Grown batches meet faults in broker.test.ts
     // and replicated.test.ts, which keep the default.
     batchMaxSize: 4096,
     lingerMs: 2

@@ -31,7 +31,7 @@ test('1000 concurrent single sends travel in far fewer produce requests, each wi
 test('per-partition order is the order of acceptance, across many batches', async t => {
   const topic = uniqueTopic('order')
   await createTopic(brokers, topic, { partitions: 1 })
-  // batchMaxSize = batchSize: queued batches are not joined, so the test spans many requests.
+  // batchMaxSize = batchSize: full batches do not grow, so the test spans many requests.
   const producer = createProducer({ brokers, batchSize: 2048, batchMaxSize: 2048, lingerMs: 2, ...quiet })
   t.after(() => producer.close())
   const sends = []
@@ -76,12 +76,12 @@ test('thousands of batches (their buffers reused once acknowledged) read back by
   assert.ok(producer.stats().requestTotal > 100, `many requests (${producer.stats().requestTotal})`)
 })
 
-test('a backlog goes out joined into batches up to batchMaxSize, in order and byte for byte; a topic\'s max.message.bytes caps them', async t => {
+test('a backlog goes out in batches grown up to batchMaxSize, in order and byte for byte; a topic\'s max.message.bytes caps them', async t => {
   const count = 4000
   const valueOf = (i: number): string => `${i}:` + String(i * 7919).repeat(40).slice(0, 200 + (i % 89))
   /** Sends `count` records to one partition in separate calls, all at once (a backlog), and reads them back. */
   const run = async (options: { batchMaxSize?: number }, topicConfig: Record<string, string> = {}) => {
-    const topic = uniqueTopic('join')
+    const topic = uniqueTopic('grow')
     await createTopic(brokers, topic, { partitions: 1, config: topicConfig })
     const producer = createProducer({ brokers, lingerMs: 5, ...options, ...quiet })
     t.after(() => producer.close())
@@ -101,18 +101,18 @@ test('a backlog goes out joined into batches up to batchMaxSize, in order and by
     return { requests: stats.requestTotal, splits: stats.batchSplitTotal, largest }
   }
   const fixed = await run({ batchMaxSize: 16384 })
-  const joined = await run({})
+  const grown = await run({})
   const capped = await run({}, { 'max.message.bytes': '40000' })
-  t.diagnostic(`4000 records of ~270 B to one partition: fixed batches ${fixed.requests} requests (largest ${fixed.largest} B), joined ${joined.requests} (largest ${joined.largest} B), topic capped at 40000 B ${capped.requests} (largest ${capped.largest} B)`)
+  t.diagnostic(`4000 records of ~270 B to one partition: fixed batches ${fixed.requests} requests (largest ${fixed.largest} B), grown ${grown.requests} (largest ${grown.largest} B), topic capped at 40000 B ${capped.requests} (largest ${capped.largest} B)`)
   assert.ok(fixed.largest <= 16384, 'batchMaxSize = batchSize: fixed batches')
   // (The request event's sizeBytes is the producer's estimate before encoding; the exact encoded
   // size against the limits is checked in test/accumulator/accumulator.test.ts. Here the broker
-  // itself judges: a joined batch over max.message.bytes would be refused and split.)
-  assert.ok(joined.largest > 16384 * 4, `joined batches grow past batchSize (${joined.largest})`)
-  assert.ok(joined.requests * 4 <= fixed.requests, `far fewer requests joined (${joined.requests}) than fixed (${fixed.requests})`)
-  assert.ok(capped.largest > 16384 && capped.requests < fixed.requests, `joined on the capped topic too (${capped.largest}, ${capped.requests} requests)`)
-  assert.equal(capped.splits, 0, 'the broker refused no joined batch as larger than max.message.bytes (none was split)')
-  assert.equal(joined.splits, 0)
+  // itself judges: a grown batch over max.message.bytes would be refused and split.)
+  assert.ok(grown.largest > 16384 * 4, `batches grow past batchSize (${grown.largest})`)
+  assert.ok(grown.requests * 4 <= fixed.requests, `far fewer requests grown (${grown.requests}) than fixed (${fixed.requests})`)
+  assert.ok(capped.largest > 16384 && capped.requests < fixed.requests, `grown on the capped topic too (${capped.largest}, ${capped.requests} requests)`)
+  assert.equal(capped.splits, 0, 'the broker refused no grown batch as larger than max.message.bytes (none was split)')
+  assert.equal(grown.splits, 0)
 })
 
 test('keyless records stick to a partition until a batch fills, then move on', async t => {
