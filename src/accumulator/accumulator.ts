@@ -2,14 +2,15 @@
 // partition while a batch lingers travel together. A batch is ready when it is full (`batchSize`
 // bytes), has waited `lingerMs`, or a flush/close asked for everything.
 //
-// A produce request carries one batch per partition. A batch that is full but not sent yet (requests
-// in flight are at their limit, or a large call fills it faster than a drain runs) keeps taking its
-// partition's records, up to the growth limit (`batchMaxSize`, within the request and topic
-// limits): a backlog goes out in a few large requests instead of one `batchSize` batch per
-// partition per request. It moves once to a buffer of the grown size (pooled like the standard
-// ones), so its records are written once and never copied on (an earlier design joined full batches
-// into the one being sent, copying every record once more). Only batches never sent grow, so
-// sequence numbers and retries are untouched; with no backlog nothing grows and batches stay as built.
+// A produce request carries one batch per partition. A full batch that will wait before it is sent
+// (requests in flight are at their limit, or a large call or a loop of sends fills it before a drain
+// runs) keeps taking its partition's records, up to the growth limit (`batchMaxSize`, within the
+// request and topic limits): a backlog goes out in a few large requests instead of one `batchSize`
+// batch per partition per request. It moves once to a buffer of the grown size (pooled like the
+// standard ones), so its records are written once and never copied on (an earlier design joined
+// full batches into the one being sent, copying every record once more). Only batches never sent
+// grow, so sequence numbers and retries are untouched; a full batch that goes out at the next drain
+// stays at batchSize.
 //
 // Up to `maxInFlightPerPartition` batches of a partition are in flight at once, always the oldest
 // ones (in-flight batches are a prefix of the queue). When one fails and will be retried, the
@@ -86,6 +87,8 @@ export interface Batch {
   sizes: number[]
   /** Records not settled yet. */
   unsettled: number
+  /** The accumulator's ready() round when the batch was made (see #waits). */
+  createdRound: number
   /** Buffer bytes the records hold (given back when the batch is done). */
   recordBytes: number
   /** Batch header + records, as counted against batchSize. */
@@ -173,6 +176,8 @@ export class Accumulator {
    * every drain.
    */
   #deadlineBoundMs = Infinity
+  /** Calls of ready() so far: a batch created in the current round filled before a drain saw it. */
+  #round = 0
 
   /**
    * Buffers of finished batches of the standard size, for new batches to write into (as the Java
@@ -241,7 +246,7 @@ export class Accumulator {
     let batch: Batch | undefined
     let closedPrevious = false
     if (last !== undefined && !last.closed) {
-      if (last.attempts === 0 && (last.sizeBytes + record.sizeBytes <= batchSize || this.#grow(last, record))) {
+      if (last.attempts === 0 && (last.sizeBytes + record.sizeBytes <= batchSize || this.#grow(queue, last, record))) {
         batch = last
       } else {
         last.closed = true
@@ -252,7 +257,7 @@ export class Accumulator {
       batch = this.#newBatch(record.topic, record.partition, Math.max(batchSize, record.sizeBytes + 64), record.acceptedAtMs)
       queue.batches.push(batch)
     }
-    const wasFull = batch.sizeBytes >= batchSize
+    const before = batch.sizeBytes
     batch.writer.append(record)
     batch.sinks.push(sink)
     batch.indexes.push(record.index)
@@ -266,31 +271,48 @@ export class Accumulator {
     batch.recordBytes += record.sizeBytes
     batch.sizeBytes += record.sizeBytes
     this.#recordCount++
-    const full = batch.sizeBytes >= batchSize
     // Full, and it may not grow: no more records join it.
-    if (full && this.#growthLimit(batch) === undefined) batch.closed = true
-    return closedPrevious || (full && !wasFull)
+    if (batch.sizeBytes >= batchSize && this.#growthLimit(batch) === undefined) batch.closed = true
+    // A sticky partitioner moves on after every batchSize bytes, whether they make a batch of
+    // their own or grow one.
+    return closedPrevious || Math.floor(before / batchSize) < Math.floor(batch.sizeBytes / batchSize)
   }
 
   /**
-   * Whether `record` may join the full (or nearly full) batch `last` past batchSize: it may grow
-   * (never sent, nothing settled, a growth limit above batchSize) and the record fits within the
-   * limit, counted exactly as encoded. Makes room for it: the first time, the batch moves to a
-   * buffer of the grown size in one step, so what it holds is copied once.
+   * Whether `record` may join `last`, the open batch at the tail of `queue`, past batchSize: the
+   * batch may grow (never sent, nothing settled, a growth limit above batchSize), the record fits
+   * within the limit (counted exactly as encoded), and either its buffer has room or the batch
+   * will wait anyway (see #waits), so that growing it only saves a request. Makes room for it:
+   * the first time, the batch moves to a buffer of the grown size in one step, so what it holds is
+   * copied once. A batch that would go out at the next drain is left at its size (as the Java
+   * client does), and no buffer larger than its records is made for it.
    */
-  #grow (last: Batch, record: PendingRecord): boolean {
+  #grow (queue: PartitionQueue, last: Batch, record: PendingRecord): boolean {
     const limit = this.#growthLimit(last)
     if (limit === undefined) return false
     const writer = last.writer
     const needed = RECORD_BATCH_HEADER_BYTES + writer.length + writer.sizeOf(record)
     if (needed > limit) return false
+    if (needed <= writer.capacity) return true
+    if (!this.#waits(queue, last)) return false
     const grown = this.#options.grownBufferBytes ?? limit
-    if (needed > writer.capacity && writer.capacity < grown) {
-      const buffer = grown >= needed ? (this.#grownSpares.pop() ?? Buffer.allocUnsafe(grown)) : Buffer.allocUnsafe(needed)
-      // The standard buffer it leaves was never sent (the batch may grow): free for a new batch.
-      this.#keepSpare(writer.moveInto(buffer))
-    }
+    let buffer: Buffer
+    if (writer.capacity < grown && needed <= grown) buffer = this.#grownSpares.pop() ?? Buffer.allocUnsafe(grown)
+    else buffer = Buffer.allocUnsafe(Math.min(limit, Math.max(needed, 2 * writer.capacity)))
+    // The buffer it leaves was never sent (the batch may grow): free for a new batch.
+    this.#keepSpare(writer.moveInto(buffer))
     return true
+  }
+
+  /**
+   * Whether the batch at the tail of `queue` will not be sent at the next drain anyway: its
+   * partition has as many batches in flight as it may (or waits for a retry), an older batch not
+   * sent yet is ahead of it, or it filled up before any drain looked at it (a burst: a large call,
+   * a loop of sends, a busy event loop).
+   */
+  #waits (queue: PartitionQueue, batch: Batch): boolean {
+    return queue.blocked || queue.inFlight >= this.#options.maxInFlightPerPartition ||
+      queue.batches.length - 1 > queue.inFlight || batch.createdRound === this.#round
   }
 
   /** The size `batch` may grow to, if it may grow at all (undefined: it may not). */
@@ -307,6 +329,7 @@ export class Accumulator {
    * is full, lingered long enough, followed by another batch, or `flushAll`.
    */
   ready (nowMs: number, flushAll: boolean): Batch[] {
+    this.#round++
     const ready: Batch[] = []
     for (const queue of this.#queues) {
       const next = this.#candidate(queue)
@@ -542,6 +565,7 @@ export class Accumulator {
       acceptedAtMs: [],
       sizes: [],
       unsettled: 0,
+      createdRound: this.#round,
       recordBytes: 0,
       sizeBytes: RECORD_BATCH_HEADER_BYTES,
       createdAtMs,

@@ -124,7 +124,7 @@ export const OPTIONS: readonly OptionSpec[] = deepFreeze<OptionSpec[]>([
     env: 'KAFKA_MAX_IN_FLIGHT',
     description: 'Unacknowledged requests per broker connection. At most 5 with idempotence (the broker remembers the last 5 batches).'
   },
-  { path: 'batchSize', type: 'integer', min: 1, unit: 'bytes', default: DEFAULTS.batchSize, env: 'KAFKA_BATCH_SIZE', description: 'Bytes at which a partition batch is full and ready to send; a bigger record gets a batch of its own.' },
+  { path: 'batchSize', type: 'integer', min: 1, unit: 'bytes', default: DEFAULTS.batchSize, env: 'KAFKA_BATCH_SIZE', description: 'Bytes at which a partition batch is full and ready to send; a bigger record gets a batch of its own. A full batch that must wait to be sent may take more records, up to `batchMaxSize`.' },
   {
     path: 'batchMaxSize',
     type: 'integer',

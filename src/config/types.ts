@@ -154,7 +154,7 @@ export interface ProducerOptions {
    */
   maxInFlightRequests?: number
   /**
-   * Bytes at which a partition batch is full and ready to send; a bigger record gets a batch of its own.
+   * Bytes at which a partition batch is full and ready to send; a bigger record gets a batch of its own. A full batch that must wait to be sent may take more records, up to `batchMaxSize`.
    *
    * Type: integer (bytes), >= 1.
    * Environment variable: `KAFKA_BATCH_SIZE`.

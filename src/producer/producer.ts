@@ -194,6 +194,7 @@ export class Producer {
     this.#sizeStage = new SizeStage({ config: this.config, limits: this.#topicLimits, logger: this.logger })
     this.#buffer = new BufferPool(this.config.bufferMemory)
     this.#forgotten = new ForgottenFailures(this.#buffer, this.logger, this.#now)
+    const grown = grownBufferBytes(this.config.batchSize, this.config.batchMaxSize, this.config.maxRequestSize)
     this.#accumulator = new Accumulator({
       batchSize: this.config.batchSize,
       // A waiting batch grows no larger than a request, nor than the topic's max.message.bytes (the
@@ -205,8 +206,9 @@ export class Producer {
       maxInFlightPerPartition: this.config.idempotent ? this.config.maxInFlightRequests : 1,
       release: bytes => this.#buffer.release(bytes),
       spareBuffers: spareBufferCount(this.config.bufferMemory, this.config.batchSize),
-      grownBufferBytes: grownBufferBytes(this.config.batchSize, this.config.batchMaxSize, this.config.maxRequestSize),
-      grownSpareBuffers: spareBufferCount(this.config.bufferMemory, grownBufferBytes(this.config.batchSize, this.config.batchMaxSize, this.config.maxRequestSize))
+      grownBufferBytes: grown,
+      // None when batches cannot grow (batchMaxSize = batchSize).
+      grownSpareBuffers: this.config.batchMaxSize > this.config.batchSize ? spareBufferCount(this.config.bufferMemory, grown) : 0
     })
     this.#keepAlive = new KeepAlive(() => this.#accumulator.recordCount > 0 || this.#pendingCalls.size > 0)
     this.#alerting = createAlerting(this.config, this.logger, this.#events, this.#now)

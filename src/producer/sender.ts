@@ -248,6 +248,8 @@ export class Sender {
         batch.identity = taken.identity
         batch.baseSequence = taken.baseSequence
       }
+      // Its records are taken as they are now: nothing more may join it, even if encoding fails.
+      batch.closed = true
       let bytes: Buffer
       try {
         bytes = this.#encode(batch)

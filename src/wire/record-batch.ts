@@ -152,7 +152,8 @@ export class RecordsWriter {
     const headers = record.headers
     const body = 1 + (fast ? varlongSize(delta) : bigVarlongSize(bigDelta)) + varintSize(offsetDelta) + tailBytes(record, valueLength)
 
-    this.#ensure(5 + body)
+    // Exactly what it takes (as sizeOf() counts it): a caller that made room for it is not overruled.
+    this.#ensure(varintSize(body) + body)
     const buf = this.#buf
     let pos = writeVarint(buf, RECORD_BATCH_HEADER_BYTES + this.#length, body)
     buf[pos++] = 0 // record attributes: unused

@@ -214,7 +214,7 @@ test('a finished batch lets go of its per-record lists, acknowledged on the firs
   assert.equal(open.sinks.length, 1)
 })
 
-// --- Joining queued batches (batchMaxSize) ---
+// --- Growing full batches (batchMaxSize) ---
 
 /** Each record of a records section: its timestamp delta, offset delta and value, in order. */
 function parseSection (section: Buffer): Array<{ timestampDelta: number, offsetDelta: number, value: string }> {
@@ -242,6 +242,19 @@ function textRecord (partition: number, text: string, timestamp: number, index: 
   return { ...base, topic: 't', partition, sizeBytes: recordSizeBytes(base), acceptedAtMs: timestamp, sink, index }
 }
 
+/** Calls `run` with Buffer.allocUnsafe watched: the sizes it was asked for. */
+function allocations (run: () => void): number[] {
+  const sizes: number[] = []
+  const allocUnsafe = Buffer.allocUnsafe
+  Buffer.allocUnsafe = (size: number) => { sizes.push(size); return allocUnsafe(size) }
+  try {
+    run()
+  } finally {
+    Buffer.allocUnsafe = allocUnsafe
+  }
+  return sizes
+}
+
 test('a full batch not sent yet keeps taking records up to the growth limit, in order, counted exactly', () => {
   released = 0
   const limits: string[] = []
@@ -255,7 +268,7 @@ test('a full batch not sent yet keeps taking records up to the growth limit, in 
   assert.ok(encoded > 3500 - 160, 'records join while one more fits')
   assert.ok(grown.closed, 'the record that did not fit closed it')
   assert.ok(limits.length > 0 && limits.every(topic => topic === 't'), "the limit is asked for the batch's topic")
-  assert.equal(filled.slice(0, grown.sinks.length).filter(Boolean).length, 1, 'append reports the batch full once, when it reached batchSize (a sticky partitioner moves on)')
+  assert.equal(filled.slice(0, grown.sinks.length).filter(Boolean).length, Math.floor(grown.sizeBytes / options.batchSize), 'append reports each batchSize bytes the batch took (a sticky partitioner moves on)')
   assert.equal(filled[grown.sinks.length], true, 'and reports the batch the next record closed')
   assert.deepEqual(grown.indexes, [...Array(grown.sinks.length).keys()], 'records keep their order and call indexes')
   const section = grown.writer.encoded()
@@ -338,6 +351,90 @@ test('a batch sent before, a split part and a batch with a settled record do not
   assert.equal(behind.sinks.length, 30 - first.sinks.length, 'the batch behind it grew')
 })
 
+test('a full batch that goes out at the next drain stays at batchSize: no larger buffer is made for it', () => {
+  const acc = new Accumulator({ ...options, lingerMs: 10_000, growthLimit: () => 100_000, maxInFlightPerPartition: 5 })
+  const sent: Batch[] = []
+  const sizes = allocations(() => {
+    // One record per drain, and the partition has room in flight: each full batch goes at once.
+    for (let i = 0; i < 20; i++) {
+      acc.append(textRecord(0, 'v'.repeat(150), 1000, i))
+      for (const batch of acc.ready(1000, false)) {
+        acc.markInFlight(batch)
+        sent.push(batch)
+      }
+    }
+  })
+  assert.ok(sent.length >= 3, `${sent.length} batches sent`)
+  for (const batch of sent) assert.ok(batch.writer.capacity === RECORD_BATCH_HEADER_BYTES + options.batchSize && batch.sizeBytes <= options.batchSize + 200, `${batch.sinks.length} records`)
+  assert.ok(sizes.every(size => size === RECORD_BATCH_HEADER_BYTES + options.batchSize), `only standard buffers: ${sizes.join(', ')}`)
+})
+
+test('a full batch grows when its partition has as many batches in flight as it may', () => {
+  const acc = new Accumulator({ ...options, lingerMs: 0, growthLimit: () => 100_000, maxInFlightPerPartition: 1 })
+  acc.append(textRecord(0, 'v'.repeat(150), 1000, 0))
+  const [first] = acc.ready(0, true)
+  acc.markInFlight(first)
+  for (let i = 1; i < 30; i++) {
+    acc.append(textRecord(0, 'v'.repeat(150), 1000, i))
+    acc.ready(-1, false)
+  }
+  assert.deepEqual(acc.all().map(b => b.sinks.length), [1, 29], 'the batch behind the one in flight took every record')
+})
+
+test('a batch made for a record over batchSize takes no other record unless it waits anyway', () => {
+  const big = (i: number): PendingRecord => textRecord(0, 'B'.repeat(3000), 1000, i)
+  const small = (i: number): PendingRecord => textRecord(0, 's'.repeat(100), 1000, i)
+  let acc = new Accumulator({ ...options, lingerMs: 0, growthLimit: () => 100_000, maxInFlightPerPartition: 5 })
+  acc.append(big(0))
+  acc.ready(-1, false)
+  acc.append(small(1))
+  assert.deepEqual(acc.all().map(b => b.sinks.length), [1, 1], 'a batch of its own')
+  // In a burst (no drain in between) it may take the records that follow.
+  acc = new Accumulator({ ...options, lingerMs: 0, growthLimit: () => 100_000, maxInFlightPerPartition: 5 })
+  acc.append(big(0))
+  acc.append(small(1))
+  assert.deepEqual(acc.all().map(b => b.sinks.length), [2])
+  assert.deepEqual(parseSection(acc.all()[0].writer.encoded().section).map(r => r.value), ['B'.repeat(3000), 's'.repeat(100)])
+})
+
+test('a growing batch tells a sticky partitioner to move on after every batchSize bytes', () => {
+  const acc = new Accumulator({ ...options, lingerMs: 0, growthLimit: () => 100_000 })
+  const filled: number[] = []
+  for (let i = 0; i < 60; i++) if (acc.append(textRecord(0, 'v'.repeat(150), 1000, i))) filled.push(i)
+  const [batch] = acc.all()
+  assert.equal(batch.sinks.length, 60)
+  assert.equal(filled.length, Math.floor(batch.sizeBytes / options.batchSize))
+  const perBatch = Math.floor((options.batchSize - RECORD_BATCH_HEADER_BYTES) / textRecord(0, 'v'.repeat(150), 0, 0).sizeBytes)
+  for (let k = 1; k < filled.length; k++) assert.ok(Math.abs(filled[k] - filled[k - 1] - perBatch) <= 1, `every ${perBatch} records or so: ${filled.join(', ')}`)
+})
+
+test('growth counts text values, multi-byte characters and timestamps far apart exactly', () => {
+  const limit = 9_000
+  const acc = new Accumulator({ ...options, lingerMs: 0, growthLimit: () => limit })
+  const values: string[] = []
+  for (let i = 0; i < 120; i++) {
+    // Text values (measured by the writer: no valueLength), 2- to 4-byte UTF-8 characters, and
+    // every third timestamp 2^62 ms away (the bigint delta path).
+    const value = `é${i}` + (i % 2 === 0 ? '€' : '𝄞').repeat(20 + (i % 9) * 6)
+    values.push(value)
+    const base = { key: Buffer.from(`k${i}`), value, headers: [['h', Buffer.from('x')]] as Array<[string, Buffer]>, timestamp: i % 3 === 2 ? 2n ** 62n : BigInt(1000 + i) }
+    acc.append({ ...base, topic: 't', partition: 0, sizeBytes: recordSizeBytes(base), acceptedAtMs: 0, sink: { settle () {} }, index: i })
+  }
+  const seen: string[] = []
+  for (let batch = acc.ready(0, true)[0]; batch !== undefined; batch = acc.ready(0, true)[0]) {
+    const encoded = RECORD_BATCH_HEADER_BYTES + batch.writer.length
+    assert.ok(encoded <= limit, `${encoded} bytes, within ${limit}`)
+    assert.ok(batch.writer.capacity >= encoded)
+    const parsed = parseSection(batch.writer.encoded().section)
+    assert.deepEqual(parsed.map(r => r.offsetDelta), [...Array(batch.sinks.length).keys()])
+    seen.push(...parsed.map(r => r.value))
+    acc.markInFlight(batch)
+    settleAll(acc, batch)
+    acc.complete(batch)
+  }
+  assert.deepEqual(seen, values)
+})
+
 test('the growth limit counts the exact encoded size: large headers and timestamps far apart stay within it', () => {
   const limit = 20_000
   const acc = new Accumulator({ ...options, lingerMs: 0, growthLimit: () => limit })
@@ -365,19 +462,6 @@ test('the growth limit counts the exact encoded size: large headers and timestam
   }
   assert.equal(sent, 300)
 })
-
-/** Calls `run` with Buffer.allocUnsafe watched: the sizes it was asked for. */
-function allocations (run: () => void): number[] {
-  const sizes: number[] = []
-  const allocUnsafe = Buffer.allocUnsafe
-  Buffer.allocUnsafe = (size: number) => { sizes.push(size); return allocUnsafe(size) }
-  try {
-    run()
-  } finally {
-    Buffer.allocUnsafe = allocUnsafe
-  }
-  return sizes
-}
 
 test('a batch that cannot be sent yet keeps growing on later drains; its records are copied once, when it first grows', () => {
   const limit = 100_000
