@@ -3,14 +3,15 @@
 // bytes), has waited `lingerMs`, or a flush/close asked for everything.
 //
 // A produce request carries one batch per partition. A full batch that will wait before it is sent
-// (requests in flight are at their limit, or a large call or a loop of sends fills it before a drain
-// runs) keeps taking its partition's records, up to the growth limit (`batchMaxSize`, within the
-// request and topic limits): a backlog goes out in a few large requests instead of one `batchSize`
-// batch per partition per request. It moves once to a buffer of the grown size (pooled like the
-// standard ones), so its records are written once and never copied on (an earlier design joined
-// full batches into the one being sent, copying every record once more). Only batches never sent
-// grow, so sequence numbers and retries are untouched; a full batch that goes out at the next drain
-// stays at batchSize.
+// (see #waits: requests in flight at their limit, a retry pending, an older batch unsent ahead, or
+// a large call or a loop of sends filling it before a drain runs) keeps taking its partition's
+// records, up to the growth limit (`batchMaxSize`, within the request and topic limits): a backlog
+// goes out in a few large requests instead of one `batchSize` batch per partition per request. It
+// moves once to a buffer of the grown size (pooled like the standard ones; past 1 MiB it doubles as
+// it needs), copying what it held then; later records are written straight into it (an earlier
+// design joined full batches into the one being sent, copying every record once more). Only batches
+// never sent grow, so sequence numbers and retries are untouched; a full batch that goes out at the
+// next drain stays at batchSize.
 //
 // Up to `maxInFlightPerPartition` batches of a partition are in flight at once, always the oldest
 // ones (in-flight batches are a prefix of the queue). When one fails and will be retried, the
