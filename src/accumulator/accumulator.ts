@@ -235,10 +235,11 @@ export class Accumulator {
   }
 
   /**
-   * Adds a record to its partition's open batch. Returns true when a batch of that partition
-   * became full (this record took it to batchSize, or did not fit and closed it): it is ready to
-   * send, and a sticky partitioner should move on. A full batch not sent yet keeps taking records
-   * up to the growth limit. `sink` receives the record's outcome (default: its own `sink` field).
+   * Adds a record to its partition's open batch. Returns true when this record took its batch past
+   * another batchSize bytes (full, or grown by batchSize more) or did not fit and closed the one
+   * before: a sticky partitioner should move on. A full batch is ready to send; one that will wait
+   * anyway keeps taking records up to the growth limit (#grow). `sink` receives the record's
+   * outcome (default: its own `sink` field).
    */
   append (record: PendingRecord, sink: RecordSink = record.sink): boolean {
     const batchSize = this.#options.batchSize
