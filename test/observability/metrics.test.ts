@@ -49,7 +49,9 @@ test('metric values equal what the run did: records per topic, requests, sizes, 
   const stats = producer.stats()
   assert.equal(m['request-total'], stats.requestTotal)
   assert.equal(stats.recordSendTotal, 623, 'stats() agrees with metrics()')
-  assert.ok(m['request-total'] >= 2 && m['request-total'] <= 623, `requests: ${m['request-total']}`)
+  // One request may carry all of it: the calls come in one burst, and a full batch that waits grows
+  // (4 partitions, about 130 KB in all, well within maxRequestSize).
+  assert.ok(m['request-total'] >= 1 && m['request-total'] <= 623, `requests: ${m['request-total']}`)
   assert.ok(m['record-send-rate'] > 0 && m['request-rate'] > 0)
   assert.ok(m['records-per-request-avg'] >= 1)
   assert.ok(m['batch-size-avg'] > 0 && m['batch-size-max'] >= m['batch-size-avg'])
