@@ -247,9 +247,14 @@ export class Accumulator {
     const last = queue.batches.at(-1)
     let batch: Batch | undefined
     let closedPrevious = false
+    /** The record joins `last` past batchSize: `last` is known to be growable. */
+    let grew = false
     if (last !== undefined && !last.closed) {
-      if (last.attempts === 0 && (last.sizeBytes + record.sizeBytes <= batchSize || this.#grow(queue, last, record))) {
+      if (last.attempts === 0 && last.sizeBytes + record.sizeBytes <= batchSize) {
         batch = last
+      } else if (last.attempts === 0 && this.#grow(queue, last, record)) {
+        batch = last
+        grew = true
       } else {
         last.closed = true
         closedPrevious = true
@@ -273,8 +278,9 @@ export class Accumulator {
     batch.recordBytes += record.sizeBytes
     batch.sizeBytes += record.sizeBytes
     this.#recordCount++
-    // Full, and it may not grow: no more records join it.
-    if (batch.sizeBytes >= batchSize && this.#growthLimit(batch) === undefined) batch.closed = true
+    // Full, and it may not grow: no more records join it. (A batch that just grew may; asking the
+    // limit again would cost a lookup per record of every grown batch.)
+    if (!grew && batch.sizeBytes >= batchSize && this.#growthLimit(batch) === undefined) batch.closed = true
     // A sticky partitioner moves on after every batchSize bytes, whether they make a batch of
     // their own or grow one.
     return closedPrevious || Math.floor(before / batchSize) < Math.floor(batch.sizeBytes / batchSize)

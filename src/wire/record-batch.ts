@@ -280,12 +280,7 @@ export class RecordsWriter {
   #ensure (bytes: number): void {
     const needed = RECORD_BATCH_HEADER_BYTES + this.#length + bytes
     if (needed <= this.#buf.length) return
-    this.#moveTo(Math.max(needed, 2 * this.#buf.length))
-  }
-
-  /** Moves what is written (header room and records) into a new buffer of `capacity` bytes; returns the old one. */
-  #moveTo (capacity: number): Buffer {
-    return this.moveInto(Buffer.allocUnsafe(capacity))
+    this.moveInto(Buffer.allocUnsafe(Math.max(needed, 2 * this.#buf.length)))
   }
 }
 

@@ -15,6 +15,15 @@ function settleAll (acc: Accumulator, batch: Batch): void {
   for (let i = 0; i < batch.sinks.length; i++) acc.settle(batch, i, createDeliveryReport(batch.topic, batch.partition, 0n, 0n))
 }
 
+/** Sends `batch` once and has the broker acknowledge it, as the sender does: its buffer may be reused. */
+function acknowledgeOnFirstAttempt (acc: Accumulator, batch: Batch): void {
+  acc.markInFlight(batch)
+  batch.attempts = 1
+  settleAll(acc, batch)
+  acc.complete(batch)
+  acc.recycle(batch)
+}
+
 let released = 0
 const options = { batchSize: 1000, lingerMs: 10, deliveryTimeoutMs: 60_000, maxInFlightPerPartition: 1, release: (bytes: number) => { released += bytes } }
 
@@ -506,12 +515,7 @@ test('a growing batch moves to a buffer of grownBufferBytes, then doubles; grown
   // into the grown one: nothing new allocated.
   const two = setup(1)
   assert.deepEqual(allocations(() => two.more(25)), [standard, grownBufferBytes])
-  const [grown] = two.acc.ready(0, false)
-  two.acc.markInFlight(grown)
-  grown.attempts = 1
-  settleAll(two.acc, grown)
-  two.acc.complete(grown)
-  two.acc.recycle(grown)
+  acknowledgeOnFirstAttempt(two.acc, two.acc.ready(0, false)[0])
   assert.deepEqual(allocations(() => two.more(25)), [], 'spares reused')
   const [next] = two.acc.ready(0, true)
   assert.equal(next.writer.capacity, grownBufferBytes)
@@ -520,12 +524,7 @@ test('a growing batch moves to a buffer of grownBufferBytes, then doubles; grown
   // Without room for grown spares, the next batch allocates its grown buffer anew.
   const three = setup(0)
   three.more(25)
-  const [once] = three.acc.ready(0, false)
-  three.acc.markInFlight(once)
-  once.attempts = 1
-  settleAll(three.acc, once)
-  three.acc.complete(once)
-  three.acc.recycle(once)
+  acknowledgeOnFirstAttempt(three.acc, three.acc.ready(0, false)[0])
   assert.deepEqual(allocations(() => three.more(25)), [grownBufferBytes])
 })
 

@@ -7,6 +7,7 @@ import {
   NO_PRODUCER_EPOCH,
   NO_PRODUCER_ID,
   NO_SEQUENCE,
+  RecordsWriter,
   type WireRecord
 } from '../../src/wire/record-batch.ts'
 import { writeVarlong } from '../../src/wire/varint.ts'
@@ -238,4 +239,23 @@ test('records written by a RecordsWriter encode to the same batch, with the head
   const zstd = getCodec('zstd')
   const decoded = readRecordsBatch(Reader.from(encodeRecordBatch({ ...input, records: encoded, compression: zstd })))
   assert.equal(decoded.records.length, 50)
+})
+
+test('sizeOf(record) is exactly what append(record) adds: text and multi-byte values, null keys and values, headers, timestamps far apart', () => {
+  const writer = new RecordsWriter(64)
+  const values = [null, '', 'a', 'é'.repeat(70), '€'.repeat(50), '𝄞'.repeat(40), Buffer.alloc(200, 7), 'x'.repeat(20_000)]
+  for (let i = 0; i < 200; i++) {
+    const value = values[i % values.length]
+    const record = {
+      key: i % 5 === 0 ? null : Buffer.from(`key-${i}`),
+      value,
+      headers: Array.from({ length: i % 4 }, (_, h) => [`h${h}`.padEnd(1 + h * 70, 'n'), Buffer.alloc(h * 60)] as [string, Buffer]),
+      // Deltas of every varlong width, and every seventh record 2^62 ms away (the bigint path).
+      timestamp: i % 7 === 6 ? 2n ** 62n : BigInt(1_700_000_000_000 + i ** 5)
+    }
+    const predicted = writer.sizeOf(record)
+    const before = writer.length
+    writer.append(record)
+    assert.equal(writer.length - before, predicted, `record ${i}`)
+  }
 })
