@@ -193,7 +193,7 @@ export class Producer {
     this.#topicLimits = new TopicLimits({ source: limitsSource, logger: this.logger })
     this.#sizeStage = new SizeStage({ config: this.config, limits: this.#topicLimits, logger: this.logger })
     this.#buffer = new BufferPool(this.config.bufferMemory)
-    this.#forgotten = new ForgottenFailures(this.#buffer, this.logger, this.#now)
+    this.#forgotten = new ForgottenFailures(this.#buffer, this.logger, this.#now, records => { this.#metrics.refused(BUFFER_EXHAUSTED_CODE, records) })
     const grown = grownBufferBytes(this.config.batchSize, this.config.batchMaxSize, this.config.maxRequestSize)
     this.#accumulator = new Accumulator({
       batchSize: this.config.batchSize,
@@ -462,8 +462,9 @@ export class Producer {
    */
   sendAndForget (topic: string, messages: Message | Message[], onError?: (error: CourierError) => void): void {
     if (onError && this.#buffer.saturated) {
-      this.#metrics.refused(BUFFER_EXHAUSTED_CODE, Array.isArray(messages) ? Math.max(1, messages.length) : 1)
-      this.#forgotten.refuse(onError)
+      // Nothing is allocated for a call refused here: under overload an application may make
+      // millions of them a second (ForgottenFailures counts them and tells onError in a microtask).
+      this.#forgotten.refuse(onError, Array.isArray(messages) ? Math.max(1, messages.length) : 1)
       return
     }
     if (!sendObserved() && !this.#tracer.active) {
