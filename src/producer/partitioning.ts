@@ -46,14 +46,18 @@ export class RecordPlacer {
 
   /** Throws a ValidationError naming every record whose explicit partition does not exist. */
   checkExplicit (prepared: readonly PreparedRecord[]): void {
-    const issues: ValidationIssue[] = []
-    prepared.forEach((record, index) => {
+    // Runs for every call: a plain loop, and the list of issues only when there is one (a callback
+    // and an empty list per call were 138 bytes per message in a heap sampling profile).
+    let issues: ValidationIssue[] | undefined
+    for (let index = 0; index < prepared.length; index++) {
+      const record = prepared[index]
+      if (!record.explicitPartition) continue
       const count = this.#partitionsFor(record.topic)
-      if (record.explicitPartition && record.partition >= count) {
-        issues.push({ index, field: 'partition', reason: `topic "${record.topic}" has ${count} partition(s); ${record.partition} does not exist` })
+      if (record.partition >= count) {
+        (issues ??= []).push({ index, field: 'partition', reason: `topic "${record.topic}" has ${count} partition(s); ${record.partition} does not exist` })
       }
-    })
-    if (issues.length > 0) throw new ValidationError(issues)
+    }
+    if (issues !== undefined) throw new ValidationError(issues)
   }
 
   /** Sets the record's partition unless the caller chose it. */

@@ -101,11 +101,16 @@ export class Sender {
   wake (): void {
     if (this.#scheduled || this.#stopped) return
     this.#scheduled = true
-    setImmediate(() => {
-      this.#scheduled = false
-      if (!this.#stopped) this.#guarded(() => this.#drain())
-    })
+    setImmediate(this.#onWake)
   }
+
+  /** wake()'s callback, made once (wake() runs up to once per turn of the event loop). */
+  readonly #onWake = (): void => {
+    this.#scheduled = false
+    if (!this.#stopped) this.#guarded(this.#drainNow)
+  }
+
+  readonly #drainNow = (): void => { this.#drain() }
 
   /**
    * Sends everything accepted so far without waiting for linger; resolves once every record that
