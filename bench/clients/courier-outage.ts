@@ -66,7 +66,7 @@ runChild(async (w: Workload) => {
   const check = w.mode === 'broker-down-check'
   let shed = 0
   const onError = (e: unknown): void => count(e instanceof Error ? e.name : 'error')
-  // The application's own loop allocates next to nothing: it gives the event loop a turn (the
+  // The loop's own clock readings and yields allocate next to nothing: it gives the event loop a turn (the
   // producer's timers and sockets) after each round of attempts, and sizes its rounds to about a
   // millisecond, so it reads the clock and yields about a thousand times a second whatever its
   // speed. An earlier version read the clock on every attempt and yielded every 1,000 attempts: at

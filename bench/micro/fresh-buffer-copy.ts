@@ -2,14 +2,16 @@
 // `@platformatic/kafka`'s connection does (it joins each request's chunks with Buffer.concat before
 // writing it), against copying the same chunks into one buffer that is reused. No Kafka, no
 // library: 6 chunks of 256 KiB (a request carrying a grown batch for each of 6 partitions) and 6 of
-// 16 KiB (batches of batchSize). On the benchmark machine, in three runs, the fresh copies ran at
-// 1.5-3.6 GB/s and the reused one at 34-77 GB/s (a reused buffer also stays in the CPU's cache, which
-// flatters it): making fresh memory for each request, more than the copy itself, is what `concat`
-// costs in the engine's CPU profile, where it ran at about 1.2 GB/s (README "Performance").
+// 16 KiB (batches of batchSize). On the benchmark machine, in four runs, requests of 6 x 256 KiB
+// were copied into a fresh buffer each at 2.3-2.8 GB/s and into one reused buffer at 39-46 GB/s (a
+// reused buffer also stays in the CPU's cache, which flatters it; the 16 KiB case varied more,
+// 1.6-10.5 against 68-79 GB/s): making fresh memory for each request, more than the copy itself, is
+// what `concat` costs in the engine's CPU profile, where it ran at about 1.2 GB/s (README
+// "Performance").
 // Usage: node bench/micro/fresh-buffer-copy.ts
 
 function rate (bytes: number, ns: bigint): string {
-  return `${(bytes / 2 ** 20 / (Number(ns) / 1e9)).toFixed(0)} MiB/s`
+  return `${(bytes / Number(ns)).toFixed(1)} GB/s`
 }
 
 for (const chunkBytes of [256 * 1024, 16 * 1024]) {

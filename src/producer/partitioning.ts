@@ -46,8 +46,8 @@ export class RecordPlacer {
 
   /** Throws a ValidationError naming every record whose explicit partition does not exist. */
   checkExplicit (prepared: readonly PreparedRecord[]): void {
-    // Runs for every call: a plain loop, and the list of issues only when there is one (a callback
-    // and an empty list per call were 138 bytes per message in a heap sampling profile).
+    // Runs for every call: a plain loop, and the list of issues only when there is one (not a
+    // callback and an empty list per call).
     let issues: ValidationIssue[] | undefined
     for (let index = 0; index < prepared.length; index++) {
       const record = prepared[index]

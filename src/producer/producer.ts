@@ -464,6 +464,8 @@ export class Producer {
     if (onError && this.#buffer.saturated) {
       // Nothing is allocated for a call refused here: under overload an application may make
       // millions of them a second (ForgottenFailures counts them and tells onError in a microtask).
+      // No closure may be written in this method: V8 would allocate a context for its variables
+      // on every call, refused ones included (hence #sendObserved).
       this.#forgotten.refuse(onError, Array.isArray(messages) ? Math.max(1, messages.length) : 1)
       return
     }
@@ -472,9 +474,16 @@ export class Producer {
       this.#sendBatch([{ topic, messages }], { topic, onError })
       return
     }
-    // Spans and diagnostics need the call's promise. Its handler holds the count, not the messages:
-    // an accepted call's message objects must not live until it settles (they would survive into
-    // the old generation, and V8 would then allocate the caller's messages there from the start).
+    this.#sendObserved(topic, messages, onError)
+  }
+
+  /**
+   * sendAndForget() while spans or diagnostics subscribers need the call's promise. Its handler
+   * holds the count, not the messages: an accepted call's message objects must not live until it
+   * settles (they would survive into the old generation, and V8 would then allocate the caller's
+   * messages there from the start).
+   */
+  #sendObserved (topic: string, messages: Message | Message[], onError: ((error: CourierError) => void) | undefined): void {
     const records = Array.isArray(messages) ? messages.length : 1
     this.send(topic, messages).catch((error: CourierError) => { this.#forgottenCalls.callFailed(error, topic, records, onError) })
   }

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { tracingChannel } from 'node:diagnostics_channel'
 import { test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import {
@@ -19,6 +20,8 @@ import { Producer, type ProducerInternals } from '../../src/producer/producer.ts
 import type { ProducerOptions } from '../../src/config/types.ts'
 import { MAX_PRODUCER_EPOCH } from '../../src/producer/sequencing.ts'
 import { FakeClient } from '../helpers/fake-client.ts'
+import { controlBytes, heapSampledBytes } from '../helpers/heap-sampling.ts'
+import { SEND_CHANNEL } from '../../src/observability/diagnostics.ts'
 import { readDeadLetterFiles } from '../../src/dead-letter/file-reader.ts'
 
 const MESSAGE_TOO_LARGE = 10
@@ -122,6 +125,47 @@ test('sendAndForget: a refused call reaches onError after sendAndForget returned
   assert.equal(codes[1], 'COURIER_VALIDATION')
   assert.ok(codes.slice(2).length > 0 && codes.slice(2).every(code => code === 'COURIER_BUFFER_EXHAUSTED'), codes.join(', '))
   client.releaseHanging()
+})
+
+test('sendAndForget refused for room allocates nothing, also with a subscriber on the send channel; every refusal reaches onError', async t => {
+  const client = new FakeClient({ t: 1 })
+  const producer = producerWith(client, { bufferMemory: 8192, lingerMs: 0 })
+  t.after(() => producer.close({ timeoutMs: 100 }))
+  await producer.connect()
+  // The broker answers nothing: accepted records stay in bufferMemory, then calls wait for room.
+  client.respond = () => 'hang'
+  const waiting: Array<Promise<unknown>> = []
+  for (let i = 0; i < 40 && !producer.overloaded; i++) waiting.push(producer.send('t', { value: 'v'.repeat(400) }).catch(() => {}))
+  assert.equal(producer.overloaded, true)
+  const message = { value: 'x' }
+  let refused = 0
+  const onError = (error: CourierError): void => { if (error.code === 'COURIER_BUFFER_EXHAUSTED') refused++ }
+  const calls = 500_000
+  const refuseAll = async (): Promise<void> => {
+    for (let round = 0; round < 10; round++) {
+      for (let i = 0; i < calls / 10; i++) producer.sendAndForget('t', message, onError)
+      await Promise.resolve()
+    }
+  }
+  await refuseAll() // warm: the first calls are compiled, and compiling allocates
+  const plain = await heapSampledBytes(refuseAll)
+  // An APM agent's subscriber: sendAndForget() then needs the call's promise, but not when it refuses.
+  const channel = tracingChannel(SEND_CHANNEL)
+  const handlers = { start () {}, end () {}, asyncStart () {}, asyncEnd () {}, error () {} }
+  channel.subscribe(handlers)
+  t.after(() => channel.unsubscribe(handlers))
+  // Calls with no onError take the path that needs the promise (refused there): V8 must not be
+  // able to leave that path out of the compiled code.
+  for (let i = 0; i < 1000; i++) producer.sendAndForget('t', message)
+  await refuseAll()
+  const observed = await heapSampledBytes(refuseAll)
+  assert.ok(plain / calls < 1, `${plain} bytes sampled for ${calls} refused calls`)
+  assert.ok(observed / calls < 1, `${observed} bytes sampled for ${calls} refused calls with a subscriber`)
+  assert.ok(await controlBytes() > 800_000, 'the heap profiler samples allocations')
+  assert.equal(refused, 4 * calls, 'every refused call reached onError, once')
+  assert.equal(producer.metrics()['record-refused-total-by-reason']['buffer-exhausted'], 4 * calls + 1000, 'and the 1,000 calls with no onError')
+  client.releaseHanging()
+  await Promise.all(waiting)
 })
 
 test('overloaded tells, without sending, that a send() would be refused for room; it clears once the broker answers', async t => {
