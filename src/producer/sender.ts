@@ -110,6 +110,7 @@ export class Sender {
     if (!this.#stopped) this.#guarded(this.#drainNow)
   }
 
+  /** #drain as a callback, made once (wake-ups and the linger/retry timer run it). */
   readonly #drainNow = (): void => { this.#drain() }
 
   /**
@@ -687,7 +688,7 @@ export class Sender {
     this.#timer = setTimeout(() => {
       this.#timer = undefined
       this.#timerAtMs = Infinity
-      this.#guarded(() => this.#drain())
+      this.#guarded(this.#drainNow)
     }, Math.max(0, at - nowMs))
     // The producer's keep-alive holds the process while records are pending; this timer need not.
     this.#timer.unref()

@@ -32,6 +32,24 @@ function producerWith (client: FakeClient, options: ProducerOptions = {}, intern
   return new Producer({ brokers: ['fake:9092'], logLevel: 'silent', headers: { producedAt: false, producerId: false, messageId: false }, ...options }, { client, ...internals })
 }
 
+/** A connected producer on topic `t` (1 partition) whose broker answers nothing until releaseHanging(). */
+async function hangingProducer (t: { after: (fn: () => Promise<void>) => void }, options: ProducerOptions): Promise<{ client: FakeClient, producer: Producer }> {
+  const client = new FakeClient({ t: 1 })
+  const producer = producerWith(client, options)
+  t.after(() => producer.close({ timeoutMs: 100 }))
+  await producer.connect()
+  // Accepted records stay in bufferMemory.
+  client.respond = () => 'hang'
+  return { client, producer }
+}
+
+/** Sends 400-byte records until `overloaded` (bufferMemory and its waiting line full); their settled promises. */
+function fillUntilOverloaded (producer: Producer): Array<Promise<unknown>> {
+  const calls: Array<Promise<unknown>> = []
+  for (let i = 0; i < 40 && !producer.overloaded; i++) calls.push(producer.send('t', { value: 'v'.repeat(400) }).catch(() => {}))
+  return calls
+}
+
 /** Settles a promise into its value or its error, never throwing. */
 function outcome<T> (promise: Promise<T>): Promise<{ value?: T, error?: CourierError, atMs: number }> {
   return promise.then(value => ({ value, atMs: Date.now() }), (error: CourierError) => ({ error, atMs: Date.now() }))
@@ -101,12 +119,7 @@ test('sendAndForget: a call with a failed record hands onError the same error se
 })
 
 test('sendAndForget: a refused call reaches onError after sendAndForget returned, never from inside it', async t => {
-  const client = new FakeClient({ t: 1 })
-  const producer = producerWith(client, { bufferMemory: 4096, maxBlockMs: 0 })
-  t.after(() => producer.close({ timeoutMs: 100 }))
-  await producer.connect()
-  // The broker answers nothing: accepted records stay in bufferMemory.
-  client.respond = () => 'hang'
+  const { client, producer } = await hangingProducer(t, { bufferMemory: 4096, maxBlockMs: 0 })
   const errors: CourierError[] = []
   const onError = (error: CourierError): void => { errors.push(error) }
   // Refused at the door (validation), refused while appending (a partition the topic does not have),
@@ -128,14 +141,8 @@ test('sendAndForget: a refused call reaches onError after sendAndForget returned
 })
 
 test('sendAndForget refused for room allocates nothing, also with a subscriber on the send channel; every refusal reaches onError', async t => {
-  const client = new FakeClient({ t: 1 })
-  const producer = producerWith(client, { bufferMemory: 8192, lingerMs: 0 })
-  t.after(() => producer.close({ timeoutMs: 100 }))
-  await producer.connect()
-  // The broker answers nothing: accepted records stay in bufferMemory, then calls wait for room.
-  client.respond = () => 'hang'
-  const waiting: Array<Promise<unknown>> = []
-  for (let i = 0; i < 40 && !producer.overloaded; i++) waiting.push(producer.send('t', { value: 'v'.repeat(400) }).catch(() => {}))
+  const { client, producer } = await hangingProducer(t, { bufferMemory: 8192, lingerMs: 0 })
+  const waiting = fillUntilOverloaded(producer)
   assert.equal(producer.overloaded, true)
   const message = { value: 'x' }
   let refused = 0
@@ -169,14 +176,9 @@ test('sendAndForget refused for room allocates nothing, also with a subscriber o
 })
 
 test('overloaded tells, without sending, that a send() would be refused for room; it clears once the broker answers', async t => {
-  const client = new FakeClient({ t: 1 })
-  const producer = producerWith(client, { bufferMemory: 8192, lingerMs: 0 })
-  t.after(() => producer.close({ timeoutMs: 100 }))
-  await producer.connect()
-  client.respond = () => 'hang'
+  const { client, producer } = await hangingProducer(t, { bufferMemory: 8192, lingerMs: 0 })
   assert.equal(producer.overloaded, false)
-  const calls: Array<Promise<unknown>> = []
-  for (let i = 0; i < 40 && !producer.overloaded; i++) calls.push(producer.send('t', { value: 'v'.repeat(400) }).catch(() => {}))
+  const calls = fillUntilOverloaded(producer)
   assert.equal(producer.overloaded, true, 'bufferMemory and its waiting line filled up')
   await assert.rejects(producer.send('t', { value: 'v'.repeat(400) }), (error: CourierError) => error.code === 'COURIER_BUFFER_EXHAUSTED')
   client.respond = () => undefined
