@@ -35,17 +35,9 @@ const TWO_31 = 2147483648
 
 /** The 64-bit key hash (FNV-1a 64 of the bytes) as an unsigned BigInt. */
 export function hash64 (bytes: Uint8Array): bigint {
-  let hi = FNV_OFFSET_HI | 0
-  let lo = FNV_OFFSET_LO | 0
-  for (let i = 0; i < bytes.length; i++) {
-    lo ^= bytes[i]
-    // lo * 0x1b3 in 16-bit pieces (integer ops only; the part above 32 bits carries into hi).
-    const a = (lo & 0xffff) * FNV_PRIME_LOW
-    const b = (lo >>> 16) * FNV_PRIME_LOW + (a >>> 16)
-    hi = (Math.imul(hi, FNV_PRIME_LOW) + (b >>> 16) + (lo << 8)) | 0
-    lo = (b << 16) | (a & 0xffff)
-  }
-  return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0)
+  const halves = new Int32Array(2)
+  hash64Into(bytes, halves, 0)
+  return (BigInt(halves[0] >>> 0) << 32n) | BigInt(halves[1] >>> 0)
 }
 
 /** Jump hash over a 64-bit key given as 32-bit halves (signed or unsigned: only the bits count). */
@@ -78,11 +70,35 @@ export function jumpHash (key64: bigint, buckets: number): number {
   return jumpHiLo(Number(k >> 32n), Number(k & 0xffffffffn), buckets)
 }
 
+/**
+ * The key's 64-bit hash (hash64) as two signed 32-bit halves, written at `out[at]` (high) and
+ * `out[at + 1]` (low): for keeping many key hashes in one Int32Array without a BigInt each.
+ */
+export function hash64Into (key: Uint8Array, out: Int32Array, at: number): void {
+  let hi = FNV_OFFSET_HI | 0
+  let lo = FNV_OFFSET_LO | 0
+  for (let i = 0; i < key.length; i++) {
+    lo ^= key[i]
+    const a = (lo & 0xffff) * FNV_PRIME_LOW
+    const b = (lo >>> 16) * FNV_PRIME_LOW + (a >>> 16)
+    hi = (Math.imul(hi, FNV_PRIME_LOW) + (b >>> 16) + (lo << 8)) | 0
+    lo = (b << 16) | (a & 0xffff)
+  }
+  out[at] = hi
+  out[at + 1] = lo
+}
+
+/** `jumpHash` of a 64-bit key given as its two 32-bit halves (as hash64Into writes them). */
+export function jumpHashHalves (hi: number, lo: number, buckets: number): number {
+  checkBuckets(buckets)
+  return jumpHiLo(hi, lo, buckets)
+}
+
 /** `jumpHash(hash64(key), numPartitions)`, without BigInt allocations. */
 export function jumpPartitionForKey (key: Uint8Array, numPartitions: number): number {
   checkBuckets(numPartitions)
-  // hash64's loop, repeated: its halves stay in locals (unboxed), where returning a pair would
-  // allocate per message.
+  // hash64Into's loop, repeated: its halves stay in locals (unboxed), where returning a pair would
+  // allocate per message (and writing them into a shared array would be module-level state).
   let hi = FNV_OFFSET_HI | 0
   let lo = FNV_OFFSET_LO | 0
   for (let i = 0; i < key.length; i++) {

@@ -34,8 +34,13 @@ export function murmur2 (bytes: Uint8Array): number {
 
 /** The partition a Java producer picks for this key: `toPositive(murmur2(key)) % numPartitions`. */
 export function partitionForKey (key: Uint8Array, numPartitions: number): number {
+  return partitionForMurmur2(murmur2(key), numPartitions)
+}
+
+/** partitionForKey from the key's murmur2 hash (`toPositive(hash) % numPartitions`). */
+export function partitionForMurmur2 (hash: number, numPartitions: number): number {
   checkPartitions(numPartitions)
-  return (murmur2(key) & 0x7fffffff) % numPartitions
+  return (hash & 0x7fffffff) % numPartitions
 }
 
 /** Picks a partition for records without a key (and without an explicit partition). */

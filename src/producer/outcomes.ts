@@ -34,7 +34,13 @@ export function asCourierError (cause: unknown): CourierError {
  * dead-lettered, `deadLetter`: where it went).
  */
 export abstract class Outcome implements RecordSink {
-  readonly #outcomes: Array<Stored | typeof ROUTING | undefined>
+  readonly #count: number
+  /**
+   * Each record's outcome, index for index; undefined for a call of one record (most calls: one
+   * send() per message), whose outcome is `#only`: no array to make per call, and none to copy.
+   */
+  readonly #outcomes: Array<Stored | typeof ROUTING | undefined> | undefined
+  #only: Stored | typeof ROUTING | undefined
   readonly #route: FailureRoute | undefined
   #remaining: number
   /** Records stored failed or dead-lettered: none, the common case, resolves without a scan. */
@@ -42,14 +48,24 @@ export abstract class Outcome implements RecordSink {
   #settled = false
 
   constructor (count: number, route?: FailureRoute) {
-    this.#outcomes = new Array(count)
+    this.#count = count
+    this.#outcomes = count === 1 ? undefined : new Array(count)
     this.#remaining = count
     this.#route = route
   }
 
   /** Records in the call. */
   get count (): number {
-    return this.#outcomes.length
+    return this.#count
+  }
+
+  #get (index: number): Stored | typeof ROUTING | undefined {
+    return this.#outcomes === undefined ? this.#only : this.#outcomes[index]
+  }
+
+  #set (index: number, outcome: Stored | typeof ROUTING | undefined): void {
+    if (this.#outcomes === undefined) this.#only = outcome
+    else this.#outcomes[index] = outcome
   }
 
   /** Every record delivered: called once, with one report per record. */
@@ -59,7 +75,7 @@ export abstract class Outcome implements RecordSink {
 
   settle (index: number, outcome: DeliveryReport | CourierError, attempt?: AttemptInfo): void {
     // (#settled too: a delivered call's array is emptied once the caller has its reports.)
-    if (this.#settled || this.#outcomes[index] !== undefined) throw new Error(`send outcome: record ${index} settled twice`)
+    if (this.#settled || this.#get(index) !== undefined) throw new Error(`send outcome: record ${index} settled twice`)
     if (this.#route !== undefined && isCourierError(outcome) && this.#routed(index, outcome, attempt)) return
     this.#store(index, outcome)
   }
@@ -71,13 +87,13 @@ export abstract class Outcome implements RecordSink {
     // The error may be shared (every call waiting for one connection attempt gets it): copy it.
     const own = copyError(error, {})
     if (this.#route !== undefined) {
-      for (let index = 0; index < this.#outcomes.length; index++) {
-        if (this.#outcomes[index] === undefined) this.settle(index, copyError(own, {}))
+      for (let index = 0; index < this.#count; index++) {
+        if (this.#get(index) === undefined) this.settle(index, copyError(own, {}))
       }
       return
     }
     this.#settled = true
-    const reports: RecordOutcome[] = Array.from(this.#outcomes, () => ({ status: 'failed', error: own }))
+    const reports: RecordOutcome[] = Array.from({ length: this.#count }, () => ({ status: 'failed', error: own }))
     this.failed(copyError(own, { reports }))
   }
 
@@ -101,30 +117,35 @@ export abstract class Outcome implements RecordSink {
       pending = undefined
     }
     if (pending === undefined) return false
-    this.#outcomes[index] = ROUTING
+    this.#set(index, ROUTING)
     pending.then(outcome => {
-      this.#outcomes[index] = undefined
+      this.#set(index, undefined)
       this.#store(index, outcome.status === 'delivered' ? outcome.report : outcome.status === 'failed' ? outcome.error : outcome)
     }, () => {
-      this.#outcomes[index] = undefined
+      this.#set(index, undefined)
       this.#store(index, error)
     })
     return true
   }
 
   #store (index: number, outcome: Stored): void {
-    this.#outcomes[index] = outcome
+    this.#set(index, outcome)
     if (isCourierError(outcome) || isDeadLettered(outcome)) this.#failures++
     if (--this.#remaining > 0) return
     this.#settled = true
-    const outcomes = this.#outcomes as Stored[]
+    // The caller gets a fresh array and this object lets go of the reports: V8 may have allocated
+    // it in the old generation (see PreparedRecordObject in pipeline/prepare.ts), where, dead, it
+    // would still keep the young reports alive through the next young collections.
+    let outcomes: Stored[]
+    if (this.#outcomes === undefined) {
+      outcomes = [this.#only as Stored]
+      this.#only = undefined
+    } else {
+      outcomes = this.#outcomes.slice() as Stored[]
+      this.#outcomes.fill(undefined)
+    }
     if (this.#failures === 0) {
-      // The caller gets a fresh array and this one lets go of the reports: V8 may have allocated
-      // it in the old generation (see PreparedRecordObject in pipeline/prepare.ts), where, dead,
-      // it would still keep the young reports alive through the next young collections.
-      const reports = outcomes.slice() as DeliveryReport[]
-      outcomes.fill(undefined as unknown as Stored)
-      this.delivered(reports)
+      this.delivered(outcomes as DeliveryReport[])
       return
     }
     const first = outcomes.find(o => isCourierError(o) || isDeadLettered(o)) as CourierError | DeadLettered

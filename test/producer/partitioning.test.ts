@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { ValidationError } from '../../src/index.ts'
-import { partitionForKey } from '../../src/partitioner/index.ts'
+import { jumpPartitionForKey, partitionForKey } from '../../src/partitioner/index.ts'
 import type { PreparedRecord } from '../../src/pipeline/prepare.ts'
 import { RecordPlacer } from '../../src/producer/partitioning.ts'
 
@@ -45,4 +45,45 @@ test('place() keeps an explicit partition and hashes a key as the Java client do
   const keyless = record('a', undefined)
   p.place(keyless)
   assert.ok(keyless.partition >= 0 && keyless.partition < 3)
+})
+
+/** The keys a sample of the last `size` placed would hold, in any order: the distinct ones. */
+function lastDistinct (keys: string[], size: number): string[] {
+  return [...new Set(keys.slice(-size))]
+}
+
+for (const partitioner of ['murmur2', 'jump', 'pinned'] as const) {
+  test(`${partitioner}: partitionsChanged counts the distinct keys among the last recentKeySampleSize placed, and those that route elsewhere under the new count`, () => {
+    const keyed = partitioner === 'jump' ? jumpPartitionForKey : partitionForKey
+    const local: Record<string, number> = { t: 3, u: 3 }
+    // 150 so the ring grows past its first 64 hashes and wraps (keys repeat, some drop out).
+    const p = new RecordPlacer(partitioner, () => 0.5, topic => local[topic], 150)
+    const sent: string[] = []
+    for (let i = 0; i < 400; i++) {
+      const key = `user-${(i * 7) % 230}`
+      sent.push(key)
+      const r = record('t', undefined, key)
+      p.place(r)
+      assert.equal(r.partition, keyed(Buffer.from(key), 3))
+    }
+    // Keyless records and other topics do not enter the sample.
+    p.place(record('t', undefined))
+    p.place(record('u', undefined, 'user-9999'))
+    local.t = 7
+    const sample = lastDistinct(sent, 150)
+    const moved = sample.filter(k => keyed(Buffer.from(k), 3) !== keyed(Buffer.from(k), 7)).length
+    const report = p.partitionsChanged('t', 3, 7)
+    assert.equal(report.sampledKeys, sample.length)
+    assert.equal(report.movedKeys, moved)
+    assert.ok(moved > 0 && moved < sample.length, `a change from 3 to 7 moves some keys: ${moved} of ${sample.length}`)
+    assert.deepEqual(p.partitionsChanged('never-sent', 3, 7), { sampledKeys: 0, movedKeys: 0, ...(partitioner === 'pinned' ? { pinnedCount: 3 } : {}) })
+  })
+}
+
+test('keyless partitioners and a sample size of 0 keep no keys', () => {
+  for (const [partitioner, size] of [['sticky', 10], ['round-robin', 10], ['murmur2', 0]] as const) {
+    const p = new RecordPlacer(partitioner, () => 0.5, () => 3, size)
+    for (let i = 0; i < 20; i++) p.place(record('t', undefined, `k${i}`))
+    assert.deepEqual(p.partitionsChanged('t', 3, 4), { sampledKeys: 0, movedKeys: 0 })
+  }
 })
