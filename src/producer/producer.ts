@@ -86,6 +86,9 @@ function promiseOf (call: Outcome): Promise<DeliveryReport[]> | undefined {
 /** What metrics.refused() reads of a refused fire-and-forget call's error (no error is built for it). */
 const BUFFER_EXHAUSTED_CODE = { code: 'COURIER_BUFFER_EXHAUSTED' }
 
+/** What the reused one-topic list holds between calls (see #sendOneTopic). */
+const NO_MESSAGES: Message[] = Object.freeze([]) as unknown as Message[]
+
 export class Producer {
   readonly config: ResolvedConfig
   readonly logger: Logger
@@ -99,6 +102,8 @@ export class Producer {
   readonly #tracer: SendTracer
   readonly #placer: RecordPlacer
   readonly #forgotten: ForgottenFailures
+  /** send()'s one-topic list while no call is using it (see #sendOneTopic). */
+  #idleOneTopic: [TopicMessages] | undefined = [{ topic: '', messages: NO_MESSAGES }]
   /** How a fire-and-forget call's failure is told: to onError, else to the log (rate-limited) and the `error` event. */
   readonly #forgottenCalls: ForgottenCallFailures = {
     callFailed: (error, topic, records, onError) => {
@@ -370,7 +375,30 @@ export class Producer {
    * message's error) whose `reports` holds every message's outcome, index for index.
    */
   send (topic: string, messages: Message | Message[]): Promise<DeliveryReport[]> {
-    return this.sendBatch([{ topic, messages }])
+    if (sendObserved()) return this.sendBatch([{ topic, messages }])
+    return this.#sendOneTopic(topic, messages, undefined) as Promise<DeliveryReport[]>
+  }
+
+  /**
+   * #sendBatch for one topic (send(), sendAndForget()) through a one-entry list reused from call to
+   * call, so that a call makes no list and no entry (most calls are one send() per message). The
+   * list is read only while #sendBatch runs; a send made from inside it (a serializer that sends)
+   * finds it in use and makes its own.
+   */
+  #sendOneTopic (topic: string, messages: Message | Message[], forget: ForgetTarget | undefined): Promise<DeliveryReport[]> | undefined {
+    const list = this.#idleOneTopic ?? [{ topic, messages }]
+    this.#idleOneTopic = undefined
+    const entry = list[0]
+    entry.topic = topic
+    entry.messages = messages
+    try {
+      return this.#sendBatch(list, forget)
+    } finally {
+      // Let go of the caller's messages (they must not live on with the producer).
+      entry.topic = ''
+      entry.messages = NO_MESSAGES
+      this.#idleOneTopic = list
+    }
   }
 
   /** Sends messages to several topics in one call; reports come back in the order given. */
@@ -471,7 +499,7 @@ export class Producer {
     }
     if (!sendObserved() && !this.#tracer.active) {
       // No promise for the call at all: its failure goes straight to onError (or the log and event).
-      this.#sendBatch([{ topic, messages }], { topic, onError })
+      this.#sendOneTopic(topic, messages, { topic, onError })
       return
     }
     this.#sendObserved(topic, messages, onError)

@@ -580,3 +580,43 @@ test('dead letters on: a record failing after it was accepted on the fast path i
   assert.equal(letters[0].letter.value?.toString(), 'p1')
   assert.equal(letters[0].letter.key?.toString(), 'k1')
 })
+
+/** The promise's outcome, with its rejection handled at once. */
+async function settled<T> (promise: Promise<T>): Promise<PromiseSettledResult<T>> {
+  return (await Promise.allSettled([promise]))[0]
+}
+
+test('a serializer that sends from inside a send(): both calls go to their own topics, and a refusal of either counts its own records', async t => {
+  const client = new FakeClient({ outer: 1, inner: 1 })
+  let nested: Array<Promise<PromiseSettledResult<unknown>>> = []
+  const serializer = {
+    wellFormedText: true,
+    serializeValue (value: unknown): string {
+      const v = value as { text: string, nest?: Array<{ value: unknown }> }
+      // Inside the outer call's preparation: one accepted call and one refused (bad input) call.
+      if (v.nest !== undefined) nested = [settled(producer.send('inner', v.nest)), settled(producer.send('inner', []))]
+      return v.text
+    },
+    serializeKey (key: unknown): Buffer { return Buffer.from(String(key)) }
+  }
+  const producer = producerWith(client, { serializer })
+  t.after(() => producer.close({ timeoutMs: 100 }))
+  await producer.connect()
+  const outer = await producer.send('outer', [{ value: { text: 'o1', nest: [{ value: { text: 'i1' } }, { value: { text: 'i2' } }] } }, { value: { text: 'o2' } }])
+  assert.deepEqual(outer.map(r => r.topic), ['outer', 'outer'])
+  const [inner, refused] = await Promise.all(nested)
+  assert.equal(inner.status, 'fulfilled')
+  assert.deepEqual((inner.value as Array<{ topic: string }>).map(r => r.topic), ['inner', 'inner'])
+  assert.equal(refused.status, 'rejected')
+  assert.equal((refused.reason as CourierError).code, 'COURIER_VALIDATION')
+  assert.deepEqual(client.logs.get('outer:0')?.map(r => r.value), ['o1', 'o2'])
+  assert.deepEqual(client.logs.get('inner:0')?.map(r => r.value), ['i1', 'i2'])
+  // An outer call of two records refused (its second value is not an object: the serializer
+  // returns no text) while the call it made from inside is accepted: the refusal counts the outer
+  // call's two records (plus the empty inner call's one, refused as before).
+  const before = producer.metrics()['record-refused-total']
+  await assert.rejects(producer.send('outer', [{ value: { text: 'x', nest: [{ value: { text: 'i3' } }] } }, { value: 42 as unknown as { text: string } }]))
+  await nested[0]
+  assert.deepEqual(client.logs.get('inner:0')?.map(r => r.value), ['i1', 'i2', 'i3'])
+  assert.equal(producer.metrics()['record-refused-total'] - before, 2 + 1)
+})
