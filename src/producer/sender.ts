@@ -439,8 +439,13 @@ export class Sender {
     const appendTime = result.logAppendTimeMs >= 0n ? result.logAppendTimeMs : undefined
     const { topic, partition, timestamps, acceptedAtMs } = batch
     let delivered = 0
-    for (let i = 0; i < batch.sinks.length; i++) {
-      const offset = result.baseOffset >= 0n ? result.baseOffset + BigInt(i) : -1n
+    const count = batch.sinks.length
+    const base = result.baseOffset
+    // Offsets below 2^53 (all of them, in practice) are added as numbers: one bigint per record
+    // (the report's) instead of two.
+    const baseNumber = base >= 0n && base <= BigInt(Number.MAX_SAFE_INTEGER - count) ? Number(base) : -1
+    for (let i = 0; i < count; i++) {
+      const offset = baseNumber >= 0 ? BigInt(baseNumber + i) : base >= 0n ? base + BigInt(i) : -1n
       if (accumulator.settle(batch, i, createDeliveryReport(topic, partition, offset, appendTime ?? timestamps[i]))) {
         stats.recordDelivered(nowMs - acceptedAtMs[i], nowMs)
         delivered++
