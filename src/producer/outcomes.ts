@@ -87,7 +87,8 @@ export abstract class Outcome implements RecordSink {
     // The error may be shared (every call waiting for one connection attempt gets it): copy it.
     const own = copyError(error, {})
     if (this.#route !== undefined) {
-      for (let index = 0; index < this.#count; index++) {
+      // (Until settled: the last record stored settles the call and lets go of the outcomes.)
+      for (let index = 0; index < this.#count && !this.#settled; index++) {
         if (this.#get(index) === undefined) this.settle(index, copyError(own, {}))
       }
       return

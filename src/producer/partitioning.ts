@@ -149,7 +149,8 @@ export class RecordPlacer {
       this.#samples.set(topic, sample)
     }
     if (2 * sample.next === sample.hashes.length) {
-      const grown = new Int32Array(2 * Math.min(this.#sampleSize, 2 * sample.hashes.length))
+      // Twice the hashes it holds, up to the sample size.
+      const grown = new Int32Array(2 * Math.min(this.#sampleSize, sample.hashes.length))
       grown.set(sample.hashes)
       sample.hashes = grown
     }

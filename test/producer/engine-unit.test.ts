@@ -621,14 +621,16 @@ test('a serializer that sends from inside a send(): both calls go to their own t
   assert.equal(producer.metrics()['record-refused-total'] - before, 2 + 1)
 })
 
-test('delivery reports carry the broker\'s base offset plus each record\'s position, also past 2^53', async t => {
-  for (const base of [0n, 41n, 2n ** 53n - 2n, 2n ** 53n, 2n ** 62n + 7n]) {
+test('delivery reports carry the broker\'s base offset plus each record\'s position, also past 2^53, and -1 when it gives none', async t => {
+  for (const base of [-1n, 0n, 41n, 2n ** 53n - 2n, 2n ** 53n, 2n ** 62n + 7n]) {
     const client = new FakeClient({ t: 1 })
     client.respond = () => ({ baseOffset: base })
     const producer = producerWith(client)
     t.after(() => producer.close({ timeoutMs: 100 }))
     await producer.connect()
     const reports = await producer.send('t', [{ value: 'a' }, { value: 'b' }, { value: 'c' }, { value: 'd' }])
-    assert.deepEqual(reports.map(r => r.offset), [base, base + 1n, base + 2n, base + 3n], `base ${base}`)
+    // -1: no offset known (acks=0), for every record.
+    const expected = base < 0n ? [-1n, -1n, -1n, -1n] : [base, base + 1n, base + 2n, base + 3n]
+    assert.deepEqual(reports.map(r => r.offset), expected, `base ${base}`)
   }
 })

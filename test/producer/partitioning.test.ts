@@ -55,28 +55,35 @@ function lastDistinct (keys: string[], size: number): string[] {
 for (const partitioner of ['murmur2', 'jump', 'pinned'] as const) {
   test(`${partitioner}: partitionsChanged counts the distinct keys among the last recentKeySampleSize placed, and those that route elsewhere under the new count`, () => {
     const keyed = partitioner === 'jump' ? jumpPartitionForKey : partitionForKey
-    const local: Record<string, number> = { t: 3, u: 3 }
-    // 150 so the ring grows past its first 64 hashes and wraps (keys repeat, some drop out).
-    const p = new RecordPlacer(partitioner, () => 0.5, topic => local[topic], 150)
-    const sent: string[] = []
-    for (let i = 0; i < 400; i++) {
-      const key = `user-${(i * 7) % 230}`
-      sent.push(key)
-      const r = record('t', undefined, key)
-      p.place(r)
-      assert.equal(r.partition, keyed(Buffer.from(key), 3))
+    // Sample sizes around the ring's first size (64) and its growth; sends that stop before the
+    // ring is full, right at it and past it; keys that repeat inside the sample and keys that don't.
+    for (const size of [1, 2, 63, 64, 65, 150]) {
+      for (const sends of [1, 40, 64, 65, 100, 149, 150, 151, 400]) {
+        for (const keyOf of [(i: number) => `user-${(i * 7) % 230}`, (i: number) => `user-${i % 37}`]) {
+          const local: Record<string, number> = { t: 3, u: 3 }
+          const p = new RecordPlacer(partitioner, () => 0.5, topic => local[topic], size)
+          const sent: string[] = []
+          for (let i = 0; i < sends; i++) {
+            const key = keyOf(i)
+            sent.push(key)
+            const r = record('t', undefined, key)
+            p.place(r)
+            assert.equal(r.partition, keyed(Buffer.from(key), 3))
+          }
+          // Keyless records and other topics do not enter the sample.
+          p.place(record('t', undefined))
+          p.place(record('u', undefined, 'user-9999'))
+          local.t = 7
+          const sample = lastDistinct(sent, size)
+          const moved = sample.filter(k => keyed(Buffer.from(k), 3) !== keyed(Buffer.from(k), 7)).length
+          const report = p.partitionsChanged('t', 3, 7)
+          const what = `size ${size}, ${sends} sends, keys ${keyOf(1)}...`
+          assert.equal(report.sampledKeys, sample.length, what)
+          assert.equal(report.movedKeys, moved, what)
+          assert.deepEqual(p.partitionsChanged('never-sent', 3, 7), { sampledKeys: 0, movedKeys: 0, ...(partitioner === 'pinned' ? { pinnedCount: 3 } : {}) })
+        }
+      }
     }
-    // Keyless records and other topics do not enter the sample.
-    p.place(record('t', undefined))
-    p.place(record('u', undefined, 'user-9999'))
-    local.t = 7
-    const sample = lastDistinct(sent, 150)
-    const moved = sample.filter(k => keyed(Buffer.from(k), 3) !== keyed(Buffer.from(k), 7)).length
-    const report = p.partitionsChanged('t', 3, 7)
-    assert.equal(report.sampledKeys, sample.length)
-    assert.equal(report.movedKeys, moved)
-    assert.ok(moved > 0 && moved < sample.length, `a change from 3 to 7 moves some keys: ${moved} of ${sample.length}`)
-    assert.deepEqual(p.partitionsChanged('never-sent', 3, 7), { sampledKeys: 0, movedKeys: 0, ...(partitioner === 'pinned' ? { pinnedCount: 3 } : {}) })
   })
 }
 
