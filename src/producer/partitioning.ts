@@ -39,8 +39,7 @@ export class RecordPlacer {
   readonly #sampleSize: number
   /** Per topic, a ring of the hashes of the last keys sent. */
   readonly #samples = new Map<string, KeyHashRing>()
-  /** The keyed partitioner's partition of a sampled key hash (`hashes[at]`, and `hashes[at + 1]` for jump). */
-  readonly #partitionOfHash: ((hashes: Int32Array, at: number, partitions: number) => number) | undefined
+  readonly #partitionOfHash: PartitionOfHash | undefined
   readonly #hashInto: (key: Uint8Array, hashes: Int32Array, at: number) => void
 
   constructor (partitioner: ResolvedConfig['partitioner'], random: () => number, partitionsFor: (topic: string) => number, recentKeySampleSize = 0) {
@@ -82,17 +81,19 @@ export class RecordPlacer {
       record.partition = this.#keyless.partition(record.topic, count)
       return
     }
-    if (this.#sampleSize > 0) this.#remember(record.topic, record.key)
-    if (!this.#pinnedMode) {
-      record.partition = this.#keyed(record.key, count)
+    let partitions = count
+    if (this.#pinnedMode) {
+      const pinned = this.#pinned.get(record.topic)
+      if (pinned === undefined) this.#pinned.set(record.topic, count)
+      else partitions = pinned
+    }
+    if (this.#sampleSize === 0) {
+      record.partition = this.#keyed(record.key, partitions)
       return
     }
-    let pinned = this.#pinned.get(record.topic)
-    if (pinned === undefined) {
-      pinned = count
-      this.#pinned.set(record.topic, pinned)
-    }
-    record.partition = this.#keyed(record.key, pinned)
+    // The key is hashed once: into the sample, and the partition from the hash there.
+    const sample = this.#remember(record.topic, record.key)
+    record.partition = (this.#partitionOfHash as PartitionOfHash)(sample.hashes, sample.last, partitions)
   }
 
   /** A batch of the record's partition filled: a sticky keyless partitioner moves on. */
@@ -141,11 +142,12 @@ export class RecordPlacer {
     return this.#pinned.get(topic)
   }
 
-  #remember (topic: string, key: Buffer): void {
+  /** Puts the key's hash in the topic's sample, at `last`. */
+  #remember (topic: string, key: Buffer): KeyHashRing {
     let sample = this.#samples.get(topic)
     if (sample === undefined) {
       // Grown as keys come (a topic may see few keys, and the size has no upper bound).
-      sample = { hashes: new Int32Array(2 * Math.min(this.#sampleSize, 64)), size: 0, next: 0 }
+      sample = { hashes: new Int32Array(2 * Math.min(this.#sampleSize, 64)), size: 0, next: 0, last: 0 }
       this.#samples.set(topic, sample)
     }
     if (2 * sample.next === sample.hashes.length) {
@@ -154,9 +156,11 @@ export class RecordPlacer {
       grown.set(sample.hashes)
       sample.hashes = grown
     }
-    this.#hashInto(key, sample.hashes, 2 * sample.next)
+    sample.last = 2 * sample.next
+    this.#hashInto(key, sample.hashes, sample.last)
     if (sample.size < this.#sampleSize) sample.size++
     sample.next = (sample.next + 1) % this.#sampleSize
+    return sample
   }
 }
 
@@ -166,7 +170,12 @@ interface KeyHashRing {
   size: number
   /** Where the next hash goes, in hashes (pairs of slots). */
   next: number
+  /** The slot of the hash put in last. */
+  last: number
 }
+
+/** The keyed partitioner's partition of a sampled key hash (`hashes[at]`, and `hashes[at + 1]` for jump). */
+type PartitionOfHash = (hashes: Int32Array, at: number, partitions: number) => number
 
 function murmur2Into (key: Uint8Array, hashes: Int32Array, at: number): void {
   hashes[at] = murmur2(key)
