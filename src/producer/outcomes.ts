@@ -25,6 +25,16 @@ export function asCourierError (cause: unknown): CourierError {
   return isCourierError(cause) ? cause : new KafkaError(`Send failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause })
 }
 
+/** What the send path holds of a call: where its records' outcomes go, and how it fails as a whole. */
+export interface SendCall extends RecordSink {
+  /** Records in the call. */
+  readonly count: number
+  /** The call failed before any of its records reached the accumulator: every record failed with `cause`. */
+  fail (cause: unknown): void
+  /** The whole call was refused before any of it was accepted: it fails with `error` itself, no reports. */
+  refuse (error: CourierError): void
+}
+
 /**
  * The outcome of one send() call: collects each record's report or error and settles the call
  * (CallOutcome: its promise; ForgottenOutcome: onError) once all are in. One object per call; the
@@ -33,7 +43,7 @@ export function asCourierError (cause: unknown): CourierError {
  * holds every record's outcome of this call, index for index (and, when that record was
  * dead-lettered, `deadLetter`: where it went).
  */
-export abstract class Outcome implements RecordSink {
+export abstract class Outcome implements SendCall {
   readonly #count: number
   /**
    * Each record's outcome, index for index; undefined for a call of one record (most calls: one
@@ -156,18 +166,40 @@ export abstract class Outcome implements RecordSink {
   }
 }
 
-/** The outcome of a send() call: its promise resolves with the reports or rejects with the error. */
+/**
+ * Makes promises for CallOutcomes with one executor for all of them (a `new Promise(executor)` per
+ * call would make a new executor closure, and a context for it, per call). One per producer.
+ */
+export class PromiseMaker {
+  #resolve: ((value: unknown) => void) | undefined
+  readonly #executor = (resolve: (value: unknown) => void): void => { this.#resolve = resolve }
+
+  /** A new pending promise; `takeResolve()` hands its resolving function over (once). */
+  make<T> (): Promise<T> {
+    return new Promise(this.#executor) as Promise<T>
+  }
+
+  takeResolve (): (value: unknown) => void {
+    const resolve = this.#resolve as (value: unknown) => void
+    this.#resolve = undefined
+    return resolve
+  }
+}
+
+/**
+ * The outcome of a send() call: its promise resolves with the reports or rejects with the error.
+ * It keeps the promise's resolve function only: a rejection is `resolve(Promise.reject(error))`,
+ * so the reject function (and a field for it) is not kept alive for every unsettled call. (The
+ * caller sees the rejection two microtask turns later than a direct reject would give it.)
+ */
 export class CallOutcome extends Outcome {
   readonly promise: Promise<DeliveryReport[]>
-  #resolve!: (reports: DeliveryReport[]) => void
-  #reject!: (error: unknown) => void
+  readonly #resolve: (value: unknown) => void
 
-  constructor (count: number, route?: FailureRoute) {
+  constructor (count: number, route?: FailureRoute, promises: PromiseMaker = new PromiseMaker()) {
     super(count, route)
-    this.promise = new Promise((resolve, reject) => {
-      this.#resolve = resolve
-      this.#reject = reject
-    })
+    this.promise = promises.make()
+    this.#resolve = promises.takeResolve()
   }
 
   protected delivered (reports: DeliveryReport[]): void {
@@ -175,8 +207,56 @@ export class CallOutcome extends Outcome {
   }
 
   protected failed (error: unknown): void {
-    this.#reject(error)
+    this.#resolve(Promise.reject(error))
   }
+}
+
+/**
+ * The outcome of a send() call of one record with no dead-letter route, the most common call (one
+ * send() per message): CallOutcome's results, index for index, from an object of two fields that
+ * lets go of the resolve function once settled. Every unsettled call keeps its outcome alive, and
+ * with many thousands unsettled what they keep is what young collections copy and what gets
+ * promoted to the old generation (`node bench/micro/retained-per-call.ts`).
+ */
+export class OneRecordCall implements SendCall {
+  readonly promise: Promise<DeliveryReport[]>
+  /** undefined once the call is settled. */
+  #resolve: ((value: unknown) => void) | undefined
+
+  constructor (promises: PromiseMaker = new PromiseMaker()) {
+    this.promise = promises.make()
+    this.#resolve = promises.takeResolve()
+  }
+
+  get count (): number {
+    return 1
+  }
+
+  settle (index: number, outcome: DeliveryReport | CourierError): void {
+    const resolve = this.#resolve
+    if (resolve === undefined) throw new Error(`send outcome: record ${index} settled twice`)
+    this.#resolve = undefined
+    if (isCourierError(outcome)) resolve(Promise.reject(copyError(outcome, { reports: [{ status: 'failed', error: outcome }] })))
+    else resolve([outcome])
+  }
+
+  fail (cause: unknown): void {
+    if (this.#resolve === undefined) return
+    // A copy: the error may be shared (every call waiting for one connection attempt gets it).
+    this.settle(0, copyError(asCourierError(cause), {}))
+  }
+
+  refuse (error: CourierError): void {
+    const resolve = this.#resolve
+    if (resolve === undefined) return
+    this.#resolve = undefined
+    resolve(Promise.reject(error))
+  }
+}
+
+/** The outcome for a send() call: OneRecordCall for one record with no dead-letter route, else CallOutcome. */
+export function callOutcome (count: number, route: FailureRoute | undefined, promises: PromiseMaker): CallOutcome | OneRecordCall {
+  return count === 1 && route === undefined ? new OneRecordCall(promises) : new CallOutcome(count, route, promises)
 }
 
 /** Where a fire-and-forget call's failure goes (the producer's handling of `onError`, the log, the event). */

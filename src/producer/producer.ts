@@ -27,7 +27,7 @@ import { retryWithinMaxBlock } from './blocking.ts'
 import { EventHub, type EventName, type ProducerEvents } from './events.ts'
 import { KeepAlive } from './keep-alive.ts'
 import { MetadataCache } from './metadata.ts'
-import { asCourierError, CallOutcome, ForgottenOutcome, type DeliveryReport, type ForgottenCallFailures, type Outcome } from './outcomes.ts'
+import { asCourierError, callOutcome, CallOutcome, ForgottenOutcome, OneRecordCall, PromiseMaker, type DeliveryReport, type ForgottenCallFailures, type SendCall } from './outcomes.ts'
 import { ForgottenFailures } from './overload.ts'
 import { RecordPlacer } from './partitioning.ts'
 import { EMIT_ALERT, trackOpen, trackClosed } from './registry.ts'
@@ -79,8 +79,8 @@ interface ForgetTarget {
 }
 
 /** The caller's promise of a send() call; undefined for a fire-and-forget call (it has none). */
-function promiseOf (call: Outcome): Promise<DeliveryReport[]> | undefined {
-  return call instanceof CallOutcome ? call.promise : undefined
+function promiseOf (call: SendCall): Promise<DeliveryReport[]> | undefined {
+  return call instanceof OneRecordCall || call instanceof CallOutcome ? call.promise : undefined
 }
 
 /** What metrics.refused() reads of a refused fire-and-forget call's error (no error is built for it). */
@@ -104,6 +104,8 @@ export class Producer {
   readonly #forgotten: ForgottenFailures
   /** send()'s one-topic list while no call is using it (see #sendOneTopic). */
   #idleOneTopic: [TopicMessages] | undefined = [{ topic: '', messages: NO_MESSAGES }]
+  /** Makes each send() call's promise (one executor for all calls). */
+  readonly #promises = new PromiseMaker()
   /** How a fire-and-forget call's failure is told: to onError, else to the log (rate-limited) and the `error` event. */
   readonly #forgottenCalls: ForgottenCallFailures = {
     callFailed: (error, topic, records, onError) => {
@@ -443,10 +445,10 @@ export class Producer {
     }
     const route = this.#deadLetters?.routeFor(messages)
     const call = forget === undefined
-      ? new CallOutcome(callSize, route)
+      ? callOutcome(callSize, route, this.#promises)
       : new ForgottenOutcome(callSize, route, this.#forgottenCalls, forget.topic, forget.onError)
     // (sendAndForget takes the promise path whenever a tracer is active.)
-    if (spans !== undefined && call instanceof CallOutcome) spans.finish(call.promise)
+    if (spans !== undefined && forget === undefined) spans.finish(promiseOf(call) as Promise<DeliveryReport[]>)
     if (sized === undefined) return this.#appendLater(prepared, call, 0, undefined, true)
     // Fast path, the common case: connected, topics known, buffer room free. No awaiting at all.
     if (this.#connected && this.#metadata.knowsAll(prepared)) {
@@ -644,7 +646,7 @@ export class Producer {
    * `sizeLater` the size policy runs here first (it needs the cluster's limits or an upload);
    * `messages` are the caller's records before any chunking, what a failure is counted against.
    */
-  #appendLater (prepared: PreparedRecord[], call: Outcome, totalBytes: number, reservation: Promise<void> | undefined, sizeLater = false, messages = prepared): Promise<DeliveryReport[]> | undefined {
+  #appendLater (prepared: PreparedRecord[], call: SendCall, totalBytes: number, reservation: Promise<void> | undefined, sizeLater = false, messages = prepared): Promise<DeliveryReport[]> | undefined {
     let reserved = false
     let staged = false
     let sizeRefused = false
@@ -727,7 +729,7 @@ export class Producer {
   }
 
   /** Partitions each record and appends it; synchronous, all or nothing for bad partitions. */
-  #append (prepared: PreparedRecord[], call: Outcome): void {
+  #append (prepared: PreparedRecord[], call: SendCall): void {
     this.#placer.checkExplicit(prepared)
     for (const record of prepared) {
       // Keyless records are partitioned one by one, so a sticky partitioner moves on as soon as

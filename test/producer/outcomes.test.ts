@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { KafkaError } from '../../src/index.ts'
-import { CallOutcome } from '../../src/producer/outcomes.ts'
+import { callOutcome, CallOutcome, OneRecordCall, PromiseMaker } from '../../src/producer/outcomes.ts'
 import { createDeliveryReport } from '../../src/producer/delivery-report.ts'
 
 test('a delivered call resolves with one report per record, index for index', async () => {
@@ -49,5 +49,98 @@ test('fail() after some records settled fails the rest, with a dead-letter route
     failed.fail(new KafkaError('down'))
     await assert.rejects(failed.promise, /down/)
     assert.throws(() => failed.settle(0, report), /settled twice/)
+  }
+})
+
+// A call of one record with no dead-letter route (most calls: one send() per message) gets the
+// two-field OneRecordCall instead of a CallOutcome. Each script below runs on both, and what the
+// caller sees must be the same: the value or the error (class, message, code, reports), what
+// each step throws, and whether the error is the one given or a copy.
+type Step = 'deliver' | 'error' | 'fail' | 'fail-plain' | 'refuse'
+
+async function observe (call: CallOutcome | OneRecordCall, steps: Step[], given: { report: ReturnType<typeof createDeliveryReport>, error: KafkaError, refusal: KafkaError }): Promise<unknown> {
+  const thrown: string[] = []
+  for (const step of steps) {
+    try {
+      if (step === 'deliver') call.settle(0, given.report)
+      else if (step === 'error') call.settle(0, given.error)
+      else if (step === 'fail') call.fail(given.error)
+      else if (step === 'fail-plain') call.fail(new Error('socket hang up'))
+      else call.refuse(given.refusal)
+      thrown.push('-')
+    } catch (e) {
+      thrown.push((e as Error).message)
+    }
+  }
+  const settled = await call.promise.then(value => ({ value }), (error: unknown) => ({ error }))
+  if ('value' in settled) return { thrown, value: settled.value, sameReport: settled.value[0] === given.report }
+  const error = settled.error as KafkaError
+  const reports = (error as { reports?: Array<{ status: string, error?: unknown }> }).reports
+  return {
+    thrown,
+    error: { class: error.constructor.name, message: error.message, code: error.code, retriable: error.retriable },
+    isGivenError: error === given.error,
+    isRefusal: error === given.refusal,
+    reports: reports?.map(r => ({ status: r.status, message: (r.error as Error | undefined)?.message, isGivenError: r.error === given.error })),
+    givenUntouched: !('reports' in given.error)
+  }
+}
+
+test('a one-record call without a route (OneRecordCall) settles exactly as a CallOutcome of one record, step for step', async () => {
+  const steps: Step[] = ['deliver', 'error', 'fail', 'fail-plain', 'refuse']
+  const scripts: Step[][] = []
+  for (const a of steps) {
+    scripts.push([a])
+    for (const b of steps) {
+      scripts.push([a, b])
+      for (const c of steps) scripts.push([a, b, c])
+    }
+  }
+  for (const script of scripts) {
+    const given = () => ({ report: createDeliveryReport('t', 0, 9n, 1n), error: new KafkaError('broker said no', { retriable: true }), refusal: new KafkaError('refused') })
+    const lean = await observe(new OneRecordCall(), script, given())
+    const full = await observe(new CallOutcome(1), script, given())
+    assert.deepEqual(lean, full, `script ${script.join(', ')}`)
+  }
+  assert.equal(scripts.length, 155)
+})
+
+test('callOutcome() makes a OneRecordCall for one record with no route, a CallOutcome otherwise; promises from one maker stay apart', async () => {
+  const promises = new PromiseMaker()
+  const one = callOutcome(1, undefined, promises)
+  const routed = callOutcome(1, () => undefined, promises)
+  const two = callOutcome(2, undefined, promises)
+  assert.ok(one instanceof OneRecordCall)
+  assert.ok(routed instanceof CallOutcome)
+  assert.ok(two instanceof CallOutcome)
+  assert.equal(one.count, 1)
+  const reports = [0, 1, 2].map(i => createDeliveryReport('t', i, BigInt(i), 1n))
+  two.settle(1, reports[1])
+  one.settle(0, reports[0])
+  routed.settle(0, reports[2])
+  two.settle(0, reports[0])
+  assert.deepEqual(await one.promise, [reports[0]])
+  assert.deepEqual(await routed.promise, [reports[2]])
+  assert.deepEqual(await two.promise, [reports[0], reports[1]])
+})
+
+test('a failed call rejects without an unhandledRejection of its own, for both kinds of call', async () => {
+  const unhandled: unknown[] = []
+  const listener = (reason: unknown): void => { unhandled.push(reason) }
+  process.on('unhandledRejection', listener)
+  try {
+    const calls = [new OneRecordCall(), new CallOutcome(1), new CallOutcome(2), new OneRecordCall(), new CallOutcome(1)]
+    const errors = calls.map(call => call.promise.then(() => undefined, (e: unknown) => e))
+    calls[0].settle(0, new KafkaError('a'))
+    calls[1].settle(0, new KafkaError('b'))
+    calls[2].fail(new KafkaError('c'))
+    calls[3].refuse(new KafkaError('d'))
+    calls[4].refuse(new KafkaError('e'))
+    assert.deepEqual((await Promise.all(errors)).map(e => (e as Error).message), ['a', 'b', 'c', 'd', 'e'])
+    await new Promise(resolve => setImmediate(resolve))
+    await new Promise(resolve => setImmediate(resolve))
+    assert.deepEqual(unhandled, [])
+  } finally {
+    process.off('unhandledRejection', listener)
   }
 })
