@@ -174,23 +174,44 @@ export class PromiseMaker {
   #resolve: ((value: unknown) => void) | undefined
   readonly #executor = (resolve: (value: unknown) => void): void => { this.#resolve = resolve }
 
-  /** A new pending promise; `takeResolve()` hands its resolving function over (once). */
+  /** A new pending promise; `takeResolve()`, called next, hands its resolving function over. */
   make<T> (): Promise<T> {
+    if (this.#resolve !== undefined) throw new Error('PromiseMaker: make() again before takeResolve()')
     return new Promise(this.#executor) as Promise<T>
   }
 
   takeResolve (): (value: unknown) => void {
-    const resolve = this.#resolve as (value: unknown) => void
+    const resolve = this.#resolve
+    if (resolve === undefined) throw new Error('PromiseMaker: takeResolve() without make()')
     this.#resolve = undefined
     return resolve
   }
 }
 
 /**
+ * A thenable that rejects with `error`: a promise resolved with it rejects with `error`, as if
+ * rejected directly, one microtask turn later. Not `Promise.reject(error)`: a promise rejected
+ * before it has a handler is what a debugger set to pause on uncaught exceptions (and tools that
+ * watch for them through the inspector) stops at, for every failed call.
+ */
+class Rejection {
+  readonly #error: unknown
+
+  constructor (error: unknown) {
+    this.#error = error
+  }
+
+  then (_onFulfilled: unknown, onRejected: (error: unknown) => void): void {
+    onRejected(this.#error)
+  }
+}
+
+/**
  * The outcome of a send() call: its promise resolves with the reports or rejects with the error.
- * It keeps the promise's resolve function only: a rejection is `resolve(Promise.reject(error))`,
- * so the reject function (and a field for it) is not kept alive for every unsettled call. (The
- * caller sees the rejection two microtask turns later than a direct reject would give it.)
+ * It keeps the promise's resolve function only: a rejection is a resolve with a thenable that
+ * rejects (Rejection), so the reject function (and a field for it) is not kept alive for every
+ * unsettled call. (The caller sees the rejection one microtask turn later than a direct reject
+ * would give it.)
  */
 export class CallOutcome extends Outcome {
   readonly promise: Promise<DeliveryReport[]>
@@ -207,7 +228,7 @@ export class CallOutcome extends Outcome {
   }
 
   protected failed (error: unknown): void {
-    this.#resolve(Promise.reject(error))
+    this.#resolve(new Rejection(error))
   }
 }
 
@@ -236,7 +257,7 @@ export class OneRecordCall implements SendCall {
     const resolve = this.#resolve
     if (resolve === undefined) throw new Error(`send outcome: record ${index} settled twice`)
     this.#resolve = undefined
-    if (isCourierError(outcome)) resolve(Promise.reject(copyError(outcome, { reports: [{ status: 'failed', error: outcome }] })))
+    if (isCourierError(outcome)) resolve(new Rejection(copyError(outcome, { reports: [{ status: 'failed', error: outcome }] })))
     else resolve([outcome])
   }
 
@@ -250,7 +271,7 @@ export class OneRecordCall implements SendCall {
     const resolve = this.#resolve
     if (resolve === undefined) return
     this.#resolve = undefined
-    resolve(Promise.reject(error))
+    resolve(new Rejection(error))
   }
 }
 

@@ -60,6 +60,11 @@ type Step = 'deliver' | 'error' | 'fail' | 'fail-plain' | 'refuse'
 
 async function observe (call: CallOutcome | OneRecordCall, steps: Step[], given: { report: ReturnType<typeof createDeliveryReport>, error: KafkaError, refusal: KafkaError }): Promise<unknown> {
   const thrown: string[] = []
+  // The microtask turn at which the caller's handler runs, counted from the first step.
+  let turn = 0
+  const tick = (): void => { if (turn++ < 20) queueMicrotask(tick) }
+  queueMicrotask(tick)
+  const settled = call.promise.then(value => ({ value, turn }), (error: unknown) => ({ error, turn }))
   for (const step of steps) {
     try {
       if (step === 'deliver') call.settle(0, given.report)
@@ -72,16 +77,25 @@ async function observe (call: CallOutcome | OneRecordCall, steps: Step[], given:
       thrown.push((e as Error).message)
     }
   }
-  const settled = await call.promise.then(value => ({ value }), (error: unknown) => ({ error }))
-  if ('value' in settled) return { thrown, value: settled.value, sameReport: settled.value[0] === given.report }
-  const error = settled.error as KafkaError
+  const result = await settled
+  if ('value' in result) return { thrown, turn: result.turn, value: result.value, sameReport: result.value[0] === given.report }
+  const error = result.error as KafkaError
   const reports = (error as { reports?: Array<{ status: string, error?: unknown }> }).reports
+  // Every own property but the stack (the given errors are made on different lines) and the reports.
+  const fields = Object.fromEntries(Object.getOwnPropertyNames(error).filter(n => n !== 'stack' && n !== 'reports').map(n => [n, (error as unknown as Record<string, unknown>)[n]]))
+  const reported = reports?.[0]?.error as KafkaError | undefined
   return {
     thrown,
-    error: { class: error.constructor.name, message: error.message, code: error.code, retriable: error.retriable },
+    turn: result.turn,
+    class: error.constructor.name,
+    fields,
+    enumerable: Object.keys(error),
+    json: JSON.stringify(error),
+    stackIsGiven: error.stack === given.error.stack,
     isGivenError: error === given.error,
     isRefusal: error === given.refusal,
-    reports: reports?.map(r => ({ status: r.status, message: (r.error as Error | undefined)?.message, isGivenError: r.error === given.error })),
+    reports: reports?.map(r => ({ status: r.status, message: (r.error as Error | undefined)?.message, isGivenError: r.error === given.error, isRejection: r.error === error })),
+    reported: reported === undefined ? undefined : { class: reported.constructor.name, enumerable: Object.keys(reported), hasReports: 'reports' in reported, stackIsGiven: reported.stack === given.error.stack },
     givenUntouched: !('reports' in given.error)
   }
 }
@@ -97,7 +111,11 @@ test('a one-record call without a route (OneRecordCall) settles exactly as a Cal
     }
   }
   for (const script of scripts) {
-    const given = () => ({ report: createDeliveryReport('t', 0, 9n, 1n), error: new KafkaError('broker said no', { retriable: true }), refusal: new KafkaError('refused') })
+    const given = () => ({
+      report: createDeliveryReport('t', 0, 9n, 1n),
+      error: new KafkaError('broker said no', { retriable: true, cause: new Error('root'), record: { topic: 't', index: 0 }, attempts: 3, persistence: 'not-persisted', kafkaCode: 6, kafkaName: 'NOT_LEADER_OR_FOLLOWER' }),
+      refusal: new KafkaError('refused')
+    })
     const lean = await observe(new OneRecordCall(), script, given())
     const full = await observe(new CallOutcome(1), script, given())
     assert.deepEqual(lean, full, `script ${script.join(', ')}`)
@@ -143,4 +161,17 @@ test('a failed call rejects without an unhandledRejection of its own, for both k
   } finally {
     process.off('unhandledRejection', listener)
   }
+})
+
+test('PromiseMaker hands each promise its own resolve function, and refuses to be used out of order', async () => {
+  const promises = new PromiseMaker()
+  assert.throws(() => promises.takeResolve(), /takeResolve\(\) without make\(\)/)
+  const first = promises.make<string>()
+  assert.throws(() => promises.make(), /make\(\) again before takeResolve\(\)/)
+  const resolveFirst = promises.takeResolve()
+  const second = promises.make<string>()
+  const resolveSecond = promises.takeResolve()
+  resolveSecond('second')
+  resolveFirst('first')
+  assert.deepEqual(await Promise.all([first, second]), ['first', 'second'])
 })
