@@ -175,3 +175,29 @@ test('PromiseMaker hands each promise its own resolve function, and refuses to b
   resolveFirst('first')
   assert.deepEqual(await Promise.all([first, second]), ['first', 'second'])
 })
+
+test('a failed call reaches its caller one microtask turn after a direct reject would, for both kinds of call: rejected through a thenable, not through a promise rejected before it has a handler (which takes two)', async () => {
+  /** The turn, counted from the failure, at which a handler attached beforehand runs. */
+  async function turnOf (fail: (call: CallOutcome | OneRecordCall) => void, call: CallOutcome | OneRecordCall): Promise<number> {
+    let turn = 0
+    const tick = (): void => { if (turn++ < 20) queueMicrotask(tick) }
+    const seen = call.promise.then(() => -1, () => turn)
+    queueMicrotask(tick)
+    fail(call)
+    return await seen
+  }
+  // A direct reject, for the reference: its handler runs at turn 1.
+  let rejectIt!: (e: unknown) => void
+  const direct = new Promise((_resolve, reject) => { rejectIt = reject })
+  let turn = 0
+  const tick = (): void => { if (turn++ < 20) queueMicrotask(tick) }
+  const directSeen = direct.then(() => -1, () => turn)
+  queueMicrotask(tick)
+  rejectIt(new KafkaError('x'))
+  assert.equal(await directSeen, 1)
+  for (const make of [() => new OneRecordCall(), () => new CallOutcome(1), () => new CallOutcome(2)]) {
+    assert.equal(await turnOf(call => { for (let i = 0; i < call.count; i++) call.settle(i, new KafkaError('no')) }, make()), 2)
+    assert.equal(await turnOf(call => call.fail(new KafkaError('down')), make()), 2)
+    assert.equal(await turnOf(call => call.refuse(new KafkaError('refused')), make()), 2)
+  }
+})
