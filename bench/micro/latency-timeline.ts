@@ -6,7 +6,9 @@
 // loop held up). It prints each window holding a message over the limit (lingerMs + 20 ms), then
 // how many of those messages fell in windows with a slow request, a GC pause, a held-up loop.
 // Usage: node bench/micro/latency-timeline.ts [--rate 40000] [--seconds 20] [--warmup-seconds 5]
-//        [--broker-warmup 1000000]
+//        [--broker-warmup 1000000] [--no-connect-topics]
+// --no-connect-topics: connect() without the topic, so the first calls wait for its metadata and
+// size limits (with --warmup-seconds 0 the output shows a fresh process's first seconds).
 // With KAFKA_BROKERS set it uses that cluster; otherwise it starts a local broker on port 27640
 // (controller 27740) and stops it at the end. A topic of 6 partitions is created for the run; the
 // broker is warmed up with --broker-warmup messages first (not measured), then `sync` runs.
@@ -23,7 +25,9 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '40000' },
     seconds: { type: 'string', default: '20' },
     'warmup-seconds': { type: 'string', default: '5' },
-    'broker-warmup': { type: 'string', default: '1000000' }
+    'broker-warmup': { type: 'string', default: '1000000' },
+    // connect() without the topic: the first calls wait for its metadata and size limits.
+    'no-connect-topics': { type: 'boolean', default: false }
   }
 })
 const rate = Number(values.rate)
@@ -61,7 +65,7 @@ await withTopic(27640, 'latency-timeline', 6, async (brokers, topic) => {
   await new Promise(resolve => setTimeout(resolve, 1000))
 
   const producer = createProducer({ brokers, clientId: 'latency-timeline', lingerMs, logLevel: 'silent' })
-  await producer.connect({ topics: [topic] })
+  await (values['no-connect-topics'] ? producer.connect() : producer.connect({ topics: [topic] }))
   const warmCount = Math.round(rate * warmupSeconds)
   const count = warmCount + Math.round(rate * seconds)
   const interval = 1000 / rate

@@ -109,6 +109,18 @@ export class BufferPool {
     })
   }
 
+  /**
+   * Takes `bytes` only if they are free now and no call is waiting; never waits or throws. For a
+   * caller that has another way to wait (the send path's waiting line for topics).
+   */
+  tryReserve (bytes: number): boolean {
+    // A call refused here goes on to reserve(), which counts it then.
+    if (this.#waiters.length > 0 || this.#usedBytes + bytes > this.totalBytes) return false
+    this.#noteCall(bytes)
+    this.#usedBytes += bytes
+    return true
+  }
+
   #noteCall (bytes: number): void {
     if (bytes < this.#smallestNow) this.#smallestNow = bytes
     if (++this.#callsThisRound >= 1024) {

@@ -9,7 +9,7 @@ import { BufferPool } from '../accumulator/buffer-pool.ts'
 import type { CompressionStats } from '../compression/auto.ts'
 import { defaultBrokersWarning, resolveConfig } from '../config/index.ts'
 import type { Logger, ProducerOptions, ResolvedConfig } from '../config/types.ts'
-import { ConfigError, ErrorCodes, isCourierError, ProducerClosedError, ValidationError, type CourierError } from '../errors.ts'
+import { ConfigError, ErrorCodes, isCourierError, ProducerClosedError, TimeoutError, ValidationError, type CourierError } from '../errors.ts'
 import { KafkaClient, type EngineClient } from '../kafka-client/client.ts'
 import { createDefaultLogger } from '../observability/logger.ts'
 import { loggerFromLogCreator } from '../observability/log-creator.ts'
@@ -22,6 +22,7 @@ import { createUuidV7BytesGenerator } from '../pipeline/uuid.ts'
 import { createJsonSerializer } from '../serialization/index.ts'
 import { createAlerting, type Alerting } from './alerting.ts'
 import { BlockBudget, WaitAbort } from './block-budget.ts'
+import { ReadyLine, type LineEntry } from './ready-line.ts'
 import { topicNameProblem } from '../util/topic-name.ts'
 import { retryWithinMaxBlock } from './blocking.ts'
 import { EventHub, type EventName, type ProducerEvents } from './events.ts'
@@ -71,6 +72,22 @@ type State = 'idle' | 'connecting' | 'connected' | 'closing' | 'closed'
 
 /** How long closing the connections may take before close() stops waiting for them. */
 const CONNECTION_CLOSE_GRACE_MS = 1000
+
+/** A call waiting in the ready line (see ReadyLine) for its topics, with its buffer room taken. */
+interface WaitingCall extends LineEntry {
+  /** The call's records: sized (`sized`) or still to go through the size policy. */
+  prepared: PreparedRecord[]
+  /** The caller's records as prepared (what a failure is counted against). */
+  messages: PreparedRecord[]
+  call: SendCall
+  /** Buffer room this call holds. */
+  bytes: number
+  sized: boolean
+  /** What it waits for now (named when its time runs out). */
+  waitingFor: 'connection' | 'size limits' | 'metadata'
+  /** Its topics' size limits were asked for: once that read is over, not asked again for this call (as TopicLimits says). */
+  limitsAsked: boolean
+}
 
 /** A sendAndForget() call: where its failure goes. */
 interface ForgetTarget {
@@ -146,6 +163,33 @@ export class Producer {
   readonly #closeDone = new AbortController()
   /** send() calls between the call and the accumulator (waiting for buffer room, connect or metadata). */
   readonly #pendingCalls = new Set<Promise<unknown>>()
+  /**
+   * Topics with calls on the slow path (#appendLater: waiting for buffer room, or a claim-check
+   * upload), by count: a later call to one of them takes the slow path too, behind them, and
+   * neither the fast path nor the ready line.
+   */
+  readonly #slowTopics = new Map<string, number>()
+  /**
+   * Calls waiting for the connection or their topics' size limits and metadata, with their room
+   * taken (most calls that cannot take the fast path: a burst of first sends). flush() waits for
+   * the calls in it; the keep-alive holds the process while it is not empty.
+   */
+  readonly #readyLine: ReadyLine<WaitingCall> = new ReadyLine<WaitingCall>({
+    now: () => this.#now(),
+    waitFor: entry => this.#notReady(entry),
+    proceed: entry => this.#proceed(entry),
+    fail: (entry, error) => {
+      this.#buffer.release(entry.bytes)
+      this.#metrics.callFailed(error, entry.messages)
+      entry.call.fail(error)
+      this.#keepAlive.check()
+    },
+    expired: entry => this.#waitExpired(entry),
+    busy: busy => {
+      if (busy) this.#keepAlive.hold()
+      else this.#keepAlive.check()
+    }
+  })
 
   /** Creates a producer. Options come from code, from KAFKA_* environment variables, or both (code wins). */
   constructor (options?: ProducerOptions)
@@ -217,7 +261,7 @@ export class Producer {
       // None when batches cannot grow (batchMaxSize = batchSize).
       grownSpareBuffers: this.config.batchMaxSize > this.config.batchSize ? spareBufferCount(this.config.bufferMemory, grown) : 0
     })
-    this.#keepAlive = new KeepAlive(() => this.#accumulator.recordCount > 0 || this.#pendingCalls.size > 0)
+    this.#keepAlive = new KeepAlive(() => this.#accumulator.recordCount > 0 || this.#pendingCalls.size > 0 || !this.#readyLine.empty)
     this.#alerting = createAlerting(this.config, this.logger, this.#events, this.#now)
     const alerts = this.#alerting.limiter
     this.#deadLetters = createDeadLetterStage({ options, config: this.config, now: this.#now, logger: this.logger, metrics: this.#metrics, events: this.#events, alerts, summary: this.#alerting.deadLetters, makeProducer: o => new Producer(o) })
@@ -449,9 +493,10 @@ export class Producer {
       : new ForgottenOutcome(callSize, route, this.#forgottenCalls, forget.topic, forget.onError)
     // (sendAndForget takes the promise path whenever a tracer is active.)
     if (spans !== undefined && forget === undefined) spans.finish(promiseOf(call) as Promise<DeliveryReport[]>)
-    if (sized === undefined) return this.#appendLater(prepared, call, 0, undefined, true)
-    // Fast path, the common case: connected, topics known, buffer room free. No awaiting at all.
-    if (this.#connected && this.#metadata.knowsAll(prepared)) {
+    if (sized === undefined) return this.#waitInLine(prepared, messages, call, false, 0)
+    // Fast path, the common case: connected, topics known, no call waiting for its topics, buffer
+    // room free. No awaiting at all.
+    if (this.#connected && ((this.#readyLine.empty && this.#slowTopics.size === 0) || !this.#waitingFor(prepared)) && this.#metadata.knowsAll(prepared)) {
       let reservation: Promise<void> | undefined
       try {
         reservation = this.#buffer.reserve(totalBytes, Math.min(this.config.maxBlockMs, this.config.deliveryTimeoutMs))
@@ -481,7 +526,105 @@ export class Producer {
       }
       return this.#appendLater(prepared, call, totalBytes, reservation, false, messages)
     }
-    return this.#appendLater(prepared, call, totalBytes, undefined, false, messages)
+    return this.#waitInLine(prepared, messages, call, true, totalBytes)
+  }
+
+  /**
+   * A call that must wait for the connection or its topics (size limits, metadata): into the ready
+   * line when its buffer room is free now, else the slow path (which waits for room first).
+   * `sized`: the size policy has run and `totalBytes` is what the records take.
+   */
+  #waitInLine (prepared: PreparedRecord[], messages: PreparedRecord[], call: SendCall, sized: boolean, totalBytes: number): Promise<DeliveryReport[]> | undefined {
+    // Before the size policy: room for the records as they are, capped at the pool (a record too
+    // large for it is chunked, claim-checked or refused once the topic's limit is known).
+    const bytes = sized ? totalBytes : Math.min(bytesOf(prepared), this.#buffer.totalBytes)
+    if ((this.#slowTopics.size > 0 && this.#onSlowPath(prepared)) || !this.#buffer.tryReserve(bytes)) {
+      return sized ? this.#appendLater(prepared, call, totalBytes, undefined, false, messages) : this.#appendLater(prepared, call, 0, undefined, true, messages)
+    }
+    const limitMs = Math.min(this.config.maxBlockMs, this.config.deliveryTimeoutMs)
+    this.#readyLine.add({ prepared, messages, call, bytes, sized, keys: topicNames(prepared), deadlineMs: prepared[0].acceptedAtMs + limitMs, waitingOn: undefined, waitingFor: 'connection', limitsAsked: false })
+    return promiseOf(call)
+  }
+
+  /** True when a call to one of these records' topics waits (a new call goes behind it). */
+  #waitingFor (records: readonly PreparedRecord[]): boolean {
+    for (const record of records) if (this.#readyLine.holds(record.topic) || this.#slowTopics.has(record.topic)) return true
+    return false
+  }
+
+  /** True when a call to one of these records' topics is on the slow path. */
+  #onSlowPath (records: readonly PreparedRecord[]): boolean {
+    for (const record of records) if (this.#slowTopics.has(record.topic)) return true
+    return false
+  }
+
+  /** What a waiting call needs next (one promise shared by every call needing it), or undefined once ready. */
+  #notReady (entry: WaitingCall): Promise<unknown> | undefined {
+    if (!this.#connected) {
+      entry.waitingFor = 'connection'
+      return this.#connectOnce()
+    }
+    const records = entry.prepared
+    // Asked once: a topic whose read ended with no limit (the cluster did not describe it: it does
+    // not exist, yet) is not waited for again; its metadata decides (UnknownTopicError), and the
+    // size policy uses maxRequestSize.
+    if (!entry.sized && !this.#topicLimits.knowsEvery(records) && (!entry.limitsAsked || this.#topicLimits.reading(entry.keys))) {
+      entry.limitsAsked = true
+      entry.waitingFor = 'size limits'
+      return this.#topicLimits.ensure(entry.keys)
+    }
+    if (!this.#metadata.knowsAll(records)) {
+      entry.waitingFor = 'metadata'
+      return this.#metadata.ensureTopics(entry.keys as string[])
+    }
+    return undefined
+  }
+
+  /** The TimeoutError of a call whose maxBlockMs ran out in the ready line: it names what was missing. */
+  #waitExpired (entry: WaitingCall): TimeoutError {
+    const what = entry.waitingFor === 'connection' ? 'connection to the cluster' : `${entry.waitingFor} for topic(s) ${entry.keys.join(', ')}`
+    return new TimeoutError(`No ${what} within maxBlockMs=${Math.min(this.config.maxBlockMs, this.config.deliveryTimeoutMs)} ms of the send() call; nothing of this call was sent`, {
+      persistence: 'not-persisted',
+      retriable: false
+    })
+  }
+
+  /** A call from the ready line whose topics are ready: the size policy if still to run, then the batches. */
+  #proceed (entry: WaitingCall): void {
+    const { call, messages } = entry
+    let records = entry.prepared
+    if (!entry.sized) {
+      let sized: PreparedRecord[] | undefined
+      try {
+        sized = this.#sizeStage.now(records, entry.limitsAsked)
+      } catch (error) {
+        // Refused by the size policy, like a record over the limit on the fast path.
+        this.#buffer.release(entry.bytes)
+        this.#metrics.refused(error, messages.length)
+        call.refuse(error as CourierError)
+        this.#keepAlive.check()
+        return
+      }
+      const sizedBytes = sized === undefined ? 0 : bytesOf(sized)
+      if (sized === undefined || (sizedBytes > entry.bytes && !this.#buffer.tryReserve(sizedBytes - entry.bytes))) {
+        // A claim-check upload to make, or chunks that need more room than is free now: the slow
+        // path, which takes its room again (rare: records over the topic's limit).
+        this.#buffer.release(entry.bytes)
+        this.#appendLater(records, call, 0, undefined, true, messages)
+        return
+      }
+      if (sizedBytes < entry.bytes) this.#buffer.release(entry.bytes - sizedBytes)
+      entry.bytes = sizedBytes
+      records = sized
+    }
+    try {
+      this.#append(records, call)
+    } catch (error) {
+      this.#buffer.release(entry.bytes)
+      call.fail(error)
+      this.#metrics.refused(error, messages.length)
+      this.#keepAlive.check()
+    }
   }
 
   /**
@@ -520,7 +663,9 @@ export class Producer {
 
   /** Waits until every message accepted so far is delivered or failed (linger is cut short). */
   async flush (): Promise<void> {
-    await Promise.allSettled([...this.#pendingCalls])
+    await Promise.allSettled([...this.#pendingCalls, this.#readyLine.left()])
+    // Calls the line handed on to the slow path meanwhile (a claim-check upload to make).
+    if (this.#pendingCalls.size > 0) await Promise.allSettled([...this.#pendingCalls])
     await this.#sender.flush()
     await this.#deadLetters?.idle()
   }
@@ -548,9 +693,10 @@ export class Producer {
     if (outcome === 'timeout') this.#deadLetters?.fileOnly()
     if (outcome === 'timeout') {
       const unsettled = this.#accumulator.recordCount
-      this.logger.warn({ records: unsettled, calls: this.#pendingCalls.size, timeoutMs }, 'close timed out; failing every record not delivered yet')
+      this.logger.warn({ records: unsettled, calls: this.#pendingCalls.size + this.#readyLine.size, timeoutMs }, 'close timed out; failing every record not delivered yet')
       const closedError = new ProducerClosedError(`The producer was closed before this record was delivered (close timeout ${timeoutMs} ms)`)
       this.#closeTimedOut.abort(closedError)
+      this.#readyLine.abort(closedError)
       this.#buffer.rejectWaiters(() => closedError)
       await Promise.allSettled([...this.#pendingCalls])
       this.#sender.abandonAll(closedError)
@@ -692,12 +838,22 @@ export class Producer {
       this.#append(prepared, call)
     })()
     this.#pendingCalls.add(accepted)
+    const topics = topicNames(prepared)
+    for (const topic of topics) this.#slowTopics.set(topic, (this.#slowTopics.get(topic) ?? 0) + 1)
+    const done = (): void => {
+      this.#pendingCalls.delete(accepted)
+      for (const topic of topics) {
+        const count = (this.#slowTopics.get(topic) ?? 1) - 1
+        if (count === 0) this.#slowTopics.delete(topic)
+        else this.#slowTopics.set(topic, count)
+      }
+    }
     this.#keepAlive.hold()
     accepted.then(() => {
-      this.#pendingCalls.delete(accepted)
+      done()
       this.#keepAlive.check()
     }, error => {
-      this.#pendingCalls.delete(accepted)
+      done()
       if (reserved) this.#buffer.release(totalBytes)
       // Counted against the caller's messages, not the segments a chunked message became; a record
       // the size policy refused is a refusal at the door, though it waited for the topic's limits.
@@ -742,6 +898,13 @@ export class Producer {
     this.#keepAlive.hold()
     this.#sender.wake()
   }
+}
+
+/** The topics of a call's records, each once (most calls have one). */
+function topicNames (records: readonly PreparedRecord[]): string[] {
+  const first = records[0].topic
+  for (let i = 1; i < records.length; i++) if (records[i].topic !== first) return [...new Set(records.map(r => r.topic))]
+  return [first]
 }
 
 function bytesOf (records: readonly PreparedRecord[]): number {

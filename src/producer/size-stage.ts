@@ -84,10 +84,13 @@ export class SizeStage {
   /**
    * The call's records after the size policy, synchronously; undefined when it must wait (a topic
    * whose limits are not read yet, or a record to claim-check). Throws a MessageTooLargeError for a
-   * record the policy refuses: nothing of the call is accepted.
+   * record the policy refuses: nothing of the call is accepted. `limitsAsked`: the caller has waited
+   * for the topics' limits once already.
    */
-  now (prepared: PreparedRecord[]): PreparedRecord[] | undefined {
-    if (!this.#limits.knowsEvery(prepared)) return undefined
+  now (prepared: PreparedRecord[], limitsAsked = false): PreparedRecord[] | undefined {
+    // Once asked (limitsAsked), a topic still without an answer is checked against maxRequestSize
+    // alone, as `later` does after its one wait.
+    if (!limitsAsked && !this.#limits.knowsEvery(prepared)) return undefined
     return this.#apply(prepared, false) as PreparedRecord[] | undefined
   }
 

@@ -64,6 +64,12 @@ export class TopicLimits {
     return true
   }
 
+  /** True while the limits of one of these topics are being read. */
+  reading (topics: readonly string[]): boolean {
+    for (const topic of topics) if (this.#fetching.has(topic)) return true
+    return false
+  }
+
   /** The cluster's limit for a topic, when it was read. */
   limitFor (topic: string): ClusterLimit | undefined {
     return this.#entries.get(topic)?.limit
@@ -72,6 +78,12 @@ export class TopicLimits {
   /** Reads the limits of the topics not known yet. Never rejects: a topic the cluster will not describe gets no limit. */
   ensure (topics: Iterable<string>): Promise<void> {
     if (this.#source === undefined) return Promise.resolve()
+    // One topic already being read: the read itself, the same promise for every caller (the send
+    // path's ready line listens once per promise; a burst of first sends asks here for each call).
+    if (Array.isArray(topics) && topics.length === 1 && !this.#entries.has(topics[0])) {
+      const reading = this.#fetching.get(topics[0])
+      if (reading !== undefined) return reading
+    }
     const missing = [...new Set(topics)].filter(t => !this.#entries.has(t))
     if (missing.length === 0) return Promise.resolve()
     const waits = missing.map(t => this.#fetching.get(t)).filter(p => p !== undefined)
@@ -79,6 +91,7 @@ export class TopicLimits {
     if (fresh.length > 0) {
       const fetch = this.#read(fresh).finally(() => { for (const t of fresh) this.#fetching.delete(t) })
       for (const t of fresh) this.#fetching.set(t, fetch)
+      if (waits.length === 0) return fetch
       waits.push(fetch)
     }
     return Promise.all(waits).then(() => {})
